@@ -1,0 +1,5 @@
+import sys
+
+from nnzoo.cli import main
+
+sys.exit(main())

@@ -1,0 +1,87 @@
+"""RunContext: what a recipe's ``run(ctx)`` receives, and its door to data and training."""
+
+import dataclasses
+from pathlib import Path
+
+from nnzoo import training
+
+
+@dataclasses.dataclass
+class RunContext:
+    """Seed, size, output folder and training options for one recipe run.
+
+    Recipes never write their own training loop: ``ctx.train`` (nnzoo.training.train) seeds,
+    builds inside the distribution strategy, fits on tf.data, evaluates and saves the model.
+    """
+
+    recipe: str
+    seed: int = 0
+    quick: bool = False
+    out_dir: Path | None = None
+    strategy: object = None
+    monitor: bool = False
+    verbose: int = 1
+    config: dict = dataclasses.field(default_factory=dict)
+    notes: list = dataclasses.field(default_factory=list)
+    monitor_findings: dict = dataclasses.field(default_factory=dict)
+    monitor_figures: dict = dataclasses.field(default_factory=dict)
+
+    def pick(self, full, quick):
+        """Choose the full or the quick hyperparameters and record them for run.json."""
+        chosen = quick if self.quick else full
+        self.config = dataclasses.asdict(chosen) if dataclasses.is_dataclass(chosen) else dict(chosen)
+        return chosen
+
+    def load(self, name="digits", **options):
+        """``nnzoo.datasets.load`` with this run's seed unless the options name another."""
+        from nnzoo import datasets
+
+        loader = datasets.LOADERS.get(name)
+        if loader is not None and "seed" not in options and _accepts_seed(loader):
+            options["seed"] = self.seed
+        return datasets.load(name, **options)
+
+    @property
+    def models_dir(self):
+        return None if self.out_dir is None else Path(self.out_dir) / "models"
+
+    def train(self, name, build, data, *, save=True, seed=None, callbacks=(), metadata=None, **fit_options):
+        """Train one variant with the shared helper; saves it under ``models/`` when ``save``.
+
+        ``seed`` defaults to the run's seed, so all variants start from the same random stream;
+        pass ``seed=ctx.seed + k`` to repeat a variant over several seeds.
+        """
+        seed = self.seed if seed is None else seed
+        callbacks = list(callbacks)
+        monitor = self._monitor_for(name, data) if self.monitor else None
+        if monitor is not None:
+            callbacks.append(monitor)
+        trained = training.train(
+            name, build, data, seed=seed, strategy=self.strategy, callbacks=callbacks,
+            save_dir=self.models_dir if save else None, verbose=self.verbose,
+            label=f"{self.recipe}/{name}",
+            metadata={"recipe": self.recipe, **(metadata or {})}, **fit_options,
+        )
+        if monitor is not None:
+            self._collect_monitor(name, monitor)
+        return trained
+
+    def _monitor_for(self, name, data):
+        from nnzoo.monitor import TrainingMonitor
+
+        return TrainingMonitor.for_data(data, name=name)
+
+    def _collect_monitor(self, name, monitor):
+        self.monitor_findings[name] = monitor.findings()
+        for stem, fig in monitor.figures().items():
+            self.monitor_figures[f"monitor_{name}_{stem}"] = fig
+
+    def note(self, text):
+        """A remark for the report, such as a slide slip this recipe corrects."""
+        self.notes.append(text)
+
+
+def _accepts_seed(loader):
+    import inspect
+
+    return "seed" in inspect.signature(loader).parameters

@@ -1,0 +1,29 @@
+"""The one exception type for bad user input.
+
+It subclasses ValueError, so Python callers get the conventional type, and the CLI
+turns it into a one-line message and exit status 2 instead of a traceback.
+"""
+
+
+class NnzooError(ValueError):
+    """Bad user input: an unknown name, an option out of range, an unwritable path, a corrupt file."""
+
+
+def unknown_name(kind, received, allowed):
+    """The standard message for a name that is not one of ``allowed``."""
+    return NnzooError(
+        f"Unknown {kind} {received!r}; expected one of: {', '.join(sorted(allowed))}. "
+        f"Received: {kind}={received!r}"
+    )
+
+
+def check_range(name, value, low=None, high=None, *, integer=False):
+    """Return ``value`` if it lies in [low, high], else raise NnzooError naming the allowed range."""
+    kind = int if integer else (int, float)
+    bad_type = isinstance(value, bool) or not isinstance(value, kind)
+    if bad_type or (low is not None and value < low) or (high is not None and value > high):
+        lo = "-inf" if low is None else low
+        hi = "inf" if high is None else high
+        what = "an integer" if integer else "a number"
+        raise NnzooError(f"{name} must be {what} in [{lo}, {hi}]. Received: {name}={value!r}")
+    return value

@@ -1,0 +1,94 @@
+"""Shared figure helpers, so recipes never copy plotting code.
+
+Figures are built on ``matplotlib.figure.Figure`` directly (no pyplot global state), which is
+safe in tests and long ``run all`` sessions.
+"""
+
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from nnzoo import io
+
+
+def grid(n_panels, *, ncols=3, size=(4.0, 3.0), title=None, sharex=False, sharey=False):
+    """A figure with ``n_panels`` axes laid out in rows of ``ncols``; unused axes hidden."""
+    ncols = max(1, min(ncols, n_panels))
+    nrows = math.ceil(n_panels / ncols)
+    fig = Figure(figsize=(size[0] * ncols, size[1] * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=sharex, sharey=sharey).ravel()
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title)
+    return fig, list(axes[:n_panels])
+
+
+def learning_curves(histories, metrics=("loss", "val_loss"), *, title=None, logy=False):
+    """One panel per metric, one line per variant; ``histories`` maps name -> DataFrame."""
+    metrics = [m for m in metrics if any(m in h for h in histories.values())]
+    fig, axes = grid(len(metrics), ncols=len(metrics), title=title)
+    for ax, metric in zip(axes, metrics):
+        for name, history in histories.items():
+            if metric in history:
+                ax.plot(history["epoch"], history[metric], label=name)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        if logy:
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize="small")
+    return fig
+
+
+def histograms(samples, *, title=None, bins=40, xlabel="value"):
+    """A grid of histograms: ``samples`` maps row name -> {column name: array}."""
+    rows = list(samples)
+    cols = list(dict.fromkeys(c for row in samples.values() for c in row))
+    fig = Figure(figsize=(2.6 * len(cols), 2.2 * len(rows)), layout="constrained")
+    axes = fig.subplots(len(rows), len(cols), squeeze=False)
+    for i, row in enumerate(rows):
+        for j, col in enumerate(cols):
+            ax = axes[i, j]
+            values = np.asarray(samples[row].get(col, []), dtype=float).ravel()
+            values = values[np.isfinite(values)]
+            if values.size:
+                ax.hist(values, bins=bins, color=f"C{i % 10}")
+            if i == 0:
+                ax.set_title(col, fontsize="small")
+            if j == 0:
+                ax.set_ylabel(row, fontsize="small")
+            if i == len(rows) - 1:
+                ax.set_xlabel(xlabel, fontsize="small")
+            ax.tick_params(labelsize="x-small")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def bars(values, *, title=None, ylabel="", logy=False):
+    """A bar chart of {label: value}."""
+    fig, (ax,) = grid(1, size=(max(4.0, 0.8 * len(values)), 3.2), title=title)
+    ax.bar(list(values), [float(v) for v in values.values()], color=[f"C{i % 10}" for i in range(len(values))])
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    ax.tick_params(axis="x", rotation=30)
+    return fig
+
+
+def decision_regions(ax, predict, x, y, *, resolution=150, margin=0.5):
+    """Shade ``predict``'s class regions over the 2-D points ``x`` and scatter them by ``y``."""
+    lo, hi = x.min(axis=0) - margin, x.max(axis=0) + margin
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    z = np.asarray(predict(np.c_[gx.ravel(), gy.ravel()].astype("float32"))).reshape(gx.shape)
+    ax.contourf(gx, gy, z, levels=20, cmap="RdBu", alpha=0.4)
+    ax.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu", edgecolors="k", s=18)
+    return ax
+
+
+def save(fig, path):
+    """Write ``fig`` as PNG atomically."""
+    with io.atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)

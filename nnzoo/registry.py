@@ -1,0 +1,64 @@
+"""Find the recipes without importing them (so `nnzoo list` never loads TensorFlow).
+
+A recipe is any public module in ``nnzoo.recipes``. Its summary is the first line of the
+module docstring and its lectures are the ``LECTURES`` tuple literal, both read with ``ast``.
+"""
+
+import ast
+import dataclasses
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+
+from nnzoo.errors import unknown_name
+
+
+@dataclasses.dataclass(frozen=True)
+class RecipeInfo:
+    name: str
+    summary: str
+    lectures: tuple
+    path: Path
+
+
+def _recipes_dir():
+    spec = importlib.util.find_spec("nnzoo.recipes")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _read_info(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    doc = ast.get_docstring(tree) or ""
+    lectures = ()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "LECTURES" for t in node.targets
+        ):
+            lectures = tuple(ast.literal_eval(node.value))
+    summary = doc.strip().splitlines()[0] if doc.strip() else ""
+    return RecipeInfo(path.stem, summary, lectures, path)
+
+
+@lru_cache(maxsize=None)
+def recipes():
+    """All recipes, sorted by name, as {name: RecipeInfo}."""
+    found = {}
+    for path in sorted(_recipes_dir().glob("*.py")):
+        if not path.name.startswith("_"):
+            info = _read_info(path)
+            found[info.name] = info
+    return found
+
+
+def get(name):
+    """The RecipeInfo for ``name``; an unknown name raises NnzooError listing the valid ones."""
+    known = recipes()
+    if name not in known:
+        raise unknown_name("recipe", name, known)
+    return known[name]
+
+
+def load_module(name):
+    """Import the recipe module (this is where TensorFlow gets loaded)."""
+    get(name)
+    return importlib.import_module(f"nnzoo.recipes.{name}")

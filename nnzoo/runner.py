@@ -1,0 +1,109 @@
+"""Run a recipe: prepare the output folder, seed, call ``run(ctx)``, record and write the results."""
+
+import datetime
+import os
+import platform
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+from nnzoo import registry
+from nnzoo.errors import NnzooError
+from nnzoo.io import ensure_writable_dir
+
+VERSIONED = ("nnzoo", "tensorflow", "keras", "keras-tuner", "numpy", "pandas", "scikit-learn", "matplotlib")
+
+
+def default_out_dir(recipe, root="runs"):
+    """``runs/RECIPE/<UTC timestamp>/``, never one that already exists."""
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    base = Path(root) / recipe / stamp
+    candidate, k = base, 1
+    while candidate.exists():
+        k += 1
+        candidate = base.with_name(f"{stamp}-{k}")
+    return candidate
+
+
+def prepare_out_dir(out):
+    """Create the run folder; refuse one that already holds files (nothing the user had is lost)."""
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise NnzooError(f"Output folder {str(out)!r} already exists and is not empty; choose another --out. "
+                         f"Received: out={str(out)!r}")
+    return ensure_writable_dir(out)
+
+
+def versions():
+    found = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1):
+    """Run recipe ``name`` and write its folder; returns the RecipeResult (see nnzoo.results)."""
+    info = registry.get(name)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
+        raise NnzooError(f"seed must be an integer in [0, 2147483647]. Received: seed={seed!r}")
+    out_dir = prepare_out_dir(default_out_dir(name) if out is None else out)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras  # noqa: F401  (TensorFlow loads here, not before)
+    import tensorflow as tf
+
+    from nnzoo.context import RunContext
+    from nnzoo.training import seed_everything
+
+    tf.config.experimental.enable_op_determinism()
+    module = registry.load_module(name)
+    ctx = RunContext(recipe=name, seed=seed, quick=quick, out_dir=out_dir, strategy=strategy,
+                     monitor=monitor, verbose=verbose)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    clock = time.perf_counter()
+    if verbose:
+        print(f"[{name}] {info.summary} ({'quick' if quick else 'full'} mode, seed {seed}) -> {out_dir}",
+              file=sys.stderr, flush=True)
+    seed_everything(seed)
+    result = module.run(ctx)
+    result.notes = list(ctx.notes) + [n for n in result.notes if n not in ctx.notes]
+    if ctx.monitor_figures:
+        result.figures.update(ctx.monitor_figures)
+    if monitor:
+        result.claims.extend(_monitor_claims(ctx.monitor_findings))
+    result.config = result.config or ctx.config
+    result.out_dir = out_dir
+    result.run_info = {
+        "recipe": name,
+        "summary": info.summary,
+        "lectures": list(info.lectures),
+        "seed": seed,
+        "quick": quick,
+        "monitor": monitor,
+        "strategy": None if strategy is None else type(strategy).__name__,
+        "config": result.config,
+        "versions": versions(),
+        "started_utc": started.isoformat(timespec="seconds"),
+        "wall_time_s": round(time.perf_counter() - clock, 3),
+        "argv": sys.argv,
+        "platform": platform.platform(),
+        "claims": {"total": len(result.claims), "passed": sum(c.passed for c in result.claims)},
+    }
+    from nnzoo.report import write_run
+
+    write_run(result, out_dir)
+    return result
+
+
+def _monitor_claims(findings_by_variant):
+    from nnzoo.results import check
+
+    claims = []
+    for variant, findings in findings_by_variant.items():
+        for finding in findings:
+            claims.append(check(f"monitor [{variant}]: {finding['name']}", finding.get("ok", True),
+                                finding.get("evidence", ""), "00:1003-1040"))
+    return claims

@@ -1,0 +1,176 @@
+"""The one training path every recipe uses: seed, build, compile, fit on tf.data, evaluate, save.
+
+Fast defaults measured on a 2-core CPU: a shuffled, batched, prefetched tf.data pipeline and
+``steps_per_execution`` of up to 64 batches per call into the compiled train function.
+"""
+
+import contextlib
+import dataclasses
+import datetime
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from nnzoo import io
+
+MAX_STEPS_PER_EXECUTION = 64
+
+
+@dataclasses.dataclass
+class TrainedVariant:
+    """A trained model with its per-epoch history, test metrics and where it was saved."""
+
+    name: str
+    model: keras.Model
+    history: pd.DataFrame
+    val: dict
+    test: dict
+    seconds: float
+    model_path: Path | None = None
+
+    def final(self, column):
+        """The last epoch's value of a history column (for example ``val_accuracy``)."""
+        return float(self.history[column].iloc[-1])
+
+
+def seed_everything(seed):
+    """Seed Python, NumPy and TensorFlow, so the same seed gives the same weights and batches."""
+    keras.utils.set_random_seed(int(seed))
+
+
+def make_dataset(x, y, batch_size, *, shuffle_seed=None):
+    """A tf.data pipeline: optionally shuffled with a fixed seed, batched, prefetched."""
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle_seed is not None:
+        ds = ds.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def resolve_optimizer(optimizer, learning_rate=None):
+    """An optimizer instance from a name, an instance, or a zero-argument factory."""
+    if callable(optimizer) and not isinstance(optimizer, keras.optimizers.Optimizer):
+        optimizer = optimizer()
+    if isinstance(optimizer, str):
+        config = {} if learning_rate is None else {"learning_rate": learning_rate}
+        return keras.optimizers.get({"class_name": optimizer, "config": config})
+    if learning_rate is not None:
+        optimizer.learning_rate = learning_rate
+    return optimizer
+
+
+def default_loss(data):
+    if data.task == "classification":
+        return "sparse_categorical_crossentropy", ["accuracy"]
+    return "mse", ["mae"]
+
+
+def preprocessing_stats(model):
+    """The statistics of preprocessing layers inside the model, as JSON-ready values."""
+    stats = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Normalization):
+            stats.append({"layer": layer.name, "type": "Normalization",
+                          "mean": np.asarray(layer.mean).ravel().tolist(),
+                          "variance": np.asarray(layer.variance).ravel().tolist()})
+        elif isinstance(layer, keras.layers.Rescaling):
+            stats.append({"layer": layer.name, "type": "Rescaling",
+                          "scale": float(np.asarray(layer.scale)), "offset": float(np.asarray(layer.offset))})
+    return stats
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Records wall seconds per epoch and prints a short progress line now and then."""
+
+    def __init__(self, label, epochs, verbose):
+        super().__init__()
+        self.label, self.epochs, self.verbose = label, epochs, verbose
+        self.every = max(1, epochs // 5)
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+        done = epoch + 1
+        if self.verbose and (done % self.every == 0 or done == self.epochs):
+            shown = "  ".join(f"{k} {v:.4g}" for k, v in (logs or {}).items() if "loss" in k or "acc" in k)
+            print(f"  [{self.label}] epoch {done}/{self.epochs}  {shown}", file=sys.stderr, flush=True)
+
+
+def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learning_rate=None,
+          loss=None, metrics=None, callbacks=(), seed=0, strategy=None, save_dir=None,
+          metadata=None, verbose=1, validation=True, label=None):
+    """Seed, build, compile and fit one variant; evaluate it; optionally save it with metadata.
+
+    ``build`` is a zero-argument callable returning an uncompiled model; it runs right after
+    seeding (inside ``strategy.scope()`` when a tf.distribute strategy is given), so every
+    variant trained with the same seed starts from the same random stream.
+    """
+    seed_everything(seed)
+    default = default_loss(data)
+    loss = default[0] if loss is None else loss
+    metrics = default[1] if metrics is None else metrics
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope:
+        model = build()
+        steps = int(np.ceil(len(data.x_train) / batch_size))
+        model.compile(
+            optimizer=resolve_optimizer(optimizer, learning_rate),
+            loss=loss,
+            metrics=list(metrics),
+            steps_per_execution=max(1, min(MAX_STEPS_PER_EXECUTION, steps)),
+        )
+    train_ds = make_dataset(data.x_train, data.y_train, batch_size, shuffle_seed=seed)
+    val_ds = make_dataset(data.x_val, data.y_val, batch_size * 4) if validation and len(data.x_val) else None
+    timer = EpochTimer(label or name, epochs, verbose)
+    start = time.perf_counter()
+    fit = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0,
+                    callbacks=[timer, *callbacks])
+    seconds = time.perf_counter() - start
+    history = pd.DataFrame(fit.history)
+    history.insert(0, "epoch", np.arange(1, len(history) + 1))
+    history["seconds"] = timer.seconds[: len(history)]
+    val = evaluate(model, data.x_val, data.y_val, batch_size) if len(data.x_val) else {}
+    test = evaluate(model, data.x_test, data.y_test, batch_size) if len(data.x_test) else {}
+    trained = TrainedVariant(name, model, history, val, test, seconds)
+    if save_dir is not None:
+        trained.model_path = save_variant(trained, data, Path(save_dir), seed=seed, extra=metadata)
+    return trained
+
+
+def evaluate(model, x, y, batch_size=32):
+    """Metrics of ``model`` on (x, y) as a plain dict of floats."""
+    ds = make_dataset(x, y, batch_size * 4)
+    return {k: float(v) for k, v in model.evaluate(ds, verbose=0, return_dict=True).items()}
+
+
+def save_variant(trained, data, save_dir, *, seed, extra=None):
+    """Write ``<name>.keras`` and ``<name>.json`` (what export needs) without half-written files."""
+    save_dir.mkdir(parents=True, exist_ok=True)
+    path = save_dir / f"{trained.name}.keras"
+    with io.atomic_path(path) as tmp:
+        trained.model.save(tmp)
+    io.write_json(save_dir / f"{trained.name}.json", {
+        "variant": trained.name,
+        "model_file": path.name,
+        "dataset": data.metadata(),
+        "input_shape": list(data.input_shape),
+        "input_dtype": str(data.x_train.dtype),
+        "class_names": list(data.class_names),
+        "preprocessing": preprocessing_stats(trained.model),
+        "val_metrics": trained.val,
+        "test_metrics": trained.test,
+        "epochs_trained": int(len(trained.history)),
+        "seed": seed,
+        "keras_version": keras.__version__,
+        "tensorflow_version": tf.__version__,
+        "saved_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        **(extra or {}),
+    })
+    return path
