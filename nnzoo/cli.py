@@ -48,5 +48,10 @@ def main(argv=None):
         return 130
 
 
+def main_for(module_name):
+    """``python -m nnzoo.recipes.NAME [options]`` behaves as ``nnzoo run NAME [options]``."""
+    return main(["run", module_name.rsplit(".", 1)[-1], *sys.argv[1:]])
+
+
 if __name__ == "__main__":
     sys.exit(main())
