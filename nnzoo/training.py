@@ -130,7 +130,7 @@ def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learnin
     val_ds = make_dataset(data.x_val, data.y_val, batch_size * 4) if validation and len(data.x_val) else None
     timer = EpochTimer(label or name, epochs, verbose)
     start = time.perf_counter()
-    fit = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0,
+    fit = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0, shuffle=False,
                     callbacks=[timer, *callbacks])
     seconds = time.perf_counter() - start
     history = pd.DataFrame(fit.history)

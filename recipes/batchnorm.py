@@ -1,0 +1,358 @@
+"""Batch normalization before vs after the activation, against a network without it.
+
+Topic: batch normalization — the train-mode formulas, moving averages at inference, the
+placement before (Dense(use_bias=False) -> BatchNormalization -> Activation) or after
+(Dense(activation) -> BatchNormalization) the activation, and what it buys in training.
+
+Lectures: 000 (lines 820-960), 001 (942-1028, with the Keras code reproduced here),
+002 (769-854) and 003 (2342-2440); catalogue section 13 of shared/lectures/claims.md.
+Slips followed by the mathematics: S26 (the moving statistics are non-trainable),
+S34 (BN divides by sqrt(var + eps), not by the variance), S35 (the identity needs
+gamma = sqrt(var + eps), not sigma).
+"""
+
+import dataclasses
+
+import keras
+import numpy as np
+import pandas as pd
+
+from nnzoo import plots
+from nnzoo.results import RecipeResult, check, fmt
+
+LECTURES = ("000", "001", "002", "003")
+VARIANTS = ("plain", "bn_after", "bn_before")
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Hyperparameters; QUICK keeps the same experiment at a size the test suite can afford."""
+
+    hidden_layers: int = 4
+    units: int = 64
+    activation: str = "sigmoid"  # saturating units show BN's speed-up most clearly (00:846-889)
+    epochs: int = 30
+    batch_size: int = 32
+    learning_rate: float = 0.05  # plain SGD
+    target_accuracy: float = 0.9
+    seeds: int = 3
+    high_learning_rate: float = 1.0  # the ReLU network turns NaN here; with BN it keeps training
+    high_lr_activation: str = "relu"
+    high_lr_epochs: int = 8
+    small_batch: int = 2
+    large_batch: int = 64
+
+
+FULL = Config()
+QUICK = Config(epochs=8, seeds=2, high_lr_epochs=3, target_accuracy=0.8)
+
+
+def build_model(variant, config=FULL, *, input_dim=64, num_classes=10, normalizer=None):
+    """The network for ``variant``: "plain", "bn_after" (01:1002-1011) or "bn_before" (01:1016-1026)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"Unknown variant; expected one of {VARIANTS}. Received: variant={variant!r}")
+    layers = [keras.Input((input_dim,))]
+    if normalizer is not None:
+        layers.append(normalizer)
+    for _ in range(config.hidden_layers):
+        if variant == "bn_before":
+            layers += [keras.layers.Dense(config.units, use_bias=False),
+                       keras.layers.BatchNormalization(),
+                       keras.layers.Activation(config.activation)]
+        else:
+            layers.append(keras.layers.Dense(config.units, activation=config.activation))
+            if variant == "bn_after":
+                layers.append(keras.layers.BatchNormalization())
+    layers.append(keras.layers.Dense(num_classes, activation="softmax"))
+    return keras.Sequential(layers, name=variant)
+
+
+def input_normalizer(data):
+    """Standardization with the training split's statistics, inside the model (export serves raw pixels)."""
+    layer = keras.layers.Normalization()
+    layer.adapt(data.x_train)
+    return layer
+
+
+def epochs_to_reach(history, target, column="val_accuracy"):
+    """First epoch whose ``column`` reaches ``target``; NaN if never."""
+    hit = history.index[history[column] >= target]
+    return float(history["epoch"][hit[0]]) if len(hit) else float("nan")
+
+
+def run(ctx):
+    cfg = ctx.pick(FULL, QUICK)
+    data = ctx.load("digits")
+
+    def builder(variant, config=cfg):
+        return lambda: build_model(variant, config, input_dim=data.input_shape[0],
+                                   num_classes=data.num_classes, normalizer=input_normalizer(data))
+
+    sgd = dict(optimizer="sgd", data=data, batch_size=cfg.batch_size)
+    rows, curves, trained = [], {}, {}
+    for variant in VARIANTS:
+        runs = [ctx.train(variant if k == 0 else f"{variant}_seed{k}", builder(variant), seed=ctx.seed + k,
+                          epochs=cfg.epochs, learning_rate=cfg.learning_rate, save=(k == 0), **sgd)
+                for k in range(cfg.seeds)]
+        trained[variant] = runs[0]
+        curves[variant] = runs[0].history
+        reach = np.array([epochs_to_reach(r.history, cfg.target_accuracy) for r in runs])
+        final = np.array([r.final("val_accuracy") for r in runs])
+        rows.append({"experiment": "speed", "variant": variant, "learning_rate": cfg.learning_rate,
+                     "batch_size": cfg.batch_size, "seeds": cfg.seeds,
+                     "epochs_to_target_mean": np.nanmean(reach) if np.isfinite(reach).any() else np.nan,
+                     "epochs_to_target_std": np.nanstd(reach) if np.isfinite(reach).any() else np.nan,
+                     "runs_reaching_target": int(np.isfinite(reach).sum()),
+                     "final_val_accuracy_mean": final.mean(), "final_val_accuracy_std": final.std(),
+                     "test_accuracy": runs[0].test["accuracy"], "final_loss": runs[0].final("loss"),
+                     "params": runs[0].model.count_params(),
+                     "seconds_per_epoch": runs[0].history["seconds"].median()})
+    table = pd.DataFrame(rows)
+
+    claims = [
+        _claim_train_formulas(data),
+        _claim_moving_averages(data),
+        _claim_identity(data),
+        *_claims_placement(data),
+        _claim_faster(table, cfg),
+        _claim_inference_independent(trained["bn_before"].model, data),
+    ]
+
+    relu = dataclasses.replace(cfg, activation=cfg.high_lr_activation)
+    high = {v: ctx.train(f"{v}_lr{cfg.high_learning_rate:g}", builder(v, relu), epochs=cfg.high_lr_epochs,
+                         learning_rate=cfg.high_learning_rate, save=False, **sgd) for v in VARIANTS}
+    for v, r in high.items():
+        rows.append({"experiment": "high_lr", "variant": v, "learning_rate": cfg.high_learning_rate,
+                     "batch_size": cfg.batch_size, "seeds": 1, "final_loss": r.final("loss"),
+                     "final_val_accuracy_mean": r.final("val_accuracy"), "test_accuracy": r.test["accuracy"],
+                     "params": r.model.count_params(), "seconds_per_epoch": r.history["seconds"].median()})
+    claims.append(_claim_high_lr(high, cfg))
+
+    batch_stats = {b: _train_mode_accuracy(trained["bn_before"].model, data, b)
+                   for b in (cfg.small_batch, cfg.large_batch)}
+    for b, (gap, accuracy) in batch_stats.items():
+        rows.append({"experiment": "batch_statistics", "variant": "bn_before", "batch_size": b,
+                     "train_mode_val_accuracy": accuracy, "train_inference_gap": gap,
+                     "final_val_accuracy_mean": trained["bn_before"].val["accuracy"]})
+    claims.append(_claim_small_batch(batch_stats, trained["bn_before"].val["accuracy"], cfg))
+
+    ctx.note("Slip S26 (02:802): the moving mean and variance are non-trainable weights, not trainable ones.")
+    ctx.note("Slip S34 (01:960): BN divides by sqrt(variance + epsilon), not by the variance.")
+    ctx.note("Slip S35 (01:986): BN is the identity for gamma = sqrt(var_B + eps), beta = mu_B, not gamma = sigma_B.")
+    figures = {
+        "learning_curves": plots.learning_curves(
+            curves, ("loss", "val_loss", "val_accuracy"),
+            title=f"{cfg.activation} MLP, SGD lr={cfg.learning_rate}: no BN vs BN after vs BN before"),
+        "high_learning_rate": plots.learning_curves(
+            {v: r.history for v, r in high.items()}, ("loss", "val_accuracy"),
+            title=f"{cfg.high_lr_activation} MLP, SGD at lr={cfg.high_learning_rate}"),
+        "activations": plots.histograms(
+            {v: hidden_activations(trained[v].model, data.x_val) for v in VARIANTS},
+            title="hidden-layer activations on the validation split", xlabel="activation"),
+    }
+    return RecipeResult("batchnorm", pd.DataFrame(rows), figures, claims)
+
+
+def hidden_activations(model, x):
+    """Output of each hidden activation (the input to the next Dense), keyed 'layer k'."""
+    taps = [layer.output for layer in model.layers[:-1]
+            if isinstance(layer, keras.layers.Activation)
+            or (isinstance(layer, keras.layers.Dense) and layer.activation is not keras.activations.linear)]
+    outputs = keras.Model(model.inputs[0], taps)(x, training=False)
+    return {f"layer {k + 1}": np.asarray(out) for k, out in enumerate(outputs)}
+
+
+def _train_mode_accuracy(model, data, batch_size):
+    """Mean |p_train - p_infer| and train-mode accuracy when BN normalizes with batches of ``batch_size``."""
+    clone = keras.models.clone_model(model)  # training=True would move the original's statistics
+    clone.set_weights(model.get_weights())
+    usable = len(data.x_val) - len(data.x_val) % batch_size
+    x, y = data.x_val[:usable], data.y_val[:usable]
+    train_mode = np.concatenate([np.asarray(clone(x[i:i + batch_size], training=True))
+                                 for i in range(0, usable, batch_size)])
+    gap = float(np.abs(train_mode - np.asarray(model(x, training=False))).mean())
+    return gap, float((train_mode.argmax(axis=1) == y).mean())
+
+
+def _batch(data, n=64):
+    return data.x_train[:n].astype("float32")
+
+
+def _claim_train_formulas(data):
+    x = _batch(data)
+    layer = keras.layers.BatchNormalization()
+    y = np.asarray(layer(x, training=True))
+    mu, var = x.mean(axis=0), x.var(axis=0)  # the biased (1/m) batch variance
+    expected = (x - mu) / np.sqrt(var + layer.epsilon)
+    err = np.abs(y - expected).max()
+    std_err = np.abs(y.std(axis=0) - np.sqrt(var / (var + layer.epsilon))).max()
+    return check(
+        "Train mode computes x_hat = (x - mu_B) / sqrt(sigma_B^2 + eps), y = gamma x_hat + beta (biased variance); "
+        "at init each feature's batch mean is ~0 and its std is sqrt(var / (var + eps))",
+        err < 1e-5 and np.abs(y.mean(axis=0)).max() < 1e-5 and std_err < 1e-5,
+        f"max |keras - numpy formula| = {fmt(err)}, max |batch mean| = {fmt(np.abs(y.mean(axis=0)).max())}, "
+        f"max std error = {fmt(std_err)} (eps = {layer.epsilon})",
+        "01:974-980, 02:788-796, 03:2405-2411")
+
+
+def _moving_mean_after(x, steps, momentum):
+    layer = keras.layers.BatchNormalization(momentum=momentum)
+    layer.build(x.shape)
+    for _ in range(steps):
+        layer(x, training=True)
+    return np.asarray(layer.moving_mean), np.asarray(layer.moving_variance), layer
+
+
+def _claim_moving_averages(data):
+    x = _batch(data)
+    mu, var = x.mean(axis=0), x.var(axis=0)
+    informative = np.abs(mu) > 1e-3
+    ratios, var_errors = {}, {}
+    for n in (1, 100, 500):
+        mean, variance, layer = _moving_mean_after(x, n, 0.99)
+        ratios[n] = float(np.median(mean[informative] / mu[informative]))
+        expected_var = 0.99**n + (1 - 0.99**n) * var
+        var_errors[n] = float((np.abs(variance - expected_var) / expected_var).max())
+    lecture = {1: 0.01, 100: 0.634, 500: 0.9934}
+    ratio_ok = all(abs(ratios[n] - lecture[n]) < 1e-3 for n in lecture)
+    steps_needed = {m: int(np.ceil(np.log(0.01) / np.log(m))) for m in (0.9, 0.99)}
+    trainable = {w.path.rsplit("/", 1)[-1] for w in layer.trainable_weights}
+    non_trainable = {w.path.rsplit("/", 1)[-1] for w in layer.non_trainable_weights}
+    slip_ok = trainable == {"gamma", "beta"} and non_trainable == {"moving_mean", "moving_variance"}
+    train_out = np.asarray(_moving_mean_after(x, 1, 0.99)[2](x, training=False))
+    differs = np.abs(train_out - np.asarray(keras.layers.BatchNormalization()(x, training=True))).max()
+    return check(
+        "Inference uses moving averages mu_mov = a mu_mov + (1 - a) mu_B (a = momentum 0.99): after n steps on one batch "
+        "moving_mean = (1 - 0.99^n) mu_B (0.01, 0.634, 0.9934 for n = 1, 100, 500); a smaller momentum forgets faster; "
+        "the moving statistics are non-trainable (slip S26)",
+        ratio_ok and max(var_errors.values()) < 1e-5 and steps_needed[0.9] == 44 and steps_needed[0.99] == 459
+        and slip_ok and differs > 1e-2,
+        f"moving_mean / mu_B = {', '.join(f'n={n}: {r:.4f}' for n, r in ratios.items())}; max relative moving_var error "
+        f"{fmt(max(var_errors.values()))}; steps to 0.99 mu_B: {steps_needed[0.9]} at momentum 0.9 vs "
+        f"{steps_needed[0.99]} at 0.99; trainable {sorted(trainable)}, non-trainable {sorted(non_trainable)}; "
+        f"train vs inference output differ by up to {fmt(differs)} after 1 step",
+        "00:939-960, 02:804-816, 03:2435-2440, 01:987-988")
+
+
+def _claim_identity(data):
+    x = _batch(data)
+    mu, var = x.mean(axis=0), x.var(axis=0)
+    layer = keras.layers.BatchNormalization(gamma_initializer="ones")
+    layer.build(x.shape)
+    layer.gamma.assign(np.sqrt(var + layer.epsilon))
+    layer.beta.assign(mu)
+    err = np.abs(np.asarray(layer(x, training=True)) - x).max()
+    layer.gamma.assign(np.sqrt(var))  # the slide's gamma = sigma_B
+    slide_err = np.abs(np.asarray(layer(x, training=True)) - x).max()
+    return check(
+        "BN can recover the identity: gamma = sqrt(sigma_B^2 + eps), beta = mu_B give BN(x) = x "
+        "(the slide's gamma = sigma_B is off by eps, slip S35)",
+        err < 1e-5 and slide_err > err,
+        f"max |BN(x) - x| = {fmt(err)} with gamma = sqrt(var + eps); {fmt(slide_err)} with the slide's gamma = sigma_B",
+        "01:986, 03:2386-2392")
+
+
+def _claims_placement(data):
+    def lecture_model(before, bias=False):
+        inner = ([keras.layers.Dense(64, kernel_initializer="he_normal", use_bias=bias),
+                  keras.layers.BatchNormalization(), keras.layers.Activation("relu")] if before else
+                 [keras.layers.Dense(64, activation="relu", kernel_initializer="he_normal"),
+                  keras.layers.BatchNormalization()])
+        return keras.Sequential([keras.Input((784,)), *inner, keras.layers.Dense(10, activation="softmax")])
+
+    after, before = lecture_model(False), lecture_model(True)
+    counts = {name: (m.count_params(), sum(int(np.prod(w.shape)) for w in m.trainable_weights))
+              for name, m in (("after", after), ("before", before))}
+    params_ok = counts["after"] == (51_146, 51_018) and counts["before"] == (51_082, 50_954)
+
+    x = _batch(data)
+    dense = keras.layers.Dense(16, use_bias=True, bias_initializer=keras.initializers.RandomNormal(stddev=5.0))
+    z = dense(x)
+    bn = keras.layers.BatchNormalization()
+    with_bias = np.asarray(bn(z, training=True))
+    without_bias = np.asarray(bn(z - dense.bias, training=True))
+    bias_err = np.abs(with_bias - without_bias).max()
+    return [
+        check("The lecture's Keras models (784 inputs, 64 units, 10 outputs): BN after relu has 51,146 parameters "
+              "(51,018 trainable); BN before relu with use_bias=False has 51,082 (50,954 trainable)",
+              params_ok, f"after: {counts['after'][0]:,} ({counts['after'][1]:,} trainable); "
+                         f"before: {counts['before'][0]:,} ({counts['before'][1]:,} trainable)", "01:1000-1028, 00:893-896"),
+        check("Before BN the Dense bias is useless: beta supplies the offset and the bias cancels in x - mu_B",
+              bias_err < 1e-5, f"max |BN(xW + b) - BN(xW)| in train mode = {fmt(bias_err)} (biases ~ N(0, 5^2))",
+              "01:1028"),
+    ]
+
+
+def _claim_faster(table, cfg):
+    speed = table.set_index("variant")
+    plain = speed.loc["plain"]
+    best = {v: speed.loc[v] for v in ("bn_after", "bn_before")}
+
+    def epochs(row):  # a run that never reached the target counts as needing more than all epochs
+        missing = row["seeds"] - row["runs_reaching_target"]
+        mean = row["epochs_to_target_mean"]
+        reached = 0.0 if np.isnan(mean) else mean * row["runs_reaching_target"]
+        return (reached + missing * (cfg.epochs + 1)) / row["seeds"]
+
+    plain_epochs = epochs(plain)
+    bn_epochs = {v: epochs(r) for v, r in best.items()}
+    ratio = plain_epochs / min(bn_epochs.values())
+    return check(
+        f"BN reaches {cfg.target_accuracy:.0%} validation accuracy in fewer epochs than the same network without it "
+        f"({cfg.hidden_layers}x{cfg.units} {cfg.activation}, SGD lr {cfg.learning_rate}, mean over {cfg.seeds} seeds)",
+        all(e < plain_epochs for e in bn_epochs.values()),
+        f"epochs to target (unreached = {cfg.epochs + 1}): plain {plain_epochs:.1f}, "
+        + ", ".join(f"{v} {e:.1f} (± {fmt(best[v]['epochs_to_target_std'], 2)})" for v, e in bn_epochs.items())
+        + f"; speed-up x{ratio:.2f} (the lecture's '200%' is not asserted)",
+        "00:846-889, 01:991-994, 02:818-836, 03:2413-2416")
+
+
+def _claim_high_lr(high, cfg):
+    def diverged(r):
+        loss = r.history["loss"].to_numpy()
+        return (not np.isfinite(loss).all()) or r.final("val_accuracy") < 0.5
+
+    plain = high["plain"]
+    bn = {v: high[v] for v in ("bn_after", "bn_before")}
+    return check(
+        f"BN tolerates a learning rate ({cfg.high_learning_rate:g}, {cfg.high_lr_activation} network) at which the "
+        "plain network diverges (NaN loss) or stops learning",
+        diverged(plain) and not any(diverged(r) for r in bn.values()),
+        f"final loss / val accuracy: plain {fmt(plain.final('loss'))} / {fmt(plain.final('val_accuracy'))}; "
+        + "; ".join(f"{v} {fmt(r.final('loss'))} / {fmt(r.final('val_accuracy'))}" for v, r in bn.items()),
+        "00:846-889, 01:991-994, 03:2413-2416")
+
+
+def _claim_inference_independent(model, data):
+    x = data.x_val[:32]
+    alone = np.asarray(model(x[:1], training=False))
+    in_batch = np.asarray(model(x, training=False))[:1]
+    infer_diff = np.abs(alone - in_batch).max()
+    clone = keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    train_diff = np.abs(np.asarray(clone(x[:2], training=True))[:1] - np.asarray(clone(x, training=True))[:1]).max()
+    return check(
+        "At inference BN uses its moving averages, so an example's output does not depend on the rest of the batch "
+        "(in training mode it does)",
+        infer_diff < 1e-6 and train_diff > 1e-3,
+        f"inference: max |p(x alone) - p(x in a batch of 32)| = {fmt(infer_diff)}; "
+        f"training mode: batch of 2 vs 32 differ by {fmt(train_diff)}",
+        "00:939-960, 02:804-816")
+
+
+def _claim_small_batch(batch_stats, inference_accuracy, cfg):
+    (gap_s, acc_s), (gap_l, acc_l) = batch_stats[cfg.small_batch], batch_stats[cfg.large_batch]
+    return check(
+        f"BN does not work for very small batches: normalizing with the statistics of {cfg.small_batch} examples "
+        f"(train mode) wrecks the trained network's accuracy, while batches of {cfg.large_batch} keep it",
+        acc_s < acc_l - 0.1 and acc_l > inference_accuracy - 0.05,
+        f"mean |p_train - p_infer| on the validation split: batch {cfg.small_batch}: {fmt(gap_s)}, batch "
+        f"{cfg.large_batch}: {fmt(gap_l)}; train-mode accuracy {fmt(acc_s)} vs {fmt(acc_l)} "
+        f"(inference mode: {fmt(inference_accuracy)})",
+        "01:993")
+
+
+if __name__ == "__main__":
+    from nnzoo.cli import main_for
+
+    raise SystemExit(main_for(__name__))
