@@ -5,6 +5,8 @@ lecture's update rule out in ``update_step`` and steps exactly like its Keras tw
 passed to ``model.compile(optimizer=...)``.
 """
 
+import keras
+
 from nnzoo.custom_optimizers.adadelta import ScratchAdadelta
 from nnzoo.custom_optimizers.adagrad import ScratchAdagrad
 from nnzoo.custom_optimizers.adam import ScratchAdam
@@ -12,14 +14,14 @@ from nnzoo.custom_optimizers.rmsprop import ScratchRMSprop
 from nnzoo.custom_optimizers.schedules import ExpDecay, OneOverTDecay, StepDecay
 from nnzoo.custom_optimizers.sgd import ScratchSGD
 
-# Each scratch class beside the Keras built-in it reproduces (tests, benchmark and recipes pair them).
-BUILTIN_TWINS = {
-    ScratchSGD: "SGD",
-    ScratchAdagrad: "Adagrad",
-    ScratchAdadelta: "Adadelta",
-    ScratchRMSprop: "RMSprop",
-    ScratchAdam: "Adam",
+# Each scratch class beside the Keras built-in it reproduces, by the built-in's registered name.
+TWINS = {
+    "sgd": (ScratchSGD, keras.optimizers.SGD),
+    "adagrad": (ScratchAdagrad, keras.optimizers.Adagrad),
+    "adadelta": (ScratchAdadelta, keras.optimizers.Adadelta),
+    "rmsprop": (ScratchRMSprop, keras.optimizers.RMSprop),
+    "adam": (ScratchAdam, keras.optimizers.Adam),
 }
 
-__all__ = ["BUILTIN_TWINS", "ExpDecay", "OneOverTDecay", "ScratchAdadelta", "ScratchAdagrad", "ScratchAdam",
-           "ScratchRMSprop", "ScratchSGD", "StepDecay"]
+__all__ = ["ExpDecay", "OneOverTDecay", "ScratchAdadelta", "ScratchAdagrad", "ScratchAdam",
+           "ScratchRMSprop", "ScratchSGD", "StepDecay", "TWINS"]
