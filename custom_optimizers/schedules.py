@@ -21,7 +21,7 @@ class _Decay(keras.optimizers.schedules.LearningRateSchedule):
         self.name = name or type(self).__name__
 
     def __call__(self, step):
-        with ops.name_scope(self.name):
+        with keras.name_scope(self.name):
             lr0 = ops.convert_to_tensor(self.initial_learning_rate)
             t = ops.divide(ops.cast(step, lr0.dtype), ops.cast(self.decay_steps, lr0.dtype))
             return self.decay(lr0, t)
