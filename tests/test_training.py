@@ -68,7 +68,11 @@ MIRRORED = textwrap.dedent("""
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     assert strategy.num_replicas_in_sync == 2
+    import dataclasses
     import nnzoo
+    from nnzoo.recipes import batchnorm
+    # the recipe's own code path, at an even smaller size: one replica step per batch is slow
+    batchnorm.QUICK = dataclasses.replace(batchnorm.QUICK, epochs=2, seeds=1, high_lr_epochs=1)
     result = nnzoo.run("batchnorm", quick=True, out=sys.argv[1], strategy=strategy, verbose=0)
     print("REPLICAS", strategy.num_replicas_in_sync, "CLAIMS", len(result.claims))
 """)
