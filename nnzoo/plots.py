@@ -92,3 +92,13 @@ def save(fig, path):
     """Write ``fig`` as PNG atomically."""
     with io.atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
+
+
+def mark_epochs(fig, marks, *, styles=("--", ":", "-.")):
+    """Draw a labelled vertical line at each ``{label: epoch}`` on every axis of ``fig``."""
+    for ax in fig.axes:
+        for k, (label, epoch) in enumerate(marks.items()):
+            ax.axvline(epoch, color=f"C{(k + 3) % 10}", linestyle=styles[k % len(styles)], label=label)
+    if fig.axes:
+        fig.axes[0].legend(fontsize="small")
+    return fig
