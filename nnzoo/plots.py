@@ -102,3 +102,20 @@ def mark_epochs(fig, marks, *, styles=("--", ":", "-.")):
     if fig.axes:
         fig.axes[0].legend(fontsize="small")
     return fig
+
+
+def contour_paths(f, paths, *, xlim, ylim, title=None, levels=20, resolution=200):
+    """Optimizer trajectories ``{name: array (T, 2)}`` over the log-spaced contours of ``f(x, y)``."""
+    fig, (ax,) = grid(1, size=(8.0, 4.0), title=title)
+    gx, gy = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
+    z = f(gx, gy)
+    ax.contour(gx, gy, z, levels=np.geomspace(max(z.min(), 1e-3), z.max(), levels), colors="0.75", linewidths=0.6)
+    for k, (name, path) in enumerate(paths.items()):
+        path = np.asarray(path, dtype=float)
+        ax.plot(path[:, 0], path[:, 1], "-", color=f"C{k % 10}", lw=1, marker=".", ms=2, label=name)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(fontsize="small", loc="upper right")
+    return fig

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from nnzoo import plots
+from nnzoo.inputs import standardizer
 from nnzoo.results import RecipeResult, check, fmt
 
 LECTURES = ("001", "002", "003")
@@ -105,13 +106,10 @@ def keras_stop(values, patience=5, min_delta=1e-3):
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
     data = ctx.load("digits").take_train(cfg.n_train, seed=ctx.seed)
-    normalizer = keras.layers.Normalization()
-    normalizer.adapt(data.x_train)
-    mean, variance = np.asarray(normalizer.mean).ravel(), np.asarray(normalizer.variance).ravel()
 
     def builder(name):
         return lambda: build_model(name, cfg, input_dim=data.input_shape[0], num_classes=data.num_classes,
-                                   normalizer=keras.layers.Normalization(mean=mean, variance=variance))
+                                   normalizer=standardizer(data.x_train))
 
     options = dict(data=data, epochs=cfg.max_epochs, batch_size=cfg.batch_size, optimizer="adam",
                    learning_rate=cfg.learning_rate)
