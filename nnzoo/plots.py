@@ -119,3 +119,33 @@ def contour_paths(f, paths, *, xlim, ylim, title=None, levels=20, resolution=200
     ax.set_ylabel("y")
     ax.legend(fontsize="small", loc="upper right")
     return fig
+
+
+def matrix(values, *, row_labels, col_labels, ylabel="", xlabel="", title=None):
+    """A heat map of a 2-D array with each cell's value written in it (a confusion matrix, say)."""
+    values = np.asarray(values)
+    fig, (ax,) = grid(1, size=(0.5 * len(col_labels) + 2.5, 0.45 * len(row_labels) + 1.8), title=title)
+    ax.imshow(values, cmap="Blues")
+    ax.set_xticks(range(len(col_labels)), [str(c) for c in col_labels])
+    ax.set_yticks(range(len(row_labels)), [str(r) for r in row_labels])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    threshold = values.max() / 2 if values.size else 0
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize="x-small",
+                color="white" if v > threshold else "black")
+    return fig
+
+
+def lines(x, series, *, xlabel="", ylabel="", title=None, logy=False):
+    """One panel with a line per ``{name: y values}`` over the shared ``x``."""
+    fig, (ax,) = grid(1, size=(6.0, 3.6), title=title)
+    for name, y in series.items():
+        ax.plot(x, y, marker="o", ms=3, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
