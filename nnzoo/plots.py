@@ -92,3 +92,60 @@ def save(fig, path):
     """Write ``fig`` as PNG atomically."""
     with io.atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
+
+
+def mark_epochs(fig, marks, *, styles=("--", ":", "-.")):
+    """Draw a labelled vertical line at each ``{label: epoch}`` on every axis of ``fig``."""
+    for ax in fig.axes:
+        for k, (label, epoch) in enumerate(marks.items()):
+            ax.axvline(epoch, color=f"C{(k + 3) % 10}", linestyle=styles[k % len(styles)], label=label)
+    if fig.axes:
+        fig.axes[0].legend(fontsize="small")
+    return fig
+
+
+def contour_paths(f, paths, *, xlim, ylim, title=None, levels=20, resolution=200):
+    """Optimizer trajectories ``{name: array (T, 2)}`` over the log-spaced contours of ``f(x, y)``."""
+    fig, (ax,) = grid(1, size=(8.0, 4.0), title=title)
+    gx, gy = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
+    z = f(gx, gy)
+    ax.contour(gx, gy, z, levels=np.geomspace(max(z.min(), 1e-3), z.max(), levels), colors="0.75", linewidths=0.6)
+    for k, (name, path) in enumerate(paths.items()):
+        path = np.asarray(path, dtype=float)
+        ax.plot(path[:, 0], path[:, 1], "-", color=f"C{k % 10}", lw=1, marker=".", ms=2, label=name)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(fontsize="small", loc="upper right")
+    return fig
+
+
+def matrix(values, *, row_labels, col_labels, ylabel="", xlabel="", title=None):
+    """A heat map of a 2-D array with each cell's value written in it (a confusion matrix, say)."""
+    values = np.asarray(values)
+    fig, (ax,) = grid(1, size=(0.5 * len(col_labels) + 2.5, 0.45 * len(row_labels) + 1.8), title=title)
+    ax.imshow(values, cmap="Blues")
+    ax.set_xticks(range(len(col_labels)), [str(c) for c in col_labels])
+    ax.set_yticks(range(len(row_labels)), [str(r) for r in row_labels])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    threshold = values.max() / 2 if values.size else 0
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize="x-small",
+                color="white" if v > threshold else "black")
+    return fig
+
+
+def lines(x, series, *, xlabel="", ylabel="", title=None, logy=False):
+    """One panel with a line per ``{name: y values}`` over the shared ``x``."""
+    fig, (ax,) = grid(1, size=(6.0, 3.6), title=title)
+    for name, y in series.items():
+        ax.plot(x, y, marker="o", ms=3, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
