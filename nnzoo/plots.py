@@ -92,3 +92,32 @@ def save(fig, path):
     """Write ``fig`` as PNG atomically."""
     with io.atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
+
+
+def decision_line(ax, w, b, *, label=None, lim=(-2.0, 2.0), **style):
+    """Draw the line w[0] x1 + w[1] x2 + b = 0 across ``lim`` (vertical when w[1] == 0)."""
+    w1, w2 = float(w[0]), float(w[1])
+    b = float(b)
+    if w2 != 0:
+        xs = np.array(lim, dtype=float)
+        ax.plot(xs, -(w1 * xs + b) / w2, label=label, **style)
+    elif w1 != 0:
+        ax.axvline(-b / w1, label=label, **style)
+    ax.set_xlim(lim)
+    ax.set_ylim(lim)
+    return ax
+
+
+def truth_points(ax, x, y, *, annotate=True):
+    """Scatter a truth table's 2-D inputs: filled for a positive target, hollow otherwise."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    positive = y > 0
+    ax.scatter(x[positive, 0], x[positive, 1], s=60, c="k", zorder=3)
+    ax.scatter(x[~positive, 0], x[~positive, 1], s=60, facecolors="none", edgecolors="k", zorder=3)
+    if annotate:
+        for (a, b), t in zip(x, y):
+            ax.annotate(f"{t:g}", (a, b), textcoords="offset points", xytext=(6, 6), fontsize="small")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_aspect("equal")
+    return ax
