@@ -108,12 +108,12 @@ def decision_line(ax, w, b, *, label=None, lim=(-2.0, 2.0), **style):
     return ax
 
 
-def truth_points(ax, x, y, *, annotate=True):
+def truth_points(ax, x, y, *, annotate=True, size=60):
     """Scatter a truth table's 2-D inputs: filled for a positive target, hollow otherwise."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     positive = y > 0
-    ax.scatter(x[positive, 0], x[positive, 1], s=60, c="k", zorder=3)
-    ax.scatter(x[~positive, 0], x[~positive, 1], s=60, facecolors="none", edgecolors="k", zorder=3)
+    ax.scatter(x[positive, 0], x[positive, 1], s=size, c="k", zorder=3)
+    ax.scatter(x[~positive, 0], x[~positive, 1], s=size, facecolors="none", edgecolors="k", zorder=3)
     if annotate:
         for (a, b), t in zip(x, y):
             ax.annotate(f"{t:g}", (a, b), textcoords="offset points", xytext=(6, 6), fontsize="small")
