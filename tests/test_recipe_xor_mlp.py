@@ -49,6 +49,6 @@ def test_files_written(result):
 
 
 @pytest.mark.slow
-def test_full_size_universal_approximation(tmp_path):
+def test_full_size_claims_hold(tmp_path):
     result = nnzoo.run("xor_mlp", quick=False, out=tmp_path / "full", verbose=0)
     assert not result.failed_claims, [c.claim for c in result.failed_claims]
