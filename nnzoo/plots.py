@@ -78,12 +78,16 @@ def bars(values, *, title=None, ylabel="", logy=False):
     return fig
 
 
-def decision_regions(ax, predict, x, y, *, resolution=150, margin=0.5):
-    """Shade ``predict``'s class regions over the 2-D points ``x`` and scatter them by ``y``."""
+def decision_regions(ax, predict, x, y, *, resolution=150, margin=0.5, levels=20):
+    """Shade ``predict``'s class regions over the 2-D points ``x`` and scatter them by ``y``.
+
+    ``levels`` as in contourf: a count (scaled to the predictions) or fixed edges such as
+    ``np.linspace(0, 1, 11)`` so that probabilities near 0.5 are not stretched to the full colour range.
+    """
     lo, hi = x.min(axis=0) - margin, x.max(axis=0) + margin
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     z = np.asarray(predict(np.c_[gx.ravel(), gy.ravel()].astype("float32"))).reshape(gx.shape)
-    ax.contourf(gx, gy, z, levels=20, cmap="RdBu", alpha=0.4)
+    ax.contourf(gx, gy, z, levels=levels, cmap="RdBu", alpha=0.4)
     ax.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu", edgecolors="k", s=18)
     return ax
 

@@ -309,7 +309,7 @@ def _claim_dying(dying, data, cfg):
         handmade[act if w6 == 0 else f"{act} w6=1"] = (float(out[0, 0]), float(loss),
                                                      np.asarray(g_kernel, dtype=float)[:, 1] + 0.0,
                                                      float(np.asarray(g_bias)[1]) + 0.0,
-                         float(np.asarray(hidden(x))[0, 1]))
+                                                     float(np.asarray(hidden(x))[0, 1]))
     relu = handmade["relu"]
     dead_ok = (relu[4] == -8 and relu[0] == -4 and relu[1] == 81 and not np.any(relu[2]) and relu[3] == 0
                and not np.any(handmade["relu w6=1"][2]) and handmade["relu w6=1"][3] == 0)

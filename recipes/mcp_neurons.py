@@ -250,7 +250,7 @@ def _claim_two_layers(got, models):
 
 def _figure():
     fig, axes = plots.grid(4, ncols=4, size=(3.2, 3.2), title="MCP units: the four inputs and each unit's line "
-                           "w.x = theta (chosen weights)")
+                           "w.x = theta (chosen weights; a point on the line fires)")
     panels = [
         ("AND / blueberry: theta = 2", "and", [((1, 1), 2, "AND")]),
         ("OR: theta = 1", "or", [((1, 1), 1, "OR")]),
@@ -260,7 +260,7 @@ def _figure():
     for ax, (title, truth, lines) in zip(axes, panels):
         plots.truth_points(ax, INPUTS, np.array(TRUTH[truth]))
         for k, (w, theta, label) in enumerate(lines):
-            plots.decision_line(ax, w, -theta, label=label, lim=(-0.5, 1.5), color=f"C{k}")
+            plots.decision_line(ax, w, -theta, label=label, lim=(-0.5, 1.5), color=f"C{k}", ls=("-", "--")[k])
         ax.set_title(title, fontsize="small")
         ax.legend(fontsize="x-small", loc="lower left")
     return fig

@@ -302,9 +302,10 @@ def _claim_universal(sine, cfg):
 
 
 def _regions_figure(models, x, y):
-    fig, axes = plots.grid(len(models), ncols=len(models), size=(3.6, 3.4), title="XOR: decision regions")
+    fig, axes = plots.grid(len(models), ncols=len(models), size=(3.6, 3.4), title="XOR: output (probability of class 1) over the plane")
     for ax, (name, model) in zip(axes, models.items()):
-        plots.decision_regions(ax, lambda g, m=model: np.asarray(m(g)).ravel(), x, y, margin=0.5)
+        plots.decision_regions(ax, lambda g, m=model: np.clip(np.asarray(m(g)).ravel(), 0, 1), x, y, margin=0.5,
+                               levels=np.linspace(0, 1, 11))
         ax.set_title(name, fontsize="small")
     return fig
 
