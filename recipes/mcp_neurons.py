@@ -238,7 +238,7 @@ def _claim_decompositions():
 
 
 def _claim_two_layers(got, models):
-    hidden = keras.Model(models["xor"].inputs, models["xor"].layers[0].output)
+    hidden = keras.Model(models["xor"].inputs[0], models["xor"].layers[0].output)
     h = np.asarray(hidden(INPUTS)).astype(int).tolist()
     return check(
         "XOR from two layers of MCP units: h1 = [x1 - x2 >= 1], h2 = [x2 - x1 >= 1], out = [h1 + h2 >= 1]; and "

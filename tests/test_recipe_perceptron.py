@@ -49,3 +49,8 @@ def test_criterion_is_zero_without_mistakes():
 def test_files_written(result):
     for name in ("results.csv", "claims.json", "report.md", "boundary_per_epoch.png", "mistakes_per_epoch.png"):
         assert (result.out_dir / name).is_file(), name
+
+
+def test_slip_s6_named(result):
+    assert any("S6" in note for note in result.notes)
+    assert any("S6" in c.claim and c.passed for c in result.claims)
