@@ -78,12 +78,16 @@ def bars(values, *, title=None, ylabel="", logy=False):
     return fig
 
 
-def decision_regions(ax, predict, x, y, *, resolution=150, margin=0.5):
-    """Shade ``predict``'s class regions over the 2-D points ``x`` and scatter them by ``y``."""
+def decision_regions(ax, predict, x, y, *, resolution=150, margin=0.5, levels=20):
+    """Shade ``predict``'s class regions over the 2-D points ``x`` and scatter them by ``y``.
+
+    ``levels`` as in contourf: a count (scaled to the predictions) or fixed edges such as
+    ``np.linspace(0, 1, 11)`` so that probabilities near 0.5 are not stretched to the full colour range.
+    """
     lo, hi = x.min(axis=0) - margin, x.max(axis=0) + margin
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     z = np.asarray(predict(np.c_[gx.ravel(), gy.ravel()].astype("float32"))).reshape(gx.shape)
-    ax.contourf(gx, gy, z, levels=20, cmap="RdBu", alpha=0.4)
+    ax.contourf(gx, gy, z, levels=levels, cmap="RdBu", alpha=0.4)
     ax.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu", edgecolors="k", s=18)
     return ax
 
@@ -149,3 +153,32 @@ def lines(x, series, *, xlabel="", ylabel="", title=None, logy=False):
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     return fig
+
+
+def decision_line(ax, w, b, *, label=None, lim=(-2.0, 2.0), **style):
+    """Draw the line w[0] x1 + w[1] x2 + b = 0 across ``lim`` (vertical when w[1] == 0)."""
+    w1, w2 = float(w[0]), float(w[1])
+    b = float(b)
+    if w2 != 0:
+        xs = np.array(lim, dtype=float)
+        ax.plot(xs, -(w1 * xs + b) / w2, label=label, **style)
+    elif w1 != 0:
+        ax.axvline(-b / w1, label=label, **style)
+    ax.set_xlim(lim)
+    ax.set_ylim(lim)
+    return ax
+
+
+def truth_points(ax, x, y, *, annotate=True, size=60):
+    """Scatter a truth table's 2-D inputs: filled for a positive target, hollow otherwise."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    positive = y > 0
+    ax.scatter(x[positive, 0], x[positive, 1], s=size, c="k", zorder=3)
+    ax.scatter(x[~positive, 0], x[~positive, 1], s=size, facecolors="none", edgecolors="k", zorder=3)
+    if annotate:
+        for (a, b), t in zip(x, y):
+            ax.annotate(f"{t:g}", (a, b), textcoords="offset points", xytext=(6, 6), fontsize="small")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_aspect("equal")
+    return ax
