@@ -69,12 +69,18 @@ class RunContext:
     def _monitor_for(self, name, data):
         from nnzoo.monitor import TrainingMonitor
 
-        return TrainingMonitor.for_data(data, name=name)
+        log_dir = None if self.out_dir is None else Path(self.out_dir) / "tensorboard" / name
+        return TrainingMonitor.for_data(data, name=name, log_dir=log_dir, verbose=self.verbose)
 
     def _collect_monitor(self, name, monitor):
+        """Keep the monitor's findings and figures for the report; its table goes to monitor/NAME/."""
         self.monitor_findings[name] = monitor.findings()
+        for finding in monitor.findings():
+            self.note(f"monitor [{name}] {finding}")
         for stem, fig in monitor.figures().items():
             self.monitor_figures[f"monitor_{name}_{stem}"] = fig
+        if self.out_dir is not None:
+            monitor.save(Path(self.out_dir) / "monitor" / name, figures=False)
 
     def note(self, text):
         """A remark for the report, such as a slide slip this recipe corrects."""

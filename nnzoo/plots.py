@@ -78,12 +78,16 @@ def bars(values, *, title=None, ylabel="", logy=False):
     return fig
 
 
-def decision_regions(ax, predict, x, y, *, resolution=150, margin=0.5):
-    """Shade ``predict``'s class regions over the 2-D points ``x`` and scatter them by ``y``."""
+def decision_regions(ax, predict, x, y, *, resolution=150, margin=0.5, levels=20):
+    """Shade ``predict``'s class regions over the 2-D points ``x`` and scatter them by ``y``.
+
+    ``levels`` as in contourf: a count (scaled to the predictions) or fixed edges such as
+    ``np.linspace(0, 1, 11)`` so that probabilities near 0.5 are not stretched to the full colour range.
+    """
     lo, hi = x.min(axis=0) - margin, x.max(axis=0) + margin
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     z = np.asarray(predict(np.c_[gx.ravel(), gy.ravel()].astype("float32"))).reshape(gx.shape)
-    ax.contourf(gx, gy, z, levels=20, cmap="RdBu", alpha=0.4)
+    ax.contourf(gx, gy, z, levels=levels, cmap="RdBu", alpha=0.4)
     ax.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu", edgecolors="k", s=18)
     return ax
 
@@ -92,3 +96,89 @@ def save(fig, path):
     """Write ``fig`` as PNG atomically."""
     with io.atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
+
+
+def mark_epochs(fig, marks, *, styles=("--", ":", "-.")):
+    """Draw a labelled vertical line at each ``{label: epoch}`` on every axis of ``fig``."""
+    for ax in fig.axes:
+        for k, (label, epoch) in enumerate(marks.items()):
+            ax.axvline(epoch, color=f"C{(k + 3) % 10}", linestyle=styles[k % len(styles)], label=label)
+    if fig.axes:
+        fig.axes[0].legend(fontsize="small")
+    return fig
+
+
+def contour_paths(f, paths, *, xlim, ylim, title=None, levels=20, resolution=200):
+    """Optimizer trajectories ``{name: array (T, 2)}`` over the log-spaced contours of ``f(x, y)``."""
+    fig, (ax,) = grid(1, size=(8.0, 4.0), title=title)
+    gx, gy = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
+    z = f(gx, gy)
+    ax.contour(gx, gy, z, levels=np.geomspace(max(z.min(), 1e-3), z.max(), levels), colors="0.75", linewidths=0.6)
+    for k, (name, path) in enumerate(paths.items()):
+        path = np.asarray(path, dtype=float)
+        ax.plot(path[:, 0], path[:, 1], "-", color=f"C{k % 10}", lw=1, marker=".", ms=2, label=name)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(fontsize="small", loc="upper right")
+    return fig
+
+
+def matrix(values, *, row_labels, col_labels, ylabel="", xlabel="", title=None):
+    """A heat map of a 2-D array with each cell's value written in it (a confusion matrix, say)."""
+    values = np.asarray(values)
+    fig, (ax,) = grid(1, size=(0.5 * len(col_labels) + 2.5, 0.45 * len(row_labels) + 1.8), title=title)
+    ax.imshow(values, cmap="Blues")
+    ax.set_xticks(range(len(col_labels)), [str(c) for c in col_labels])
+    ax.set_yticks(range(len(row_labels)), [str(r) for r in row_labels])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    threshold = values.max() / 2 if values.size else 0
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize="x-small",
+                color="white" if v > threshold else "black")
+    return fig
+
+
+def lines(x, series, *, xlabel="", ylabel="", title=None, logy=False):
+    """One panel with a line per ``{name: y values}`` over the shared ``x``."""
+    fig, (ax,) = grid(1, size=(6.0, 3.6), title=title)
+    for name, y in series.items():
+        ax.plot(x, y, marker="o", ms=3, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def decision_line(ax, w, b, *, label=None, lim=(-2.0, 2.0), **style):
+    """Draw the line w[0] x1 + w[1] x2 + b = 0 across ``lim`` (vertical when w[1] == 0)."""
+    w1, w2 = float(w[0]), float(w[1])
+    b = float(b)
+    if w2 != 0:
+        xs = np.array(lim, dtype=float)
+        ax.plot(xs, -(w1 * xs + b) / w2, label=label, **style)
+    elif w1 != 0:
+        ax.axvline(-b / w1, label=label, **style)
+    ax.set_xlim(lim)
+    ax.set_ylim(lim)
+    return ax
+
+
+def truth_points(ax, x, y, *, annotate=True, size=60):
+    """Scatter a truth table's 2-D inputs: filled for a positive target, hollow otherwise."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    positive = y > 0
+    ax.scatter(x[positive, 0], x[positive, 1], s=size, c="k", zorder=3)
+    ax.scatter(x[~positive, 0], x[~positive, 1], s=size, facecolors="none", edgecolors="k", zorder=3)
+    if annotate:
+        for (a, b), t in zip(x, y):
+            ax.annotate(f"{t:g}", (a, b), textcoords="offset points", xytext=(6, 6), fontsize="small")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_aspect("equal")
+    return ax

@@ -72,8 +72,6 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
     result.notes = list(ctx.notes) + [n for n in result.notes if n not in ctx.notes]
     if ctx.monitor_figures:
         result.figures.update(ctx.monitor_figures)
-    if monitor:
-        result.claims.extend(_monitor_claims(ctx.monitor_findings))
     result.config = result.config or ctx.config
     result.out_dir = out_dir
     result.run_info = {
@@ -97,13 +95,3 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
     write_run(result, out_dir)
     return result
 
-
-def _monitor_claims(findings_by_variant):
-    from nnzoo.results import check
-
-    claims = []
-    for variant, findings in findings_by_variant.items():
-        for finding in findings:
-            claims.append(check(f"monitor [{variant}]: {finding['name']}", finding.get("ok", True),
-                                finding.get("evidence", ""), "00:1003-1040"))
-    return claims

@@ -105,12 +105,13 @@ class EpochTimer(keras.callbacks.Callback):
 
 def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learning_rate=None,
           loss=None, metrics=None, callbacks=(), seed=0, strategy=None, save_dir=None,
-          metadata=None, verbose=1, validation=True, label=None):
+          metadata=None, verbose=1, validation=True, label=None, steps_per_execution=None):
     """Seed, build, compile and fit one variant; evaluate it; optionally save it with metadata.
 
     ``build`` is a zero-argument callable returning an uncompiled model; it runs right after
     seeding (inside ``strategy.scope()`` when a tf.distribute strategy is given), so every
     variant trained with the same seed starts from the same random stream.
+    ``steps_per_execution=None`` picks the fast default; 1 gives callbacks every single step.
     """
     seed_everything(seed)
     default = default_loss(data)
@@ -124,7 +125,7 @@ def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learnin
             optimizer=resolve_optimizer(optimizer, learning_rate),
             loss=loss,
             metrics=list(metrics),
-            steps_per_execution=max(1, min(MAX_STEPS_PER_EXECUTION, steps)),
+            steps_per_execution=steps_per_execution or _steps_per_execution(steps, strategy),
         )
     train_ds = make_dataset(data.x_train, data.y_train, batch_size, shuffle_seed=seed)
     val_ds = make_dataset(data.x_val, data.y_val, batch_size * 4) if validation and len(data.x_val) else None
@@ -142,6 +143,14 @@ def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learnin
     if save_dir is not None:
         trained.model_path = save_variant(trained, data, Path(save_dir), seed=seed, extra=metadata)
     return trained
+
+
+def _steps_per_execution(steps_per_epoch, strategy):
+    """Many batches per call speed up small models; multi-step loops fail under tf.distribute
+    in Keras 3.15 / TF 2.21 ("You must feed a value for placeholder tensor"), so use 1 there."""
+    if strategy is not None:
+        return 1
+    return max(1, min(MAX_STEPS_PER_EXECUTION, steps_per_epoch))
 
 
 def evaluate(model, x, y, batch_size=32):

@@ -42,7 +42,7 @@ def main(args):
                            strategy=strategy, verbose=0 if args.quiet else 1)
         print_result(result)
         failed += [f"{name}: {c.claim}" for c in result.failed_claims]
-    if len(names) > 1:
+    if args.recipe == "all":
         total = "all claims hold" if not failed else f"{len(failed)} claims fail:\n  " + "\n  ".join(failed)
         print(f"\n{len(names)} recipes ran; {total}")
     return 1 if (args.strict and failed) else 0

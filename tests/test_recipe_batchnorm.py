@@ -1,0 +1,72 @@
+"""The batchnorm recipe end to end in quick mode: files, claims, reproducibility, saved models."""
+
+import json
+
+import pandas as pd
+import pytest
+
+import nnzoo
+
+DETERMINISTIC = ("Train mode computes", "Inference uses moving averages", "BN can recover the identity",
+                 "The lecture's Keras models", "Before BN the Dense bias is useless", "At inference BN uses")
+
+
+def test_writes_every_artefact(batchnorm_run):
+    out = batchnorm_run.out_dir
+    for name in ("results.csv", "claims.json", "report.md", "run.json", "learning_curves.png",
+                 "activations.png", "high_learning_rate.png"):
+        assert (out / name).stat().st_size > 0, name
+    assert not list(out.rglob(".*partial*")), "a temporary file was left behind"
+    report = (out / "report.md").read_text()
+    assert "## Claims" in report and "![learning_curves](learning_curves.png)" in report
+
+
+def test_run_json_records_configuration_seed_versions_time(batchnorm_run):
+    info = json.loads((batchnorm_run.out_dir / "run.json").read_text())
+    assert info["seed"] == 0 and info["quick"] is True
+    assert info["config"]["epochs"] == 8 and info["wall_time_s"] > 0
+    assert info["versions"]["keras"].startswith("3.") and info["versions"]["tensorflow"]
+    assert info["claims"]["total"] == len(batchnorm_run.claims)
+
+
+def test_deterministic_claims_hold(batchnorm_run):
+    by_text = {c.claim: c for c in batchnorm_run.claims}
+    for prefix in DETERMINISTIC:
+        claim = next(c for text, c in by_text.items() if text.startswith(prefix))
+        assert claim.passed, (claim.claim, claim.evidence)
+
+
+def test_the_lecture_parameter_counts_appear_in_the_evidence(batchnorm_run):
+    claim = next(c for c in batchnorm_run.claims if c.claim.startswith("The lecture's Keras models"))
+    assert "51,146" in claim.evidence and "51,082" in claim.evidence
+
+
+def test_training_claims_are_reported_with_numbers(batchnorm_run):
+    for c in batchnorm_run.claims:
+        assert c.evidence and any(ch.isdigit() for ch in c.evidence), c.claim
+
+
+def test_saved_variants_with_metadata(batchnorm_run):
+    models = batchnorm_run.out_dir / "models"
+    for variant in ("plain", "bn_after", "bn_before"):
+        meta = json.loads((models / f"{variant}.json").read_text())
+        assert (models / meta["model_file"]).exists()
+        assert meta["dataset"]["spec"]["name"] == "digits" and meta["input_shape"] == [64]
+        assert meta["preprocessing"][0]["type"] == "Normalization" and len(meta["preprocessing"][0]["mean"]) == 64
+        assert 0 <= meta["test_metrics"]["accuracy"] <= 1
+
+
+def test_same_seed_same_results(batchnorm_run, tmp_path):
+    again = nnzoo.run("batchnorm", quick=True, seed=0, out=tmp_path / "again", verbose=0)
+    timing = [c for c in again.table.columns if "seconds" in c]
+    first = pd.read_csv(batchnorm_run.out_dir / "results.csv").drop(columns=timing)
+    second = pd.read_csv(tmp_path / "again" / "results.csv").drop(columns=timing)
+    pd.testing.assert_frame_equal(first, second)
+    assert [c.passed for c in again.claims] == [c.passed for c in batchnorm_run.claims]
+
+
+def test_build_model_rejects_unknown_variant():
+    from nnzoo.recipes import batchnorm
+
+    with pytest.raises(ValueError, match="Received: variant='bn_sideways'"):
+        batchnorm.build_model("bn_sideways")

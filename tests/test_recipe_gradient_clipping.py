@@ -1,0 +1,53 @@
+"""gradient_clipping recipe: quick run's claims, the worked vectors against the catalogue's digits, files."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import nnzoo  # noqa: E402
+
+# All claims hold at quick size (2 seeds, 5 epochs); the full run repeats the cliff over 3 seeds.
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    return nnzoo.run("gradient_clipping", quick=True, out=tmp_path_factory.mktemp("gradient_clipping"), verbose=0)
+
+
+def test_claims_hold(result):
+    assert not [(c.claim, c.evidence) for c in result.claims if not c.passed]
+    assert len(result.claims) == 5
+
+
+def test_worked_vectors():
+    from nnzoo.recipes.gradient_clipping import clip_by_norm, clip_by_value, cosine, keras_step
+
+    g1, g2 = np.array([3.0, 4.0]), np.array([0.5, -20.0])
+    assert np.array_equal(clip_by_value(g1), [1, 1]) and np.array_equal(clip_by_value(g2), [0.5, -1])
+    assert round(cosine(g1, clip_by_value(g1)), 5) == 0.98995
+    assert round(cosine(g2, clip_by_value(g2)), 5) == 0.90532
+    assert np.allclose(clip_by_norm(g1), [0.6, 0.8])
+    assert np.allclose(np.round(clip_by_norm(g2), 6), [0.024992, -0.999688])
+    per_variable, joint = keras_step(clipnorm=1.0), keras_step(global_clipnorm=1.0)
+    assert np.allclose(per_variable[0], [0.6, 0.8], atol=1e-6)
+    assert np.allclose(joint[0], g1 / np.sqrt(9 + 16 + 0.25 + 400), atol=1e-6)
+
+
+def test_unclipped_explodes(result):
+    table = result.table.set_index("variant")
+    assert not table.loc["none", "loss_finite"].any()
+    assert table.loc["by_norm", "loss_finite"].all() and (table.loc["by_norm", "max_loss_ratio"] <= 3).all()
+
+
+def test_files_written(result):
+    for name in ("results.csv", "claims.json", "report.md", "run.json", "loss_curves.png"):
+        assert (result.out_dir / name).is_file(), name
+
+
+@pytest.mark.slow
+def test_full_size(tmp_path):
+    full = nnzoo.run("gradient_clipping", quick=False, out=tmp_path / "full", verbose=0)
+    assert full.passed, [(c.claim, c.evidence) for c in full.failed_claims]
