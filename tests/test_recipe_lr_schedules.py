@@ -24,7 +24,7 @@ def test_claims_hold(result):
 
 def test_table_and_files(result):
     digits = result.table[result.table["experiment"] == "digits"].set_index("schedule")
-    assert list(digits.index) == ["constant", "step", "exponential", "1/t"]
+    assert list(digits.index) == ["constant", "step", "exponential", "one_over_t"]
     assert digits.loc["step", "final_learning_rate"] == pytest.approx(0.05)  # halved once in the quick 6 epochs
     assert np.isfinite(digits["final_val_accuracy"]).all() and (digits["final_val_accuracy"] > 0.8).all()
     for name in ("results.csv", "claims.json", "report.md", "run.json", "learning_rates.png", "learning_curves.png",
