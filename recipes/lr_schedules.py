@@ -156,10 +156,11 @@ def run(ctx):
               _claim_rates_in_fit(logs, cfg, steps_per_epoch), _claim_annealing(settled, cfg),
               _claim_cs231n(cfg)]
     digits = table[table["experiment"] == "digits"].set_index("schedule")["final_val_loss"]
-    ctx.note(f"On digits after {cfg.epochs} epochs the lowest validation loss is {digits.idxmin()}'s "
-             f"({fmt(digits.min())}; " + ", ".join(f"{k} {fmt(v)}" for k, v in digits.items()) + "): this "
-             "network is far from SGD's noise floor at alpha0, so decaying early buys nothing there; annealing "
-             "pays where gradient noise keeps a constant rate bouncing (the noisy quadratic).")
+    why = ("decaying this early buys nothing on a network still far from SGD's noise floor; annealing pays where "
+           "gradient noise keeps a constant rate bouncing (the noisy quadratic)" if digits.idxmin() == "constant"
+           else "annealing already pays on digits")
+    ctx.note(f"On digits after {cfg.epochs} epochs the lowest validation loss is {digits.idxmin()}'s ("
+             + ", ".join(f"{k} {fmt(v)}" for k, v in digits.items()) + f"): {why}.")
     ctx.note("Slip S21 (00:1088): 'too slow decay can make the system converge too quickly' contradicts itself; "
              "it is decaying too aggressively that cools the system too quickly (CS231n), and too slow a decay "
              "that wastes time bouncing around.")
