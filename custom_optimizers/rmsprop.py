@@ -83,7 +83,7 @@ class ScratchRMSprop(keras.optimizers.Optimizer):
             return
         super().build(variables)
         (self.mean_squares,) = make_slots(self, variables, ["velocity"])
-        self.steps = make_slots(self, variables, ["momentum"])[0] if self.momentum > 0 else []
+        self.momentums = make_slots(self, variables, ["momentum"])[0] if self.momentum > 0 else []
         self.mean_grads = make_slots(self, variables, ["average_gradient"])[0] if self.centered else []
 
     def update_step(self, gradient, variable, learning_rate):
@@ -103,7 +103,7 @@ class ScratchRMSprop(keras.optimizers.Optimizer):
             denominator = ops.add(v, self.epsilon)
         increment = ops.divide(ops.multiply(eta, g), ops.sqrt(denominator))
         if self.momentum > 0:
-            m = self.steps[index]
+            m = self.momentums[index]
             self.assign(m, ops.add(ops.multiply(self.momentum, m), increment))
             self.assign_sub(variable, m)
         else:
