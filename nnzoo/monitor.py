@@ -40,6 +40,11 @@ def _activation_name(layer):
     return getattr(fn, "__name__", "") if fn is not None else ""
 
 
+def _legend(ax):
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize="x-small")
+
+
 def _hidden(layer):
     """A layer whose output is a non-linear activation (Dense(relu), Activation('tanh'), ...)."""
     return _activation_name(layer) not in ("", "linear", "softmax")
@@ -99,8 +104,9 @@ class TrainingMonitor(keras.callbacks.Callback):
         if self._snapshot is not None:
             begin, before = self._snapshot
             steps = batch - begin + 1
-            self._last_ratio = {name: float(np.linalg.norm(np.array(v) - w0) / (steps * (np.linalg.norm(w0) or 1.0)))
-                                for (name, v), w0 in zip(self._kernels, before)}
+            with np.errstate(all="ignore"):  # an exploding run overflows; its ratio is then inf/nan
+                self._last_ratio = {name: float(np.linalg.norm(np.array(v) - w0) / (steps * (np.linalg.norm(w0) or 1.0)))
+                                    for (name, v), w0 in zip(self._kernels, before)}
         loss = (logs or {}).get("loss")
         if loss is not None and self.stop_on_explosion and self.stopped_at is None:
             if not math.isfinite(loss) or loss > self.explosion_factor * self.start_loss:
@@ -245,25 +251,25 @@ class TrainingMonitor(keras.callbacks.Callback):
                 if m in epochs:
                     ax.plot(epochs["epoch"], epochs[m], label=m)
             ax.set_xlabel("epoch")
-            ax.legend(fontsize="small")
+            _legend(ax)
         df = self.to_frame()
         ratio = df[df.kind == "update_ratio"]
         for layer, part in ratio.groupby("layer", sort=False):
             axes[2].plot(part.step, part.value, label=layer)
         axes[2].axhline(diagnoses.UPDATE_RATIO_TARGET, color="k", ls="--", lw=1, label="1e-3")
         axes[2].set(yscale="log", xlabel="step", title="update / weight ratio")
-        axes[2].legend(fontsize="x-small")
+        _legend(axes[2])
         for ax, kind in zip(axes[3:5], ("activation", "gradient")):
             for (k, layer), values in self.histograms.items():
                 if k == kind and values.size:
                     ax.hist(values, bins=self.bins, histtype="step", label=layer)
             ax.set_title(f"{kind} distribution (last record)")
-            ax.legend(fontsize="x-small")
+            _legend(ax)
         for (k, layer), values in self.histograms.items():
             if k == "weight":
                 axes[5].hist(values, bins=self.bins, histtype="step", label=layer)
         axes[5].set_title("weight distribution (last record)")
-        axes[5].legend(fontsize="x-small")
+        _legend(axes[5])
         return fig
 
     def _first_layer(self, max_units=32):

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from nnzoo import plots
+from nnzoo.inputs import standardizer
 from nnzoo.results import RecipeResult, check, fmt
 
 LECTURES = ("000", "001", "002", "003")
@@ -69,9 +70,7 @@ def build_model(variant, config=FULL, *, input_dim=64, num_classes=10, normalize
 
 def input_normalizer(data):
     """Standardization with the training split's statistics, inside the model (export serves raw pixels)."""
-    layer = keras.layers.Normalization()
-    layer.adapt(data.x_train)
-    return layer
+    return standardizer(data.x_train)
 
 
 def epochs_to_reach(history, target, column="val_accuracy"):

@@ -1,0 +1,41 @@
+"""The monitoring recipe in quick mode: every lecture-000 diagnostic is produced and its claims hold."""
+
+import pytest
+
+import nnzoo
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    return nnzoo.run("monitoring", quick=True, out=tmp_path_factory.mktemp("monitoring"), verbose=0)
+
+
+def test_all_claims_hold_in_quick_mode(result):
+    failing = [(c.claim, c.evidence) for c in result.claims if not c.passed]
+    assert not failing, failing
+    assert len(result.claims) == 7
+
+
+def test_regime_diagnoses_and_files(result):
+    table = result.table.set_index("variant")
+    assert table.loc["adam_very_high", "epochs_run"] < table.loc["adam_good", "epochs_run"]
+    assert "run stopped: loss exploded" in table.loc["adam_very_high", "diagnosis"]
+    assert "overfitting" in table.loc["large_seed0", "diagnosis"]
+    for name in ("loss_per_learning_rate.png", "train_vs_validation.png", "dashboard_good.png",
+                 "first_layer_good.png", "claims.json"):
+        assert (result.out_dir / name).stat().st_size > 0
+    assert any("S20" in n for n in result.notes)
+    assert "S20" in (result.out_dir / "report.md").read_text()
+
+
+def test_monitor_flag_on_another_recipe(tmp_path, monkeypatch):
+    import dataclasses
+
+    from nnzoo.recipes import batchnorm
+
+    monkeypatch.setattr(batchnorm, "QUICK", dataclasses.replace(batchnorm.QUICK, epochs=2, seeds=1, high_lr_epochs=1))
+    run = nnzoo.run("batchnorm", quick=True, out=tmp_path / "bn", monitor=True, verbose=0)
+    assert (tmp_path / "bn" / "monitor" / "plain" / "monitor.csv").exists()
+    assert (tmp_path / "bn" / "monitor_plain_dashboard.png").exists()
+    assert any(n.startswith("monitor [plain]") for n in run.notes)
+    assert list((tmp_path / "bn" / "tensorboard" / "plain").glob("events.out.tfevents.*"))
