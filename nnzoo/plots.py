@@ -182,3 +182,49 @@ def truth_points(ax, x, y, *, annotate=True, size=60):
     ax.set_ylabel("x2")
     ax.set_aspect("equal")
     return ax
+
+
+def layer_histograms(samples, *, title=None, bins=30, xlabel="activation"):
+    """One panel per row of ``samples`` ({row: {layer: array}}), each layer's histogram a step line on a log axis.
+
+    The compact form of the per-layer distribution picture: a deep network's layers share one panel,
+    coloured from the first layer (dark) to the last (light).
+    """
+    fig, axes = grid(len(samples), ncols=min(len(samples), 5), size=(3.4, 2.8), title=title)
+    for ax, (row, layers) in zip(axes, samples.items()):
+        values = [np.asarray(v, dtype=float).ravel() for v in layers.values()]
+        lo = min(float(v.min()) for v in values)
+        hi = max(float(v.max()) for v in values)
+        colors = np.linspace(0.0, 0.85, len(values))
+        for shade, (name, v) in zip(colors, zip(layers, values)):
+            ax.hist(v, bins=bins, range=(lo, hi), histtype="step", color=(shade, shade, 0.9 - 0.5 * shade), label=name)
+        ax.set_yscale("log")
+        ax.set_title(row, fontsize="small")
+        ax.set_xlabel(xlabel, fontsize="small")
+        ax.tick_params(labelsize="x-small")
+    axes[0].legend(fontsize="xx-small", ncols=2)
+    return fig
+
+
+def contour_panels(panels, *, title=None, levels=20, resolution=200):
+    """Side-by-side contour plots with paths: ``panels`` maps a panel title to a dict with ``f(x, y)``,
+    ``paths`` ({name: array (T, 2)}), ``xlim``, ``ylim`` and optional ``xlabel``/``ylabel``.
+
+    Contours are log-spaced between the window's minimum and maximum, so elongated valleys stay visible.
+    """
+    fig, axes = grid(len(panels), ncols=len(panels), size=(4.6, 4.0), title=title)
+    for ax, (name, panel) in zip(axes, panels.items()):
+        gx, gy = np.meshgrid(np.linspace(*panel["xlim"], resolution), np.linspace(*panel["ylim"], resolution))
+        z = panel["f"](gx, gy)
+        floor = max(float(z.min()), float(z.max()) * 1e-6, 1e-12)
+        ax.contour(gx, gy, z, levels=np.geomspace(floor, float(z.max()), levels), colors="0.7", linewidths=0.6)
+        for k, (label, path) in enumerate(panel["paths"].items()):
+            path = np.asarray(path, dtype=float)
+            ax.plot(path[:, 0], path[:, 1], "-", color=f"C{k % 10}", lw=1, marker=".", ms=3, label=label)
+        ax.set_xlim(*panel["xlim"])
+        ax.set_ylim(*panel["ylim"])
+        ax.set_xlabel(panel.get("xlabel", "x"))
+        ax.set_ylabel(panel.get("ylabel", "y"))
+        ax.set_title(name, fontsize="small")
+        ax.legend(fontsize="small")
+    return fig

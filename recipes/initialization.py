@@ -1,0 +1,513 @@
+"""Weight initialization: zeros/constant, small and large random, Xavier/Glorot and He, layer by layer.
+
+Topic: weight initialization — why constant weights never break symmetry, what the lecture's
+10-layer x 500-unit networks do to their activations under each scheme (numpy forward passes,
+as the slides compute them), the variance formulas against Keras's initializers, vanishing and
+exploding norms, and what each scheme means for training a deep network on digits
+(0.01-init does not learn; GlorotNormal vs HeNormal with ReLU).
+
+Lectures: 000 (lines 740-818), 001 (769-847, with the Keras code reproduced here), 002 (617-728)
+and 003 (1388-1646); catalogue section 11 of shared/lectures/claims.md.
+Slips followed by the mathematics: S11 (0.01-init layer 4 and 5 stds), S12 (tanh std above 1),
+S13 (Xavier-ReLU stds of layers 2-7), S14 (Xavier-tanh layers 4-5), S27 (He divides by fan_in,
+not fan_out) and S28 (He is 2/fan_in, not 4/(fan_in + fan_out)).
+"""
+
+import dataclasses
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from nnzoo import plots
+from nnzoo.inputs import standardizer
+from nnzoo.results import RecipeResult, check, fmt
+
+LECTURES = ("000", "001", "002", "003")
+
+# The slides' scale of W = randn(fan_in, fan_out) * scale (03:1432-1630) and their nonlinearity.
+SCHEMES = {
+    "small_0.01": (lambda fan_in: 0.01, "tanh"),
+    "large_1.0": (lambda fan_in: 1.0, "tanh"),
+    "xavier_tanh": (lambda fan_in: 1 / np.sqrt(fan_in), "tanh"),
+    "xavier_relu": (lambda fan_in: 1 / np.sqrt(fan_in), "relu"),
+    "he_relu": (lambda fan_in: 1 / np.sqrt(fan_in / 2), "relu"),
+}
+# The slides' printed per-layer statistics (03:1481-1630): the only literals checked against.
+SLIDE_STD = {
+    "small_0.01": (0.213081, 0.047551, 0.010630, 0.992378, 0.998532, 0.000119, 0.000026, 0.000006, 0.000001, 0.0),
+    "large_1.0": (1.001311, 0.981879, 0.981649, 0.981591, 0.981751, 0.981614, 0.981560, 0.981913, 0.981728, 0.981730),
+    "xavier_tanh": (0.627953, 0.486051, 0.407723, 0.340186, 0.328917, 0.292116, 0.273387, 0.254935, 0.239266,
+                    0.228888),
+    "xavier_relu": (0.582273, 0.493798, 0.409212, 0.398605, 0.348299, 0.303280, 0.272748, 0.051572, 0.038583,
+                    0.026676),
+    "he_relu": (0.825232, 0.827835, 0.813855, 0.826902, 0.834892, 0.858835, 0.883110, 0.889348, 0.845357, 0.844523),
+}
+SLIDE_MEAN = {
+    "xavier_relu": (0.398623, 0.272352, 0.198621, 0.136442, 0.099568, 0.072234, 0.049775, 0.035138, 0.025404,
+                    0.018408),
+    "he_relu": (0.562408, 0.553614, 0.545687, 0.505396, 0.547678, 0.587183, 0.623214, 0.623214, 0.567498, 0.552531),
+}
+# Training variants on digits: (hidden layers, activation, kernel initializer).
+TRAINING = {
+    "shallow_small": (1, "tanh", "small"),
+    "deep_small": (10, "tanh", "small"),
+    "deep_glorot_tanh": (10, "tanh", "glorot_normal"),
+    "deep_glorot_relu": (10, "relu", "glorot_normal"),
+    "deep_he_relu": (10, "relu", "he_normal"),
+}
+SAVED = ("deep_glorot_tanh", "deep_he_relu")  # the two schemes worth serving
+SYMMETRY = ("zeros", "constant", "one_unit")
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Hyperparameters; QUICK keeps every experiment at a size the test suite can afford."""
+
+    examples: int = 1000  # the slides' D = randn(1000, 500)
+    width: int = 500
+    depth: int = 10
+    stat_seeds: int = 10  # the catalogue's tolerances are for 10-seed means
+    units: int = 100  # training: 10 hidden layers of 100 units on digits
+    epochs: int = 20
+    batch_size: int = 32
+    learning_rate: float = 0.05  # plain SGD: Adam's per-weight scaling would hide vanishing gradients
+    seeds: int = 3
+    target_accuracy: float = 0.9
+    symmetry_units: int = 32
+    symmetry_epochs: int = 20
+    constant: float = 0.1  # Constant(0.1): 0.5 would saturate tanh on 64 standardized inputs
+
+
+FULL = Config()
+QUICK = Config(examples=200, stat_seeds=10, epochs=5, seeds=1, symmetry_epochs=3)
+
+
+def kernel_initializer(name, seed=None):
+    """A Keras initializer by the recipe's name: "small" is RandomNormal(stddev=0.01)."""
+    if name == "small":
+        return keras.initializers.RandomNormal(stddev=0.01, seed=seed)
+    if name == "zeros":
+        return keras.initializers.Zeros()
+    if name == "constant":
+        return keras.initializers.Constant(FULL.constant)
+    return keras.initializers.get(name)
+
+
+def build_model(variant, config=FULL, *, input_dim=64, num_classes=10, normalizer=None):
+    """The network for ``variant``: a TRAINING entry (deep MLPs) or a SYMMETRY entry (one hidden layer)."""
+    layers = [keras.Input((input_dim,))]
+    if normalizer is not None:
+        layers.append(normalizer)
+    if variant in TRAINING:
+        depth, activation, init = TRAINING[variant]
+        layers += [keras.layers.Dense(config.units, activation=activation, kernel_initializer=kernel_initializer(init))
+                   for _ in range(depth)]
+        layers.append(keras.layers.Dense(num_classes, activation="softmax", kernel_initializer=kernel_initializer(init)))
+    elif variant in SYMMETRY:
+        init = "constant" if variant == "one_unit" else variant
+        units = 1 if variant == "one_unit" else config.symmetry_units
+        layers += [keras.layers.Dense(units, activation="tanh", kernel_initializer=kernel_initializer(init),
+                                      bias_initializer="zeros"),
+                   keras.layers.Dense(num_classes, activation="softmax", kernel_initializer=kernel_initializer(init),
+                                      bias_initializer="zeros")]
+    else:
+        raise ValueError(f"Unknown variant; expected one of {(*TRAINING, *SYMMETRY)}. Received: variant={variant!r}")
+    return keras.Sequential(layers, name=variant)
+
+
+def tunable_model(hp, data):
+    """A digits MLP whose initializer, activation, depth, width and SGD learning rate come from ``hp``."""
+    activation = hp.Choice("activation", ["relu", "tanh"])
+    init = hp.Choice("kernel_initializer", ["he_normal", "glorot_normal", "glorot_uniform", "lecun_normal", "small"])
+    layers = [keras.Input(data.input_shape), standardizer(data.x_train)]
+    layers += [keras.layers.Dense(hp.Int("units", 32, 256, step=32), activation=activation,
+                                  kernel_initializer=kernel_initializer(init))
+               for _ in range(hp.Int("hidden_layers", 1, 10))]
+    layers.append(keras.layers.Dense(data.num_classes, activation="softmax"))
+    model = keras.Sequential(layers, name="tuned")
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=hp.Float("learning_rate", 1e-3, 0.5, sampling="log")),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+# ---- the slides' numpy experiment (03:1432-1474) --------------------------------------------------
+
+def activation_statistics(scheme, seed, config=FULL, keep=False):
+    """Per-layer mean, std, saturated fraction (|h| > 0.99) and mean tanh' of the 10 x 500 network.
+
+    Untruncated W = randn(fan_in, fan_out) * scale, biases 0, input randn(examples, width), as the slides.
+    With ``keep`` also returns each layer's activations (for the histograms).
+    """
+    scale, activation = SCHEMES[scheme]
+    rng = np.random.default_rng(seed)
+    h = rng.standard_normal((config.examples, config.width), dtype=np.float32)
+    rows, kept = [], {}
+    for layer in range(1, config.depth + 1):
+        w = rng.standard_normal((config.width, config.width), dtype=np.float32) * np.float32(scale(config.width))
+        z = h @ w
+        h = np.tanh(z) if activation == "tanh" else np.maximum(z, 0)
+        rows.append({"layer": layer, "mean": float(h.mean()), "std": float(h.std()),
+                     "saturated": float((np.abs(h) > 0.99).mean()),
+                     "mean_tanh_derivative": float((1 - h.astype(np.float64) ** 2).mean())
+                     if activation == "tanh" else np.nan})
+        if keep:
+            kept[f"layer {layer}"] = h.ravel()[:20_000]
+    frame = pd.DataFrame(rows)
+    return (frame, kept) if keep else frame
+
+
+def statistics_table(config, seed):
+    """Mean over ``config.stat_seeds`` seeds of every scheme's per-layer statistics, with the single-seed range."""
+    frames = []
+    for scheme in SCHEMES:
+        runs = pd.concat([activation_statistics(scheme, seed + k, config) for k in range(config.stat_seeds)])
+        grouped = runs.groupby("layer")
+        frame = grouped.mean()
+        frame["std_min_seed"] = grouped["std"].min()
+        frame["std_max_seed"] = grouped["std"].max()
+        frame["std_sem"] = grouped["std"].std() / np.sqrt(config.stat_seeds)  # standard error of the seed mean
+        frame["slide_std"] = SLIDE_STD[scheme]
+        frame["slide_mean"] = SLIDE_MEAN.get(scheme, (np.nan,) * config.depth)
+        frame.insert(0, "scheme", scheme)
+        frames.append(frame.reset_index())
+    return pd.concat(frames, ignore_index=True)
+
+
+def run(ctx):
+    cfg = ctx.pick(FULL, QUICK)
+    stats = statistics_table(cfg, ctx.seed)
+    by = {s: stats[stats["scheme"] == s].set_index("layer") for s in SCHEMES}
+
+    data = ctx.load("digits")
+
+    def builder(variant):
+        return lambda: build_model(variant, cfg, input_dim=data.input_shape[0], num_classes=data.num_classes,
+                                   normalizer=standardizer(data.x_train))
+
+    symmetry = {v: ctx.train(f"symmetry_{v}", builder(v), data, epochs=cfg.symmetry_epochs, optimizer="adam",
+                             learning_rate=1e-2, batch_size=cfg.batch_size, save=False) for v in SYMMETRY}
+    runs = {v: [ctx.train(v if k == 0 else f"{v}_seed{k}", builder(v), data, seed=ctx.seed + k, epochs=cfg.epochs,
+                          optimizer="sgd", learning_rate=cfg.learning_rate, batch_size=cfg.batch_size,
+                          save=(k == 0 and v in SAVED))
+                for k in range(cfg.seeds)] for v in TRAINING}
+    training = training_table(runs, cfg)
+
+    claims = [
+        *_claims_symmetry(symmetry, runs["shallow_small"][0], data),
+        _claim_small(by["small_0.01"], cfg),
+        _claim_large(by["large_1.0"]),
+        _claim_xavier_tanh(by["xavier_tanh"], cfg),
+        _claim_xavier_relu(by["xavier_relu"], cfg),
+        _claim_he(by["he_relu"], cfg),
+        _claim_glorot_formulas(ctx.seed),
+        _claim_he_formulas(ctx.seed),
+        _claim_uniform_problem(cfg, ctx.seed),
+        _claim_deep_small(training, cfg),
+        _claim_he_vs_glorot(training, cfg),
+        _claim_vanishing_exploding(ctx.seed),
+        _claim_keras_code(data),
+    ]
+    ctx.note("Slip S11 (03:1485-1486): with W = 0.01 randn the tanh stds of layers 4 and 5 are ~0.0024 and ~0.00053 "
+             "(x0.2236 per layer), not 0.992378 and 0.998532.")
+    ctx.note("Slip S12 (03:1515): tanh is bounded by 1, so no hidden layer can have std 1.001311; that row is the input.")
+    ctx.note("Slip S13 (03:1579-1584): the Xavier-ReLU stds of layers 2-7 contradict the slide's own means "
+             "(std/mean of ReLU(N(0, s^2)) is 1.4634).")
+    ctx.note("Slip S14 (03:1544-1545): Xavier-tanh layers 4-5 simulate to ~0.357 and ~0.321 (slide 0.340186, 0.328917).")
+    ctx.note("Slips S27 (02:721) and S28 (01:806): He's variance is 2/fan_in (Keras HeNormal), not 2/fan_out "
+             "nor 4/(fan_in + fan_out).")
+
+    table = pd.concat([stats.assign(experiment="activation_statistics"),
+                       training.assign(experiment="training")], ignore_index=True)
+    table.insert(0, "experiment", table.pop("experiment"))
+    histograms = {scheme: activation_statistics(scheme, ctx.seed, cfg, keep=True)[1] for scheme in SCHEMES}
+    figures = {
+        "activation_histograms": plots.layer_histograms(
+            histograms, title=f"activations per layer, {cfg.depth} x {cfg.width} network, W = randn * scale"),
+        "layer_std": plots.lines(np.arange(1, cfg.depth + 1), {s: by[s]["std"].to_numpy() for s in SCHEMES},
+                                 xlabel="hidden layer", ylabel="activation std (mean of seeds)", logy=True,
+                                 title="activation std per layer"),
+        "learning_curves": plots.learning_curves(
+            {v: r[0].history for v, r in runs.items()}, ("loss", "val_accuracy"),
+            title=f"digits, {cfg.units}-unit layers, SGD lr={cfg.learning_rate}"),
+    }
+    return RecipeResult("initialization", table, figures, claims)
+
+
+def epochs_to_reach(history, target, column="val_accuracy"):
+    """First epoch whose ``column`` reaches ``target``; NaN if never."""
+    hit = history.index[history[column] >= target]
+    return float(history["epoch"][hit[0]]) if len(hit) else float("nan")
+
+
+def training_table(runs, cfg):
+    rows = []
+    for variant, trained in runs.items():
+        depth, activation, init = TRAINING[variant]
+        loss = np.array([r.final("loss") for r in trained])
+        first = np.array([r.history["loss"].iloc[0] for r in trained])
+        acc = np.array([r.final("val_accuracy") for r in trained])
+        reach = np.array([epochs_to_reach(r.history, cfg.target_accuracy) for r in trained])
+        unreached = np.where(np.isnan(reach), cfg.epochs + 1, reach)  # never reached counts as epochs + 1
+        rows.append({"variant": variant, "hidden_layers": depth, "activation": activation, "initializer": init,
+                     "seeds": len(trained), "first_epoch_loss_mean": first.mean(), "final_loss_mean": loss.mean(),
+                     "final_loss_std": loss.std(), "final_val_accuracy_mean": acc.mean(),
+                     "final_val_accuracy_std": acc.std(), "epochs_to_target_mean": unreached.mean(),
+                     "epochs_to_target_std": unreached.std(), "test_accuracy": trained[0].test["accuracy"]})
+    return pd.DataFrame(rows)
+
+
+# ---- claims ----------------------------------------------------------------------------------------
+
+def _hidden_kernel(model):
+    return np.asarray(next(layer for layer in model.layers if isinstance(layer, keras.layers.Dense)).kernel)
+
+
+def _claims_symmetry(symmetry, random_init, data):
+    """``random_init``: a one-hidden-layer tanh network started from 0.01 randn (shallow_small, SGD)."""
+    zero_model = build_model("zeros", input_dim=data.input_shape[0], num_classes=data.num_classes,
+                             normalizer=standardizer(data.x_train))  # as initialized, before training
+    with tf.GradientTape() as tape:
+        loss = keras.losses.sparse_categorical_crossentropy(data.y_train[:256], zero_model(data.x_train[:256]))
+    grads = tape.gradient(loss, zero_model.trainable_weights)
+    kernels = {w.path: float(np.abs(np.asarray(g)).max()) for w, g in zip(zero_model.trainable_weights, grads)
+               if "kernel" in w.path}
+    trained_zero = max(float(np.abs(np.asarray(w)).max()) for w in symmetry["zeros"].model.trainable_weights
+                       if "kernel" in w.path)
+    w1 = _hidden_kernel(symmetry["constant"].model)
+    spread = float(np.abs(w1 - w1[:, :1]).max())
+    moved = float(np.abs(w1 - FULL.constant).max())
+    acc = {v: symmetry[v].val["accuracy"] for v in SYMMETRY}
+    acc["random"] = random_init.val["accuracy"]
+    return [
+        check("Zero initialization (W = 0, b = 0, tanh): every kernel gradient is exactly 0, so training leaves "
+              "all kernels at 0 and the network cannot learn",
+              max(kernels.values()) == 0 and trained_zero == 0 and acc["zeros"] < 0.25,
+              f"max |dL/dW| at init per kernel: {', '.join(f'{fmt(g)}' for g in kernels.values())}; max |W| after "
+              f"{len(symmetry['zeros'].history)} epochs of Adam: {fmt(trained_zero)}; val accuracy {fmt(acc['zeros'])} "
+              f"(random init: {fmt(acc['random'])})",
+              "00:742-744, 02:644-658, 03:1392-1400"),
+        check(f"Constant initialization (all weights {FULL.constant}): the hidden units get identical gradients and "
+              "stay identical, so the network is no better than one hidden unit",
+              spread < 1e-6 and moved > 1e-2 and abs(acc["constant"] - acc["one_unit"]) < 0.1
+              and acc["random"] - acc["constant"] > 0.3,
+              f"max column difference of W1 after training {fmt(spread)} (W1 moved by up to {fmt(moved)}); val accuracy "
+              f"{FULL.symmetry_units} identical units {fmt(acc['constant'])}, one unit {fmt(acc['one_unit'])}, "
+              f"random init {fmt(acc['random'])}",
+              "02:652-658, 03:1402-1409"),
+    ]
+
+
+def _claim_small(s, cfg):
+    gain = np.sqrt(cfg.width) * 0.01  # std shrinks x sqrt(500) * 0.01 = 0.2236 per layer in the linear regime
+    slide = np.array(SLIDE_STD["small_0.01"])
+    first3 = (np.abs(s["std"].to_numpy()[:3] / slide[:3] - 1)).max()
+    ratios = s["std"].to_numpy()[1:6] / s["std"].to_numpy()[:5]
+    geometric = s["std"].iloc[0] * gain ** np.arange(cfg.depth)
+    return check(
+        "W = 0.01 randn, tanh: the std shrinks geometrically (x sqrt(500) x 0.01 = 0.2236 per layer) until all "
+        "activations are ~0; the slide's layers 4-5 (0.992378, 0.998532) are slip S11",
+        first3 < 0.05 and s["std"].iloc[-1] < 1e-5 and s["mean"].abs().max() < 1e-3
+        and np.abs(ratios / gain - 1).max() < 0.05 and s["std"].iloc[3] < 0.01 * slide[3],
+        f"stds L1-L5 {', '.join(fmt(v) for v in s['std'].iloc[:5])} (geometric {', '.join(fmt(v) for v in geometric[:5])}), "
+        f"L10 {fmt(s['std'].iloc[-1])}; L1-L3 within {first3:.1%} of the slide; layer ratios {fmt(ratios.min())}"
+        f"-{fmt(ratios.max())}; max |mean| {fmt(s['mean'].abs().max())}; S11: L4 {fmt(s['std'].iloc[3])} vs slide 0.992378",
+        "03:1420-1491")
+
+
+def _claim_large(s):
+    return check(
+        "W = 1.0 randn, tanh: almost all neurons saturate at -1 or +1 (about 90% with |h| > 0.99), mean tanh' ~0.036, "
+        "so gradients vanish; every hidden std is just below 1 (the slide's 1.001311 is the input row, slip S12)",
+        s["std"].between(0.975, 0.99).all() and s["saturated"].between(0.88, 0.92).all()
+        and s["mean_tanh_derivative"].between(0.03, 0.042).all() and s["std"].max() < 1.001311,
+        f"stds {fmt(s['std'].min())}-{fmt(s['std'].max())} (slide 0.981560-0.981913); saturated fraction "
+        f"{fmt(s['saturated'].min())}-{fmt(s['saturated'].max())}; mean tanh' {fmt(s['mean_tanh_derivative'].mean())}",
+        "03:1511-1533")
+
+
+def _claim_xavier_tanh(s, cfg):
+    slide = np.array(SLIDE_STD["xavier_tanh"])
+    rel = np.abs(s["std"].to_numpy() / slide - 1)
+    return check(
+        f"Xavier (W = randn / sqrt(fan_in)), tanh: the std decreases slowly from 0.628 to 0.228 "
+        f"(mean of {cfg.stat_seeds} seeds; the slide's layers 4-5 are slip S14)",
+        (np.diff(s["std"].to_numpy()) < 0).all() and abs(s["std"].iloc[0] - 0.627953) < 0.01
+        and abs(s["std"].iloc[-1] - 0.228888) < 0.01 and rel.max() < 0.06,
+        f"stds {', '.join(fmt(v, 3) for v in s['std'])}; max deviation from the slide {rel.max():.1%} at layer "
+        f"{int(rel.argmax()) + 1} (S14: L4 {fmt(s['std'].iloc[3])} vs 0.340186, L5 {fmt(s['std'].iloc[4])} vs 0.328917)",
+        "03:1541-1556")
+
+
+def _claim_xavier_relu(s, cfg):
+    slide_ratio = np.array(SLIDE_STD["xavier_relu"]) / np.array(SLIDE_MEAN["xavier_relu"])
+    ratio = (s["std"] / s["mean"]).to_numpy()
+    theory = np.sqrt(np.pi - 1)  # std/mean of ReLU(N(0, s^2)) = sqrt(1/2 - 1/(2 pi)) / (1/sqrt(2 pi)) = 1.4634
+    decay = s["mean"].iloc[-1] / s["mean"].iloc[0]
+    return check(
+        f"Xavier with ReLU breaks: E[h^2] halves per layer, so mean and std fall by 1/sqrt(2) per layer "
+        f"(L10/L1 = 2^-4.5 = 0.0442, mean of {cfg.stat_seeds} seeds); std/mean stays 1.4634, which the slide's "
+        "layers 2-7 violate (slip S13)",
+        abs(s["mean"].iloc[0] - 0.39894) < 0.01 and abs(s["std"].iloc[0] - 0.58382) < 0.01
+        and abs(decay / 2 ** -4.5 - 1) < 0.3 and np.abs(ratio / theory - 1).max() < 0.05
+        and np.abs(slide_ratio[1:7] / theory - 1).min() > 0.2,
+        f"L1 mean {fmt(s['mean'].iloc[0])} std {fmt(s['std'].iloc[0])}; means {', '.join(fmt(v, 3) for v in s['mean'])}; "
+        f"L10/L1 {fmt(decay)}; simulated std/mean {fmt(ratio.min())}-{fmt(ratio.max())} vs the slide's layers 2-7 "
+        f"{fmt(slide_ratio[1:7].min())}-{fmt(slide_ratio[1:7].max())}",
+        "03:1577-1599")
+
+
+def _claim_he(s, cfg):
+    mean1, std1 = 1 / np.sqrt(np.pi), np.sqrt(1 - 1 / np.pi)  # ReLU(N(0, 2)): 0.56419 and 0.82565
+    z = np.abs(s["std"] - std1) / s["std_sem"]  # deep layers vary a lot between seeds: judge by standard errors
+    return check(
+        f"He (W = randn / sqrt(fan_in / 2)), ReLU: mean 0.564 and std 0.826 at every layer, no collapse "
+        f"(the mean of {cfg.stat_seeds} seeds is within 3 standard errors of 0.826 at every layer; any single seed "
+        "stays within [0.5, 1.4])",
+        abs(s["mean"].iloc[0] - mean1) < 0.01 and abs(s["std"].iloc[0] - std1) < 0.01 and z.max() < 3
+        and s["std_min_seed"].min() > 0.5 and s["std_max_seed"].max() < 1.4 and s["std"].iloc[-1] / s["std"].iloc[0] > 0.6,
+        f"L1 mean {fmt(s['mean'].iloc[0])} std {fmt(s['std'].iloc[0])}; seed-mean stds {fmt(s['std'].min())}-"
+        f"{fmt(s['std'].max())} (max {np.abs(s['std'] / std1 - 1).max():.1%} from 0.8257, {fmt(z.max(), 2)} standard "
+        f"errors; standard error at L10 {fmt(s['std_sem'].iloc[-1], 2)}); single seeds {fmt(s['std_min_seed'].min())}-"
+        f"{fmt(s['std_max_seed'].max())}; slide stds 0.813855-0.889348",
+        "03:1607-1630")
+
+
+def _sample(initializer, fan_in, fan_out):
+    return np.asarray(initializer((fan_in, fan_out)), dtype=np.float64)
+
+
+def _claim_glorot_formulas(seed):
+    fan_in, fan_out = 784, 256
+    var = 2 / (fan_in + fan_out)  # 01:800 = 1/fan_avg (02:700)
+    limit = np.sqrt(6 / (fan_in + fan_out))  # 02:696 sqrt(3/fan_avg) = 03:1642 sqrt(6)/sqrt(H_k + H_k-1)
+    normal = _sample(keras.initializers.GlorotNormal(seed=seed), fan_in, fan_out)
+    uniform = _sample(keras.initializers.GlorotUniform(seed=seed), fan_in, fan_out)
+    ok = (abs(normal.var() / var - 1) < 0.05 and abs(uniform.var() / var - 1) < 0.05
+          and np.abs(uniform).max() <= limit and np.abs(uniform).max() > 0.99 * limit
+          and round(var, 7) == 0.0019231 and round(np.sqrt(var), 6) == 0.043853 and round(limit, 6) == 0.075955
+          and 2 / (500 + 500) == 0.002)
+    return check(
+        "Xavier/Glorot: sigma^2 = 2/(n_in + n_out) = 1/fan_avg and U(+-sqrt(6/(n_in + n_out))); Keras GlorotNormal "
+        "and GlorotUniform sample exactly these (784 -> 256: var 0.0019231, std 0.043853, r 0.075955; 500 -> 500: 0.002)",
+        ok,
+        f"formula var {var:.7f} std {np.sqrt(var):.6f} r {limit:.6f}; GlorotNormal sample var {normal.var():.7f}, "
+        f"GlorotUniform var {uniform.var():.7f} with max |w| {np.abs(uniform).max():.6f}",
+        "01:796-800, 02:696-700, 03:1638-1646")
+
+
+def _claim_he_formulas(seed):
+    fan_in, fan_out = 784, 256
+    var = 2 / fan_in
+    limit = np.sqrt(3 * var)  # 02:725 r = sqrt(3 sigma^2) = sqrt(6/fan_in)
+    normal = _sample(keras.initializers.HeNormal(seed=seed), fan_in, fan_out)
+    uniform = _sample(keras.initializers.HeUniform(seed=seed), fan_in, fan_out)
+    upm = 4 / (fan_in + fan_out)  # 01:806, slip S28
+    sharif = 2 / fan_out  # 02:721 with n^[l] = fan_out, slip S27
+    ok = (abs(normal.var() / var - 1) < 0.05 and abs(uniform.var() / var - 1) < 0.05
+          and np.abs(uniform).max() <= limit and round(var, 7) == 0.0025510 and round(np.sqrt(var), 6) == 0.050508
+          and round(limit, 6) == 0.087482 and round(upm, 6) == 0.003846 and abs(normal.var() / upm - 1) > 0.2
+          and abs(normal.var() / sharif - 1) > 0.2 and 4 / (500 + 500) == 2 / 500 == 0.004)
+    return check(
+        "He: sigma^2 = 2/fan_in (Keras HeNormal) and U(+-sqrt(6/fan_in)) (HeUniform); the slides' 4/(n_in + n_out) "
+        "(S28) and 2/fan_out (S27) differ unless fan_in = fan_out (784 -> 256: 0.0025510 vs 0.003846; 500 -> 500: 0.004)",
+        ok,
+        f"2/fan_in = {var:.7f} (std {np.sqrt(var):.6f}, r {limit:.6f}); HeNormal sample var {normal.var():.7f}, "
+        f"HeUniform {uniform.var():.7f} (max |w| {np.abs(uniform).max():.6f}); 4/(n_in+n_out) = {upm:.6f}, "
+        f"2/fan_out = {sharif:.6f}",
+        "01:802-806, 02:718-725")
+
+
+def _claim_uniform_problem(cfg, seed):
+    rng = np.random.default_rng(seed)
+    h = rng.standard_normal((cfg.examples, cfg.width), dtype=np.float32)
+    stds = []
+    for _ in range(cfg.depth):
+        bound = 1 / np.sqrt(cfg.width)
+        h = np.tanh(h @ rng.uniform(-bound, bound, (cfg.width, cfg.width)).astype(np.float32))
+        stds.append(float(h.std()))
+    ratios = np.array(stds[1:]) / np.array(stds[:-1])
+    w = rng.uniform(-bound, bound, (cfg.width, cfg.width))
+    return check(
+        "U(+-1/sqrt(n)) has variance 1/(3n), so with tanh the std shrinks by ~1/sqrt(3) = 0.577 per layer "
+        "(the 'uniform initialization problem')",
+        abs(w.var() * 3 * cfg.width - 1) < 0.05 and np.abs(ratios[-5:] / np.sqrt(1 / 3) - 1).max() < 0.05,
+        f"sample var x 3n = {w.var() * 3 * cfg.width:.4f}; stds {', '.join(fmt(v, 3) for v in stds)}; "
+        f"per-layer ratios of the last five {', '.join(fmt(v, 3) for v in ratios[-5:])}",
+        "02:676-683")
+
+
+def _claim_deep_small(training, cfg):
+    t = training.set_index("variant")
+    deep, chance = t.loc["deep_small"], np.log(10)
+    learners = {v: t.loc[v] for v in ("shallow_small", "deep_glorot_tanh", "deep_he_relu")}
+    return check(
+        f"Small random init (0.01) works for a small network but not a deep one: after {cfg.epochs} epochs the "
+        f"10-layer 0.01 network's loss is still ln 10 = {chance:.4f}, while the 1-layer 0.01, the Glorot (tanh) and "
+        f"the He (ReLU) networks learn (mean of {cfg.seeds} seeds)",
+        abs(deep["final_loss_mean"] - chance) < 0.02 and deep["final_val_accuracy_mean"] < 0.2
+        and all(r["final_val_accuracy_mean"] > 0.8 for r in learners.values()),
+        f"deep 0.01: loss {fmt(deep['final_loss_mean'])} (± {fmt(deep['final_loss_std'], 2)}), val accuracy "
+        f"{fmt(deep['final_val_accuracy_mean'])}; " + "; ".join(
+            f"{v}: loss {fmt(r['final_loss_mean'])}, val accuracy {fmt(r['final_val_accuracy_mean'])} "
+            f"(± {fmt(r['final_val_accuracy_std'], 2)})" for v, r in learners.items()),
+        "00:753-759, 03:1418-1424, 03:1489-1491")
+
+
+def _claim_he_vs_glorot(training, cfg):
+    t = training.set_index("variant")
+    he, glorot = t.loc["deep_he_relu"], t.loc["deep_glorot_relu"]
+    return check(
+        f"With ReLU, HeNormal trains the 10-layer network faster than GlorotNormal: fewer epochs to "
+        f"{cfg.target_accuracy:.0%} validation accuracy and a lower first-epoch loss (mean of {cfg.seeds} seeds)",
+        he["epochs_to_target_mean"] < glorot["epochs_to_target_mean"]
+        and he["first_epoch_loss_mean"] < glorot["first_epoch_loss_mean"],
+        f"epochs to target (unreached = {cfg.epochs + 1}): He {fmt(he['epochs_to_target_mean'])} "
+        f"(± {fmt(he['epochs_to_target_std'], 2)}), Glorot {fmt(glorot['epochs_to_target_mean'])} "
+        f"(± {fmt(glorot['epochs_to_target_std'], 2)}); first-epoch loss He {fmt(he['first_epoch_loss_mean'])}, "
+        f"Glorot {fmt(glorot['first_epoch_loss_mean'])}; final val accuracy He {fmt(he['final_val_accuracy_mean'])}, "
+        f"Glorot {fmt(glorot['final_val_accuracy_mean'])}",
+        "00:805-818, 02:718-728, 03:1607-1630")
+
+
+def _claim_vanishing_exploding(seed, layers=50, width=64):
+    x = np.random.default_rng(seed).standard_normal(width)
+    gains = {}
+    for s in (1.1, 0.9):
+        z = x.copy()
+        for k in range(layers):
+            z = np.asarray(keras.initializers.Orthogonal(gain=s, seed=seed + k)((width, width)), dtype=np.float64) @ z
+        gains[s] = np.linalg.norm(z) / np.linalg.norm(x)
+    ok = all(abs(g / s**layers - 1) < 1e-3 for s, g in gains.items())
+    return check(
+        f"Vanishing/exploding: with R(z) = z, ||z^l|| = ||W||^l ||x||; a {layers}-layer linear net with orthogonal "
+        "weights scaled by s multiplies the norm by s^50 (x117 at s = 1.1, x0.0052 at s = 0.9)",
+        ok and round(gains[1.1]) == 117 and round(gains[0.9], 4) == 0.0052,
+        f"norm ratio {fmt(gains[1.1])} (1.1^50 = {fmt(1.1**layers)}), {fmt(gains[0.9])} (0.9^50 = {fmt(0.9**layers)})",
+        "01:769-777")
+
+
+def _claim_keras_code(data):
+    model = keras.Sequential([
+        keras.Input(data.input_shape),
+        keras.layers.Dense(units=256, activation="relu", kernel_initializer=keras.initializers.HeNormal(),
+                           bias_initializer=keras.initializers.Zeros()),
+        keras.layers.Dense(units=data.num_classes, activation="softmax"),
+    ])
+    dense = model.layers[0]
+    kernel = np.asarray(dense.kernel, dtype=np.float64)
+    expected = np.sqrt(2 / data.input_shape[0])
+    return check(
+        "The lecture's Keras code Dense(relu, kernel_initializer=HeNormal(), bias_initializer=Zeros()) starts with "
+        "biases exactly 0 and kernel std sqrt(2 / fan_in)",
+        not np.asarray(dense.bias).any() and abs(kernel.std() / expected - 1) < 0.05,
+        f"max |b| = {fmt(np.abs(np.asarray(dense.bias)).max())}; kernel std {fmt(kernel.std())} vs "
+        f"sqrt(2/{data.input_shape[0]}) = {fmt(expected)}",
+        "01:815-821")
+
+
+if __name__ == "__main__":
+    from nnzoo.cli import main_for
+
+    raise SystemExit(main_for(__name__))
