@@ -52,13 +52,14 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
         raise NnzooError(f"seed must be an integer in [0, 2147483647]. Received: seed={seed!r}")
     out_dir = prepare_out_dir(default_out_dir(name) if out is None else out)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras  # noqa: F401  (TensorFlow loads here, not before)
+    import keras  # TensorFlow loads here, not before
     import tensorflow as tf
 
     from nnzoo.context import RunContext
     from nnzoo.training import seed_everything
 
     tf.config.experimental.enable_op_determinism()
+    keras.backend.clear_session()  # no memory growth over `run all`, and the same layer names every run
     module = registry.load_module(name)
     ctx = RunContext(recipe=name, seed=seed, quick=quick, out_dir=out_dir, strategy=strategy,
                      monitor=monitor, verbose=verbose)
