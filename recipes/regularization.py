@@ -41,10 +41,10 @@ class Config:
     sparse_strength: float = 0.03  # the same lambda for L1 and L2
     sparse_epochs: int = 100  # SGD from lr 0.1 decaying to 0.001, so the L1 oscillation around 0 dies out
     playground: str = "xor_2d"
-    playground_n: int = 200
-    playground_noise: float = 0.3
-    units: int = 32
-    sweep_epochs: int = 100
+    playground_n: int = 100
+    playground_noise: float = 0.5
+    units: int = 64
+    sweep_epochs: int = 150
     sweep_learning_rate: float = 0.01  # Adam
     max_norm: float = 1.0
     max_norm_learning_rate: float = 0.1  # ten times the sweep's, to test the bound under large updates
@@ -57,7 +57,7 @@ class Config:
 
 
 FULL = Config()
-QUICK = Config(sparse_epochs=40, sweep_epochs=40, digits_train=150, digits_epochs=30, seeds=1, grid_resolution=60)
+QUICK = Config(sparse_epochs=60, sweep_epochs=40, digits_train=150, digits_epochs=20, seeds=1, grid_resolution=60)
 
 
 def penalty(variant, strength):

@@ -1,0 +1,274 @@
+"""Dropout: inverted dropout's scaling, the expectation over masks, zero gradients, and the narrower gap.
+
+Topic: dropout — Keras's ``rate`` is the fraction dropped (keep probability 1 - rate), inverted
+dropout scales the kept units by 1/(1 - rate) at training time and is the identity at test time;
+the lecture's two-input expectation example by enumerating the four masks; the number of masks
+of a 4096-unit layer; dropped units get zero gradient; Dropout(0.2) and Dropout(0.5) narrow the
+train-validation gap of an overfitting network; nnzoo's from-scratch InvertedDropout trains
+exactly like keras.layers.Dropout.
+
+Lectures: 000 (lines 986-1001), 001 (1096-1135, with the Keras code reproduced here), 002
+(1009-1066) and 003 (2465-2506); catalogue section 15 of shared/lectures/claims.md.
+Slips followed by the mathematics: S23 (with p the drop rate the factors are 1 - p) and S24
+(E_train[a] = 0.5 E_test[a], not the reverse).
+"""
+
+import dataclasses
+import itertools
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from nnzoo import plots
+from nnzoo.inputs import standardizer
+from nnzoo.results import RecipeResult, check, fmt
+
+try:
+    from nnzoo.custom_layers import InvertedDropout
+except ImportError:  # the from-scratch layer lives in another part of nnzoo; the claim says when it is missing
+    InvertedDropout = None
+
+LECTURES = ("000", "001", "002", "003")
+VARIANTS = ("none", "dropout_0.2", "dropout_0.5", "scratch_0.5")
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Hyperparameters; a wide MLP on a small digits subset, so that it overfits."""
+
+    n_train: int = 300
+    hidden_layers: int = 2
+    units: int = 256
+    epochs: int = 60
+    learning_rate: float = 1e-3  # Adam
+    batch_size: int = 32
+    seeds: int = 3
+    units_probe: int = 100_000  # units in the scaling check
+
+
+FULL = Config()
+QUICK = Config(n_train=150, epochs=20, seeds=1)
+
+
+def rate_of(variant):
+    return float(variant.rsplit("_", 1)[1]) if variant != "none" else 0.0
+
+
+def build_model(variant, config=FULL, *, input_dim=64, num_classes=10, normalizer=None):
+    """A ReLU MLP with no dropout, keras.layers.Dropout(rate) ("dropout_<rate>") or nnzoo's InvertedDropout
+    ("scratch_<rate>") after every hidden layer, as the lecture's code places Dropout(rate=0.2) (01:1128-1135)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"Unknown variant; expected one of {VARIANTS}. Received: variant={variant!r}")
+    if variant.startswith("scratch") and InvertedDropout is None:
+        raise ValueError("The scratch variant needs nnzoo.custom_layers.InvertedDropout, which is not installed. "
+                         f"Received: variant={variant!r}")
+    layers = [keras.Input((input_dim,))]
+    if normalizer is not None:
+        layers.append(normalizer)
+    for _ in range(config.hidden_layers):
+        layers.append(keras.layers.Dense(config.units, activation="relu"))
+        if variant.startswith("dropout"):
+            layers.append(keras.layers.Dropout(rate=rate_of(variant)))
+        elif variant.startswith("scratch"):
+            layers.append(InvertedDropout(rate=rate_of(variant)))
+    layers.append(keras.layers.Dense(num_classes, activation="softmax"))
+    return keras.Sequential(layers, name=variant.replace(".", "_"))
+
+
+def tunable_model(hp, data):
+    """The digits MLP with the dropout rate, width, depth and Adam learning rate from ``hp``."""
+    rate = hp.Float("dropout", 0.0, 0.6, step=0.1)
+    layers = [keras.Input(data.input_shape), standardizer(data.x_train)]
+    for _ in range(hp.Int("hidden_layers", 1, 3)):
+        layers += [keras.layers.Dense(hp.Int("units", 64, 512, step=64), activation="relu"),
+                   keras.layers.Dropout(rate)]
+    layers.append(keras.layers.Dense(data.num_classes, activation="softmax"))
+    model = keras.Sequential(layers, name="tuned")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def mask_expectations(w=(0.7, -0.3), inputs=(2.0, 1.5), keep=0.5):
+    """The lecture's a = w1 x + w2 y under every dropout mask of its two inputs (02:1058-1066).
+
+    Returns (rows, plain expectation, inverted expectation, full output): each row is a mask with
+    its probability, its plain output and its inverted-dropout output (kept inputs divided by keep).
+    """
+    w, x = np.asarray(w), np.asarray(inputs)
+    rows = []
+    for mask in itertools.product((1, 0), repeat=len(x)):
+        m = np.array(mask)
+        prob = float(np.prod(np.where(m == 1, keep, 1 - keep)))
+        rows.append({"mask": "".join(map(str, mask)), "probability": prob, "output": float(w @ (m * x)),
+                     "inverted_output": float(w @ (m * x)) / keep})
+    plain = sum(r["probability"] * r["output"] for r in rows)
+    inverted = sum(r["probability"] * r["inverted_output"] for r in rows)
+    return rows, plain, inverted, float(w @ x)
+
+
+def run(ctx):
+    cfg = ctx.pick(FULL, QUICK)
+    data = ctx.load("digits").take_train(cfg.n_train, seed=ctx.seed)
+    variants = [v for v in VARIANTS if not (v.startswith("scratch") and InvertedDropout is None)]
+    runs = {v: [ctx.train(v if k == 0 else f"{v}_seed{k}",
+                          lambda v=v: build_model(v, cfg, input_dim=data.input_shape[0], num_classes=data.num_classes,
+                                                  normalizer=standardizer(data.x_train)),
+                          data, seed=ctx.seed + k, epochs=cfg.epochs, learning_rate=cfg.learning_rate,
+                          batch_size=cfg.batch_size, save=(k == 0)) for k in range(cfg.seeds)] for v in variants}
+    rows = []
+    for v, trained in runs.items():
+        for k, r in enumerate(trained):
+            train = r.model.evaluate(data.x_train, data.y_train, verbose=0, return_dict=True)
+            rows.append({"experiment": "gap", "variant": v, "rate": rate_of(v), "seed": ctx.seed + k,
+                         "train_accuracy": train["accuracy"], "val_accuracy": r.val["accuracy"],
+                         "gap": train["accuracy"] - r.val["accuracy"], "train_loss": train["loss"],
+                         "val_loss": r.val["loss"], "test_accuracy": r.test["accuracy"],
+                         "seconds_per_epoch": r.history["seconds"].median()})
+    masks, plain, inverted, full = mask_expectations()
+    rows += [{"experiment": "expectation_masks", "variant": f"mask {m['mask']}", "probability": m["probability"],
+              "output": m["output"], "inverted_output": m["inverted_output"]} for m in masks]
+    table = pd.DataFrame(rows)
+
+    claims = [
+        _claim_rates(ctx.seed, cfg),
+        _claim_inverted_scaling(ctx.seed, cfg),
+        _claim_expectation(),
+        _claim_mask_count(),
+        _claim_zero_gradient(ctx.seed),
+        _claim_gap(table, cfg),
+        _claim_scratch(runs, cfg),
+    ]
+    ctx.note("Slip S23 (01:1100 vs 01:1122-1124): with p = the drop rate, test outputs are scaled by (1 - p) and "
+             "inverted dropout divides by (1 - p) at training; Keras Dropout(0.2) scales the kept units by 1.25.")
+    ctx.note("Slip S24 (02:1066): E_train[a] = 0.5 E_test[a] (keep probability times the test output), not the reverse.")
+    ctx.note(f"Masks (02:1034-1036): a layer of 4096 units has 2^4096 = 10^{4096 * np.log10(2):.2f} dropout masks, "
+             "each a thinned network sharing the same weights.")
+    figures = {
+        "learning_curves": plots.learning_curves(
+            {v: r[0].history for v, r in runs.items()}, ("accuracy", "val_accuracy", "val_loss"),
+            title=f"{cfg.hidden_layers} x {cfg.units} ReLU on {cfg.n_train} digits: with and without dropout"),
+        "mask_expectation": plots.bars(
+            {**{f"mask {m['mask']} (p={m['probability']:g})": m["output"] for m in masks},
+             "E_train (plain)": plain, "E_train (inverted)": inverted, "E_test": full},
+            title="a = w1 x + w2 y, w = (0.7, -0.3), (x, y) = (2, 1.5), rate 0.5: outputs per mask",
+            ylabel="output"),
+    }
+    return RecipeResult("dropout", table, figures, claims)
+
+
+# ---- claims ----------------------------------------------------------------------------------------
+
+def _dropped(rate, seed, n):
+    layer = keras.layers.Dropout(rate=rate, seed=seed)
+    return np.asarray(layer(np.ones((1, n), dtype="float32"), training=True)).ravel(), layer
+
+
+def _claim_rates(seed, cfg):
+    fractions = {r: float((_dropped(r, seed, cfg.units_probe)[0] == 0).mean()) for r in (0.2, 0.3, 0.5)}
+    return check(
+        "Keras's Dropout(rate) drops a fraction `rate` of the units (0.2 in the lecture's code, H2O's 0.2 / 0.3, "
+        "0.5 'common'); the keep probability is 1 - rate (000's p)",
+        all(abs(f - r) < 0.01 for r, f in fractions.items()),
+        f"zero fraction over {cfg.units_probe:,} units: "
+        + ", ".join(f"rate {r}: {f:.4f} (keep {1 - f:.4f})" for r, f in fractions.items()),
+        "01:1100, 01:1134, 02:1013-1014, 03:2454, 03:2475, 00:988")
+
+
+def _claim_inverted_scaling(seed, cfg):
+    evidence, ok = [], True
+    for rate in (0.2, 0.5):
+        out, layer = _dropped(rate, seed, cfg.units_probe)
+        kept = out[out != 0]
+        exact = bool(np.all(kept == np.float32(1 / (1 - rate))))
+        x = np.random.default_rng(seed).standard_normal((4, 32)).astype("float32")
+        identity = bool(np.array_equal(np.asarray(layer(x, training=False)), x))
+        ok &= exact and abs(out.mean() - 1) < 0.01 and identity
+        evidence.append(f"rate {rate}: kept units = {fmt(kept[0])} (all exactly 1/(1 - rate): {exact}), "
+                        f"E[out] = {out.mean():.4f}, identity at training=False: {identity}")
+    return check(
+        "Inverted dropout: Keras scales the kept units by 1/(1 - rate) while training (1.25 for 0.2, 2.0 for 0.5), so "
+        "E[out] = in, and is the identity at test time (slip S23: the factors use 1 - p, p the drop rate)",
+        ok, "; ".join(evidence), "01:1117-1125, 00:990")
+
+
+def _claim_expectation():
+    rows, plain, inverted, full = mask_expectations()
+    inverted_08 = mask_expectations(keep=0.8)[2]
+    return check(
+        "Enumerating the 4 masks of the lecture's two-input unit at rate 0.5 (w = (0.7, -0.3), (x, y) = (2, 1.5)): "
+        "E_train[a] = 1/2 (w1 x + w2 y) = 0.475 against E_test[a] = 0.95, so plain dropout must scale test outputs by "
+        "the keep probability 0.5 (slip S24 states it reversed); inverted dropout's E_train is 0.95 for keep 0.5 "
+        "and 0.8",
+        abs(plain - 0.475) < 1e-12 and abs(full - 0.95) < 1e-12 and abs(plain - 0.5 * full) < 1e-12
+        and abs(inverted - full) < 1e-12 and abs(inverted_08 - full) < 1e-12 and abs(sum(r["probability"] for r in rows) - 1) < 1e-12,
+        "masks (x, y kept?): " + ", ".join(f"{r['mask']}: {r['output']:g}" for r in rows)
+        + f"; E_train {plain:g}, E_test {full:g}, ratio {plain / full:g}; inverted E_train {inverted:g} (keep 0.5), "
+        f"{inverted_08:g} (keep 0.8)",
+        "02:1040-1066")
+
+
+def _claim_mask_count():
+    exponent = 4096 * np.log10(2)
+    return check(
+        "A 4096-unit layer has 2^4096 ~ 10^1233 dropout masks (each a thinned network sharing the weights)",
+        abs(exponent - 1233.02) < 0.005,
+        f"log10(2^4096) = 4096 log10 2 = {exponent:.4f}",
+        "02:1030-1036")
+
+
+def _claim_zero_gradient(seed, rate=0.5):
+    layer = keras.layers.Dropout(rate=rate, seed=seed)
+    h = tf.Variable(np.random.default_rng(seed).standard_normal((8, 64)).astype("float32") + 3.0)
+    with tf.GradientTape() as tape:
+        out = layer(h, training=True)
+        total = tf.reduce_sum(out)
+    grad = np.asarray(tape.gradient(total, h))
+    dropped = np.asarray(out) == 0
+    ok = (grad[dropped] == 0).all() and np.all(grad[~dropped] == np.float32(1 / (1 - rate))) and dropped.any()
+    return check(
+        "Backprop through dropout: a dropped unit gets exactly zero gradient, a kept one 1/(1 - rate)",
+        ok,
+        f"{int(dropped.sum())} of {dropped.size} units dropped; gradient on dropped units "
+        f"{sorted(set(grad[dropped].tolist()))}, on kept units {sorted(set(grad[~dropped].tolist()))}",
+        "01:1104")
+
+
+def _claim_gap(table, cfg):
+    t = table[table["experiment"] == "gap"].groupby("variant")
+    mean, std = t.mean(numeric_only=True), t.std(numeric_only=True, ddof=0)
+    none = mean.loc["none"]
+    rates = ("dropout_0.2", "dropout_0.5")
+    return check(
+        f"Dropout(0.2) and Dropout(0.5) narrow the train-validation accuracy gap of an overfitting "
+        f"{cfg.hidden_layers} x {cfg.units} MLP on {cfg.n_train} digits (mean of {cfg.seeds} seeds), the larger rate more",
+        all(mean.loc[v, "gap"] < none["gap"] for v in rates) and mean.loc["dropout_0.5", "gap"] < mean.loc["dropout_0.2", "gap"],
+        "; ".join(f"{v}: gap {fmt(mean.loc[v, 'gap'])} (± {fmt(std.loc[v, 'gap'], 2)}), train {fmt(mean.loc[v, 'train_accuracy'])}, "
+                  f"val {fmt(mean.loc[v, 'val_accuracy'])}, val loss {fmt(mean.loc[v, 'val_loss'])}"
+                  for v in ("none", *rates)),
+        "02:1021-1026, 03:2485-2486, 00:986")
+
+
+def _claim_scratch(runs, cfg):
+    if "scratch_0.5" not in runs:
+        return check("nnzoo's from-scratch InvertedDropout trains like keras.layers.Dropout", False,
+                     "nnzoo.custom_layers.InvertedDropout is not installed, so the comparison did not run (0 runs)",
+                     "01:1117-1125")
+    diffs = [float(np.abs(a.history[c] - b.history[c]).max())
+             for a, b in zip(runs["scratch_0.5"], runs["dropout_0.5"]) for c in ("loss", "val_accuracy", "val_loss")]
+    return check(
+        "nnzoo's from-scratch InvertedDropout(0.5) beside keras.layers.Dropout(0.5) gives the same learning curves "
+        f"(same seeds, {cfg.seeds} runs each: the same masks, so the same training)",
+        max(diffs) < 1e-4,
+        f"max |difference| over {cfg.epochs} epochs of loss, val_accuracy and val_loss: {fmt(max(diffs))}; final val "
+        f"accuracy scratch {fmt(runs['scratch_0.5'][0].final('val_accuracy'))} vs Keras "
+        f"{fmt(runs['dropout_0.5'][0].final('val_accuracy'))}",
+        "01:1117-1135")
+
+
+if __name__ == "__main__":
+    from nnzoo.cli import main_for
+
+    raise SystemExit(main_for(__name__))
