@@ -8,7 +8,7 @@ import pytest  # noqa: E402
 
 import nnzoo  # noqa: E402
 
-# The gap claim needs the full size (300 examples, 60 epochs, 3 seeds).
+# The gap claim needs the full size (100 epochs, 3 seeds).
 SLOW_ONLY = ("Dropout(0.2) and Dropout(0.5) narrow",)
 
 
