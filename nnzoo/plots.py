@@ -228,19 +228,3 @@ def curves(series, *, ax=None, title=None, xlabel="", ylabel="", logy=False, siz
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     return fig
-
-
-def contour_paths(fn, paths, *, lim=((-4, 4), (-4, 4)), title=None, levels=30, resolution=200):
-    """Contours of the 2-D function ``fn(x1, x2)`` (vectorized) with optimization paths {name: (k, 2) array}."""
-    fig, (ax,) = grid(1, size=(5.5, 4.5), title=title)
-    gx, gy = np.meshgrid(np.linspace(*lim[0], resolution), np.linspace(*lim[1], resolution))
-    ax.contour(gx, gy, fn(gx, gy), levels=levels, cmap="Greys", linewidths=0.6)
-    for k, (name, path) in enumerate(paths.items()):
-        path = np.asarray(path, dtype=float)
-        ax.plot(path[:, 0], path[:, 1], "o-", ms=2.5, lw=1, color=f"C{k % 10}", label=name)
-    ax.set_xlim(*lim[0])
-    ax.set_ylim(*lim[1])
-    ax.set_xlabel("x1")
-    ax.set_ylabel("x2")
-    ax.legend(fontsize="small")
-    return fig
