@@ -82,6 +82,28 @@ class ScratchDense(keras.layers.Layer):
         self.lora_rank = rank
         self.lora_alpha = lora_alpha if lora_alpha is not None else rank
 
+    def save_own_variables(self, store):
+        """Save the kernel with any LoRA correction merged in, then the bias (Keras's layout)."""
+        if not self.built:
+            return
+        store["0"] = self.kernel
+        if self.bias is not None:
+            store["1"] = self.bias
+
+    def load_own_variables(self, store):
+        if not self.built:
+            return
+        expected = 1 + (self.bias is not None)
+        if len(store.keys()) != expected:
+            raise ValueError(f"Layer '{self.name}' expected {expected} variables, but received "
+                             f"{len(store.keys())} variables during loading.")
+        self._kernel.assign(store["0"])
+        if self.bias is not None:
+            self.bias.assign(store["1"])
+        if self.lora_enabled:  # the saved kernel already holds the merged correction
+            self.lora_kernel_a.assign(ops.zeros(self.lora_kernel_a.shape))
+            self.lora_kernel_b.assign(ops.zeros(self.lora_kernel_b.shape))
+
     def quantize(self, *args, **kwargs):
         raise ValueError("ScratchDense does not implement quantization; use keras.layers.Dense. "
                          f"Received: args={args!r}")

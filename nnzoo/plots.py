@@ -227,4 +227,49 @@ def contour_panels(panels, *, title=None, levels=20, resolution=200):
         ax.set_ylabel(panel.get("ylabel", "y"))
         ax.set_title(name, fontsize="small")
         ax.legend(fontsize="small")
+
+
+def dag(ax, nodes, edges, *, fontsize=8):
+    """Draw a directed acyclic graph left to right: ``nodes`` maps key -> label, ``edges`` lists
+    (source key, target key, label). A node's column is its longest path from a source."""
+    depth = {key: 0 for key in nodes}
+    for _ in nodes:  # relax longest paths; at most len(nodes) rounds in a DAG
+        for src, dst, _label in edges:
+            depth[dst] = max(depth[dst], depth[src] + 1)
+    columns = {}
+    for key in nodes:
+        columns.setdefault(depth[key], []).append(key)
+    pos = {key: (d, (len(keys) - 1) / 2 - i) for d, keys in columns.items() for i, key in enumerate(keys)}
+    for src, dst, label in edges:
+        (x0, y0), (x1, y1) = pos[src], pos[dst]
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
+                    arrowprops=dict(arrowstyle="->", color="0.4", shrinkA=14, shrinkB=14))
+        ax.text(x0 + 0.45 * (x1 - x0), y0 + 0.45 * (y1 - y0), label, fontsize=fontsize - 1, color="C3",
+                ha="center", va="center", bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+    for key, label in nodes.items():
+        ax.text(*pos[key], label, fontsize=fontsize, ha="center", va="center",
+                bbox=dict(boxstyle="round,pad=0.3", fc="C0", ec="C0", alpha=0.15))
+    ax.set_xlim(-0.6, max(depth.values()) + 0.6)
+    spread = max(len(keys) for keys in columns.values())
+    ax.set_ylim(-spread / 2 - 0.2, spread / 2 + 0.2)
+    ax.axis("off")
+    return ax
+
+
+def curves(series, *, ax=None, title=None, xlabel="", ylabel="", logy=False, size=(5.0, 3.4)):
+    """Lines of {name: (x, y)} on one axes (a new figure unless ``ax`` is given); returns the figure."""
+    if ax is None:
+        fig, (ax,) = grid(1, size=size, title=title)
+    else:
+        fig = ax.figure
+        if title:
+            ax.set_title(title, fontsize="small")
+    for name, (x, y) in series.items():
+        ax.plot(x, y, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
     return fig

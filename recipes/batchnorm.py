@@ -17,12 +17,13 @@ import keras
 import numpy as np
 import pandas as pd
 
-from nnzoo import plots
+from nnzoo import custom_layers, plots
 from nnzoo.inputs import standardizer
 from nnzoo.results import RecipeResult, check, fmt
 
 LECTURES = ("000", "001", "002", "003")
 VARIANTS = ("plain", "bn_after", "bn_before")
+SCRATCH = "bn_before_scratch"  # bn_before built from nnzoo.custom_layers.ScratchDense/ScratchBatchNormalization
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,17 +50,18 @@ QUICK = Config(epochs=8, seeds=2, high_lr_epochs=3, target_accuracy=0.8)
 
 
 def build_model(variant, config=FULL, *, input_dim=64, num_classes=10, normalizer=None):
-    """The network for ``variant``: "plain", "bn_after" (01:1002-1011) or "bn_before" (01:1016-1026)."""
-    if variant not in VARIANTS:
-        raise ValueError(f"Unknown variant; expected one of {VARIANTS}. Received: variant={variant!r}")
+    """The network for ``variant``: "plain", "bn_after" (01:1002-1011), "bn_before" (01:1016-1026) or
+    "bn_before_scratch" (bn_before with nnzoo's from-scratch Dense and BatchNormalization)."""
+    if variant not in (*VARIANTS, SCRATCH):
+        raise ValueError(f"Unknown variant; expected one of {(*VARIANTS, SCRATCH)}. Received: variant={variant!r}")
+    dense, batch_norm = ((custom_layers.ScratchDense, custom_layers.ScratchBatchNormalization) if variant == SCRATCH
+                         else (keras.layers.Dense, keras.layers.BatchNormalization))
     layers = [keras.Input((input_dim,))]
     if normalizer is not None:
         layers.append(normalizer)
     for _ in range(config.hidden_layers):
-        if variant == "bn_before":
-            layers += [keras.layers.Dense(config.units, use_bias=False),
-                       keras.layers.BatchNormalization(),
-                       keras.layers.Activation(config.activation)]
+        if variant in ("bn_before", SCRATCH):
+            layers += [dense(config.units, use_bias=False), batch_norm(), keras.layers.Activation(config.activation)]
         else:
             layers.append(keras.layers.Dense(config.units, activation=config.activation))
             if variant == "bn_after":
@@ -107,6 +109,12 @@ def run(ctx):
                      "params": runs[0].model.count_params(),
                      "seconds_per_epoch": runs[0].history["seconds"].median()})
     table = pd.DataFrame(rows)
+    scratch = ctx.train(SCRATCH, builder(SCRATCH), epochs=cfg.epochs, learning_rate=cfg.learning_rate, **sgd)
+    curves[SCRATCH] = scratch.history
+    rows.append({"experiment": "scratch", "variant": SCRATCH, "learning_rate": cfg.learning_rate,
+                 "batch_size": cfg.batch_size, "seeds": 1, "final_val_accuracy_mean": scratch.final("val_accuracy"),
+                 "test_accuracy": scratch.test["accuracy"], "final_loss": scratch.final("loss"),
+                 "params": scratch.model.count_params(), "seconds_per_epoch": scratch.history["seconds"].median()})
 
     claims = [
         _claim_train_formulas(data),
@@ -115,6 +123,8 @@ def run(ctx):
         *_claims_placement(data),
         _claim_faster(table, cfg),
         _claim_inference_independent(trained["bn_before"].model, data),
+        _claim_scratch(trained["bn_before"], scratch),
+        _claim_folding(trained["bn_before"].model, data),
     ]
 
     relu = dataclasses.replace(cfg, activation=cfg.high_lr_activation)
@@ -135,6 +145,8 @@ def run(ctx):
                      "final_val_accuracy_mean": trained["bn_before"].val["accuracy"]})
     claims.append(_claim_small_batch(batch_stats, trained["bn_before"].val["accuracy"], cfg))
 
+    ctx.note("Slip S25 (02:850-854): folding needs gamma: W' = gamma W / sqrt(var + eps), "
+             "b' = gamma (b - mu) / sqrt(var + eps) + beta; the slide's formula is exact only when gamma = 1.")
     ctx.note("Slip S26 (02:802): the moving mean and variance are non-trainable weights, not trainable ones.")
     ctx.note("Slip S34 (01:960): BN divides by sqrt(variance + epsilon), not by the variance.")
     ctx.note("Slip S35 (01:986): BN is the identity for gamma = sqrt(var_B + eps), beta = mu_B, not gamma = sigma_B.")
@@ -337,6 +349,58 @@ def _claim_inference_independent(model, data):
         f"inference: max |p(x alone) - p(x in a batch of 32)| = {fmt(infer_diff)}; "
         f"training mode: batch of 2 vs 32 differ by {fmt(train_diff)}",
         "00:939-960, 02:804-816")
+
+
+def _claim_scratch(builtin, scratch):
+    columns = ["loss", "val_loss", "val_accuracy"]
+    diff = max(float(np.abs(builtin.history[c].to_numpy() - scratch.history[c].to_numpy()).max()) for c in columns)
+    weights = max(float(np.abs(a - b).max()) for a, b in zip(builtin.model.get_weights(), scratch.model.get_weights()))
+    return check(
+        "A from-scratch BN-before network (nnzoo.custom_layers.ScratchDense + ScratchBatchNormalization) learns "
+        "exactly like the built-in one: the learning curves coincide",
+        diff < 1e-4 and weights < 1e-4,
+        f"max |difference| over the loss, val_loss and val_accuracy curves: {fmt(diff)}; final weights and moving "
+        f"statistics differ by at most {fmt(weights)} ({len(builtin.history)} epochs)",
+        "02:769-854, 03:2405-2411")
+
+
+def _inference_seconds(model, x, repeats=20):
+    """Median wall time of one inference pass over ``x`` (a compiled predict step, warmed up)."""
+    import time
+
+    model.predict(x, batch_size=len(x), verbose=0)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.predict(x, batch_size=len(x), verbose=0)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def _claim_folding(model, data):
+    folded, report = custom_layers.fold_batch_norm(model)
+    x = np.repeat(data.x_val, 8, axis=0)
+    reference = np.asarray(model(x, training=False))
+    diff = float(np.abs(np.asarray(folded(x, training=False)) - reference).max())
+    bn_layers = [l for l in model.layers if isinstance(l, keras.layers.BatchNormalization)]
+    gammas = np.concatenate([np.asarray(l.gamma) for l in bn_layers])
+    first = model.layers.index(bn_layers[0]) - 1
+    dense = model.layers[first]
+    z = np.asarray(keras.Model(model.inputs[0], dense.output)(data.x_val))
+    bn = bn_layers[0]
+    std = np.sqrt(np.asarray(bn.moving_variance) + bn.epsilon)
+    slide = z / std + (np.asarray(bn.beta) - np.asarray(bn.moving_mean) / std)  # W' = W/sqrt, b' = beta + (b-mu)/sqrt
+    slide_error = float(np.abs(slide - np.asarray(bn(z, training=False))).max())
+    speed = _inference_seconds(model, x) / _inference_seconds(folded, x)
+    return check(
+        "Folding BN into the preceding Dense (W' = gamma W / sqrt(var + eps), b' = gamma (b - mu) / sqrt(var + eps) "
+        "+ beta) gives the same outputs in inference mode and removes the BN work; the slide's formula without "
+        "gamma does not (slip S25)",
+        diff < 1e-5 and len(report["folded"]) == len(bn_layers) and slide_error > 1e-3,
+        f"folded {len(report['folded'])}/{len(bn_layers)} BN layers; max |folded - original| = {fmt(diff)} on "
+        f"{len(x)} inputs; inference speed-up x{speed:.2f} (not asserted); trained gamma in "
+        f"[{gammas.min():.3f}, {gammas.max():.3f}], so the slide's gamma-free formula is off by {fmt(slide_error)}",
+        "02:842-854")
 
 
 def _claim_small_batch(batch_stats, inference_accuracy, cfg):

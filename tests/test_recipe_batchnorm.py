@@ -8,7 +8,8 @@ import pytest
 import nnzoo
 
 DETERMINISTIC = ("Train mode computes", "Inference uses moving averages", "BN can recover the identity",
-                 "The lecture's Keras models", "Before BN the Dense bias is useless", "At inference BN uses")
+                 "The lecture's Keras models", "Before BN the Dense bias is useless", "At inference BN uses",
+                 "A from-scratch BN-before network", "Folding BN into the preceding Dense")
 
 
 def test_writes_every_artefact(batchnorm_run):

@@ -1,0 +1,220 @@
+"""Loss functions: the lecture 001 tables by Keras and by hand, the conventions that make the slides' digits.
+
+Topic: classification error, mean squared error, average cross-entropy and MAE — the two
+three-example tables of lecture 001 (CE 0.33 / 0.33, MSE 0.81 / 0.34, ACE 1.38 / 0.64) computed
+with keras.losses and with numpy, which convention reproduces the printed numbers (sum over
+classes, natural log, mean over the examples), one-hot targets, the NLL's natural log and the
+ln 10 of a uniform 10-class prediction, Keras MSE/MAE against their formulas, the 1/2 convention,
+and the quiz on which function can serve as a loss.
+
+Lectures: 000 (548), 001 (373-429), 002 (73, 497-507), 003 (737-775), 004 (905-1011); catalogue
+section 7 of shared/lectures/claims.md. Slips followed by the mathematics: the ACE expressions
+"-2 log 0.4 - log 0.1" leave out the 1/3 (catalogue 7.3); S3 (0.2119 is the 1/2-convention loss).
+"""
+
+import dataclasses
+import math
+
+import keras
+import numpy as np
+import pandas as pd
+
+from nnzoo import plots
+from nnzoo.results import RecipeResult, check, fmt
+
+LECTURES = ("000", "001", "002", "003", "004")
+VARIANTS = ("uniform",)
+
+# Lecture 001's tables (01:405-427): computed outputs per example, one-hot targets (democrat, republican, other).
+TARGETS = np.array([[0, 0, 1], [0, 1, 0], [1, 0, 0]], dtype="float64")
+TABLES = {
+    "model 1": np.array([[0.3, 0.3, 0.4], [0.3, 0.4, 0.3], [0.1, 0.2, 0.7]]),
+    "model 2": np.array([[0.1, 0.2, 0.7], [0.1, 0.7, 0.2], [0.3, 0.4, 0.3]]),
+}
+SLIDE = {"model 1": {"CE": 0.33, "MSE": 0.81, "ACE": 1.38}, "model 2": {"CE": 0.33, "MSE": 0.34, "ACE": 0.64}}
+QUIZ = {  # 04:1001-1011, e = prediction - ground truth
+    "e^3": lambda e: e**3,
+    "log e": lambda e: np.log(np.where(e > 0, e, np.nan)),
+    "sin e": np.sin,
+    "1/e": lambda e: 1 / e,
+    "5e^2 - 2": lambda e: 5 * e**2 - 2,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Sizes of the random comparisons and the quiz grid (even, so e = 0 is not a grid point)."""
+
+    random_size: int = 1000
+    seeds: int = 3
+    quiz_points: int = 20_000
+    quiz_limit: float = 10.0
+
+
+FULL = Config()
+QUICK = Config(random_size=200, seeds=2)
+
+
+def build_model(variant="uniform", *, input_dim=64, num_classes=10):
+    """A softmax classifier with all-zero output weights: it predicts 1/C for every class (claim 7.6)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"Unknown variant; expected one of {VARIANTS}. Received: variant={variant!r}")
+    return keras.Sequential([keras.Input((input_dim,)),
+                             keras.layers.Dense(num_classes, activation="softmax", kernel_initializer="zeros",
+                                                bias_initializer="zeros")], name=variant)
+
+
+def by_hand(outputs, targets=TARGETS, log=np.log):
+    """CE, MSE (sum over classes, mean over examples) and ACE as the slides define them (01:379-391)."""
+    return {
+        "CE": float(np.mean(outputs.argmax(axis=1) != targets.argmax(axis=1))),
+        "MSE": float(np.mean(np.sum((outputs - targets) ** 2, axis=1))),
+        "ACE": float(-np.mean(np.sum(targets * log(outputs), axis=1))),
+    }
+
+
+def with_keras(outputs, targets=TARGETS):
+    """The same with keras: 1 - CategoricalAccuracy, MeanSquaredError x classes, CategoricalCrossentropy."""
+    accuracy = keras.metrics.CategoricalAccuracy()
+    accuracy.update_state(targets, outputs)
+    classes = targets.shape[1]
+    mse = float(keras.losses.MeanSquaredError(dtype="float64")(targets, outputs))
+    return {"CE": 1 - float(accuracy.result()), "MSE": mse * classes, "MSE (keras, mean over classes)": mse,
+            "ACE": float(keras.losses.CategoricalCrossentropy(dtype="float64")(targets, outputs))}
+
+
+def conventions(outputs, targets=TARGETS):
+    """The alternatives the slide's notation allows: without the 1/n, with log10, MSE averaged over classes."""
+    sums = -np.sum(targets * np.log(outputs))
+    return {"ACE without 1/n": float(sums), "ACE with log10": by_hand(outputs, targets, np.log10)["ACE"],
+            "MSE mean over classes": float(np.mean((outputs - targets) ** 2))}
+
+
+def quiz(config):
+    """For each quiz candidate: continuous, bounded below and a unique minimum on a grid of e."""
+    e = np.linspace(-config.quiz_limit, config.quiz_limit, config.quiz_points)
+    found = {}
+    for name, fn in QUIZ.items():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = fn(e)
+        finite = np.isfinite(v)
+        jumps = np.abs(np.diff(v))
+        typical = np.nanmedian(jumps)
+        continuous = bool(finite.all() and np.nanmax(jumps) < 100 * typical)
+        slope = np.sign(np.diff(v))
+        minima = int(np.sum((slope[:-1] < 0) & (slope[1:] >= 0)))  # falling, then flat or rising
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wide = fn(10 * e)  # bounded below: the minimum does not keep falling as the range grows
+        bounded = bool(finite.all() and np.isfinite(wide).all() and wide.min() >= v.min() - 1 and v.min() > -1e3)
+        found[name] = {"continuous": continuous, "bounded_below": bounded, "local_minima": minima,
+                       "usable": continuous and bounded and minima == 1,
+                       "argmin": float(e[np.nanargmin(v)]) if finite.any() else math.nan}
+    return found
+
+
+def run(ctx):
+    cfg = ctx.pick(FULL, QUICK)
+    rows, claims = [], []
+    hand = {m: by_hand(o) for m, o in TABLES.items()}
+    keras_values = {m: with_keras(o) for m, o in TABLES.items()}
+    alt = {m: conventions(o) for m, o in TABLES.items()}
+    for m in TABLES:
+        for k in ("CE", "MSE", "ACE"):
+            rows.append({"table": m, "loss": k, "slide": SLIDE[m][k], "by_hand": hand[m][k], "keras": keras_values[m][k]})
+        for k, v in alt[m].items():
+            rows.append({"table": m, "loss": k, "slide": np.nan, "by_hand": v, "keras": np.nan})
+
+    for m, number in (("model 1", "Table 1"), ("model 2", "Table 2")):
+        ok = all(round(hand[m][k], 2) == SLIDE[m][k] and abs(keras_values[m][k] - hand[m][k]) < 1e-6
+                 for k in ("CE", "MSE", "ACE"))
+        claims.append(check(
+            f"{number}: CE = {SLIDE[m]['CE']}, MSE = {SLIDE[m]['MSE']}, ACE = {SLIDE[m]['ACE']} "
+            "(keras and by hand agree)", ok,
+            "by hand " + ", ".join(f"{k} {v:.5f}" for k, v in hand[m].items())
+            + "; keras " + ", ".join(f"{k} {v:.5f}" for k, v in keras_values[m].items()),
+            "01:405-415" if m == "model 1" else "01:417-427"))
+
+    alt_digits = {name: [round(alt[m][name], 2) for m in TABLES] for name in alt["model 1"]}
+    slide_lists = ([SLIDE[m]["ACE"] for m in TABLES], [SLIDE[m]["MSE"] for m in TABLES])
+    only_this = (all(round(hand[m][k], 2) == SLIDE[m][k] for m in TABLES for k in ("MSE", "ACE"))
+                 and not any(d in slide_lists for d in alt_digits.values()))
+    claims.append(check(
+        "The slides' digits need MSE summed over the classes and ACE with the natural log and the 1/3: the printed "
+        "'-2 log 0.4 - log 0.1' leaves out the 1/3, log10 or keras's class-averaged MSE give other numbers",
+        only_this,
+        "; ".join(f"{m}: ACE without 1/3 {alt[m]['ACE without 1/n']:.4f}, ACE with log10 "
+                  f"{alt[m]['ACE with log10']:.4f}, keras MSE (mean over classes) "
+                  f"{keras_values[m]['MSE (keras, mean over classes)']:.5f}" for m in TABLES),
+        "01:411-427"))
+    m1, m2 = hand["model 1"], hand["model 2"]
+    claims.append(check(
+        "CE does not tell the two models apart (0.33 = 0.33); MSE and ACE both prefer model 2",
+        m1["CE"] == m2["CE"] and m2["MSE"] < m1["MSE"] and m2["ACE"] < m1["ACE"],
+        f"CE {fmt(m1['CE'])} vs {fmt(m2['CE'])}; MSE {fmt(m1['MSE'])} vs {fmt(m2['MSE'])}; "
+        f"ACE {fmt(m1['ACE'])} vs {fmt(m2['ACE'])}", "01:397-403"))
+
+    one_hot = keras.utils.to_categorical([3, 6, 0], num_classes=10)
+    one_hot_ok = one_hot.shape == (3, 10) and one_hot.sum() == 3 and [int(r.argmax()) for r in one_hot] == [3, 6, 0]
+    s = np.array([[0.9, 0.07, 0.03]])
+    single = float(keras.losses.CategoricalCrossentropy(dtype="float64")(np.array([[1.0, 0.0, 0.0]]), s))
+    claims.append(check(
+        "One-hot targets: labels 3, 6, 0 become 10-vectors with a single 1 at index 3, 6, 0; the example "
+        "S = [0.9, ..., 0.03] with y = c1 costs -ln 0.9 = 0.10536",
+        one_hot_ok and round(single, 5) == 0.10536,
+        f"to_categorical rows argmax {[int(r.argmax()) for r in one_hot]}, sums {one_hot.sum(axis=1).tolist()}; "
+        f"keras CE {single:.5f} (the middle classes of S are chosen: 0.07)", "03:754-757, 01:393"))
+
+    data = ctx.load("digits")
+    model = build_model(input_dim=data.input_shape[0], num_classes=data.num_classes)
+    uniform = float(keras.losses.SparseCategoricalCrossentropy()(data.y_val, model(data.x_val)))
+    claims.append(check(
+        "The NLL uses the natural log: a network that predicts 1/10 for every class of digits has loss ln 10 = 2.302585",
+        round(uniform, 5) == round(math.log(10), 5) and round(math.log(10), 6) == 2.302585,
+        f"keras SparseCategoricalCrossentropy of the all-zero-weight softmax on {len(data.x_val)} validation digits "
+        f"= {uniform:.6f}; ln 10 = {math.log(10):.6f}, log10 10 = 1", "03:772, 01:558-562"))
+
+    errs = []
+    for k in range(cfg.seeds):
+        rng = np.random.default_rng(ctx.seed + k)
+        y, p = rng.normal(size=(cfg.random_size, 1)), rng.normal(size=(cfg.random_size, 1))
+        errs.append(max(abs(float(keras.losses.MeanSquaredError()(y, p)) - np.mean((y - p) ** 2)),
+                        abs(float(keras.losses.MeanAbsoluteError()(y, p)) - np.mean(np.abs(y - p)))))
+    half = 0.5 * (0.88 - 0.229) ** 2
+    claims.append(check(
+        "Keras MSE and MAE are the lectures' (1/n) sum (y - y_hat)^2 and (1/n) sum |y - y_hat|; the 1/2 convention "
+        "gives the precipitation example's 0.2119 (the 1/N formula gives 0.4238, slip S3)",
+        max(errs) < 1e-6 and round(half, 4) == 0.2119 and round(2 * half, 4) != 0.2119,
+        f"max |keras - numpy| = {fmt(max(errs))} over {cfg.seeds} x {cfg.random_size} random pairs; "
+        f"1/2 (0.88 - 0.229)^2 = {half:.7f}, (0.88 - 0.229)^2 = {2 * half:.5f}", "02:505-507, 04:917-921, 02:73, 00:548"))
+
+    found = quiz(cfg)
+    usable = [name for name, f in found.items() if f["usable"]]
+    claims.append(check(
+        "Quiz: among e^3, log e, sin e, 1/e and 5e^2 - 2 only 5e^2 - 2 is continuous, bounded below and has a unique "
+        "minimum (at e = 0)",
+        usable == ["5e^2 - 2"] and abs(found["5e^2 - 2"]["argmin"]) < 1e-3,
+        "; ".join(f"{n}: continuous {f['continuous']}, bounded below {f['bounded_below']}, "
+                  f"{f['local_minima']} local minima" for n, f in found.items())
+        + f" (grid of {cfg.quiz_points} points on [-{cfg.quiz_limit:g}, {cfg.quiz_limit:g}])", "04:1001-1011, 04:908-911"))
+    for name, f in found.items():
+        rows.append({"table": "quiz", "loss": name, **{k: v for k, v in f.items() if k != "argmin"}})
+
+    ctx.note("The slides' 'ACE = -2 log 0.4 - log 0.1 = 1.38' and '-2 log 0.7 - log 0.3 = 0.64' omit the 1/3 "
+             "(without it: 4.1352 and 1.9173) and use the natural log; MSE 0.81 / 0.34 sums over the classes "
+             "(keras MeanSquaredError averages over them: 0.26889 / 0.11333).")
+    ctx.note("Slip S3 (00:470 vs 00:548): 0.2119 = 1/2 (0.88 - 0.229)^2; the 1/N MSE formula printed with it gives 0.4238.")
+
+    e = np.linspace(-cfg.quiz_limit / 2, cfg.quiz_limit / 2, 2001)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        series = {name: (e, np.clip(fn(e), -30, 30)) for name, fn in QUIZ.items()}
+    quiz_fig = plots.curves(series, title="which function can be a loss? (04:1001-1011)", xlabel="e = prediction - truth",
+                            ylabel="l(e), clipped to [-30, 30]")
+    table_fig = plots.bars({f"{m} {k}": hand[m][k] for m in TABLES for k in ("CE", "MSE", "ACE")},
+                           title="lecture 001's two tables: CE ties, MSE and ACE prefer model 2")
+    return RecipeResult("losses", pd.DataFrame(rows), {"tables": table_fig, "quiz": quiz_fig}, claims)
+
+
+if __name__ == "__main__":
+    from nnzoo.cli import main_for
+
+    raise SystemExit(main_for(__name__))
