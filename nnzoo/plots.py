@@ -227,6 +227,7 @@ def contour_panels(panels, *, title=None, levels=20, resolution=200):
         ax.set_ylabel(panel.get("ylabel", "y"))
         ax.set_title(name, fontsize="small")
         ax.legend(fontsize="small")
+    return fig
 
 
 def dag(ax, nodes, edges, *, fontsize=8):
