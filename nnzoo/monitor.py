@@ -132,7 +132,7 @@ class TrainingMonitor(keras.callbacks.Callback):
 
     # ---- measurements ----------------------------------------------------------------------
     def _step(self):
-        return int(self.model.optimizer.iterations.numpy())
+        return int(keras.ops.convert_to_numpy(self.model.optimizer.iterations.value))
 
     def _probe_loss(self):
         return float(keras.ops.mean(self._loss_fn(self.probe_y, self.model(self.probe_x, training=False))))

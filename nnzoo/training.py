@@ -33,6 +33,11 @@ class TrainedVariant:
     seconds: float
     model_path: Path | None = None
 
+    @property
+    def iterations(self):
+        """Optimizer steps taken (works for tf.distribute's mirrored variables too)."""
+        return int(keras.ops.convert_to_numpy(self.model.optimizer.iterations.value))
+
     def final(self, column):
         """The last epoch's value of a history column (for example ``val_accuracy``)."""
         return float(self.history[column].iloc[-1])

@@ -246,7 +246,7 @@ def _claim_epochs(ctx, data, cfg, rows):
     for name, batch in regimes.items():
         trained = ctx.train(name.split()[0], build_model, data, epochs=cfg.keras_epochs, batch_size=batch,
                             optimizer="sgd", learning_rate=0.01, save=False)
-        seen[name] = (int(trained.model.optimizer.iterations), cfg.keras_epochs * math.ceil(n / batch),
+        seen[name] = (trained.iterations, cfg.keras_epochs * math.ceil(n / batch),
                       len(trained.history), bool(trained.history["val_loss"].notna().all()))
         histories[name] = trained.history
         rows.append({"experiment": "epochs_vs_iterations", "regime": name, "batch_size": batch, "n_train": n,

@@ -100,7 +100,7 @@ class RateLog(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.rates.append(float(self.model.optimizer.learning_rate))
-        self.iterations.append(int(self.model.optimizer.iterations))
+        self.iterations.append(int(keras.ops.convert_to_numpy(self.model.optimizer.iterations.value)))
 
 
 def noisy_sgd(kind, config, seed):

@@ -188,12 +188,12 @@ def _claim_keras(ctx, data, X, y, cfg, rows):
     losses, w_numpy = descend(X, y, np.zeros(4), RATES[1], cfg.keras_epochs)
     err = float(np.abs(w_keras - w_numpy).max() / np.abs(w_numpy).max())
     rows.append({"experiment": "keras", "init": "[0, 0, 0, 0]", "learning_rate": RATES[1],
-                 "iterations": int(trained.model.optimizer.iterations), "final_loss": trained.final("loss"),
+                 "iterations": trained.iterations, "final_loss": trained.final("loss"),
                  **{f"w{k + 1}": v for k, v in enumerate(w_keras)}})
     return check(
         "The same fit in Keras (Dense(1) on [x^3, x^2, x, 1], SGD, reduction='sum' squared error, one full batch per "
         "epoch) follows the numpy gradient-descent steps",
-        err < 1e-3 and int(trained.model.optimizer.iterations) == cfg.keras_epochs,
+        err < 1e-3 and trained.iterations == cfg.keras_epochs,
         f"after {cfg.keras_epochs} steps of lr {RATES[1]:g}: max |w_keras - w_numpy| / max |w| = {fmt(err)}; "
         f"keras's last logged loss (before its last step) {fmt(trained.final('loss'))} vs numpy {fmt(losses[-2])}", "04:472-486")
 

@@ -28,14 +28,10 @@ def test_regime_diagnoses_and_files(result):
     assert "S20" in (result.out_dir / "report.md").read_text()
 
 
-def test_monitor_flag_on_another_recipe(tmp_path, monkeypatch):
-    import dataclasses
-
-    from nnzoo.recipes import batchnorm
-
-    monkeypatch.setattr(batchnorm, "QUICK", dataclasses.replace(batchnorm.QUICK, epochs=2, seeds=1, high_lr_epochs=1))
-    run = nnzoo.run("batchnorm", quick=True, out=tmp_path / "bn", monitor=True, verbose=0)
-    assert (tmp_path / "bn" / "monitor" / "plain" / "monitor.csv").exists()
-    assert (tmp_path / "bn" / "monitor_plain_dashboard.png").exists()
-    assert any(n.startswith("monitor [plain]") for n in run.notes)
-    assert list((tmp_path / "bn" / "tensorboard" / "plain").glob("events.out.tfevents.*"))
+def test_monitor_flag_on_another_recipe(tmp_path):
+    run = nnzoo.run("model_fitting", quick=True, out=tmp_path / "mf", monitor=True, verbose=0)
+    assert (tmp_path / "mf" / "monitor" / "cubic" / "monitor.csv").exists()
+    assert (tmp_path / "mf" / "monitor" / "cubic" / "findings.json").exists()
+    assert (tmp_path / "mf" / "monitor_cubic_dashboard.png").exists()
+    assert any(n.startswith("monitor [cubic]") for n in run.notes)
+    assert list((tmp_path / "mf" / "tensorboard" / "cubic").glob("events.out.tfevents.*"))
