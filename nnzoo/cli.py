@@ -7,6 +7,7 @@ User errors (NnzooError) print one line and exit 2; nothing here imports TensorF
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -37,6 +38,7 @@ def build_parser():
 
 
 def main(argv=None):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args) or 0

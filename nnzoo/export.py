@@ -104,8 +104,10 @@ def is_classifier(model, meta):
 
 
 def serving_function(model, classifier, input_shape, dtype):
-    """A tf.function from raw inputs to named outputs: probabilities and class, or value."""
-    import keras
+    """A tf.function from raw inputs to named outputs: probabilities and class, or value.
+
+    tf.math.argmax, not keras.ops.argmax: the latter adds a BitwiseAnd that TFLite cannot convert.
+    """
     import tensorflow as tf
 
     spec = tf.TensorSpec((None, *input_shape), tf.as_dtype(dtype), name=INPUT_NAME)
@@ -114,7 +116,7 @@ def serving_function(model, classifier, input_shape, dtype):
     def serve(inputs):
         outputs = model(inputs, training=False)
         if classifier:
-            return {"probabilities": outputs, "class": keras.ops.cast(keras.ops.argmax(outputs, axis=-1), "int64")}
+            return {"probabilities": outputs, "class": tf.math.argmax(outputs, axis=-1, output_type=tf.int64)}
         return {"value": outputs}
 
     return serve
@@ -336,10 +338,10 @@ def parse_request(text, meta):
 
 def predict(folder, text):
     """The TF Serving response body (a dict) for the request ``text``."""
+    meta = read_version(folder)
+    inputs, row_form = parse_request(text, meta)  # a bad request is answered before TensorFlow loads
     import tensorflow as tf
 
-    meta = read_version(folder)
-    inputs, row_form = parse_request(text, meta)
     outputs = tf.saved_model.load(str(folder)).signatures["serving_default"](**{INPUT_NAME: tf.constant(inputs)})
     outputs = {k: v.numpy().tolist() for k, v in outputs.items()}
     if not row_form:
