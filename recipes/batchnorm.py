@@ -70,6 +70,17 @@ def build_model(variant, config=FULL, *, input_dim=64, num_classes=10, normalize
     return keras.Sequential(layers, name=variant)
 
 
+def tunable_model(hp, data):
+    """Search space for `nnzoo tune batchnorm`: BN placement, width and a log-sampled SGD learning rate."""
+    config = dataclasses.replace(FULL, units=hp.Int("units", 32, 256, step=32, sampling="log"),
+                                 activation=hp.Choice("activation", ["relu", "sigmoid"]))
+    model = build_model(hp.Choice("placement", list(VARIANTS)), config, input_dim=data.input_shape[0],
+                        num_classes=data.num_classes, normalizer=input_normalizer(data))
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=hp.Float("learning_rate", 1e-3, 1.0, sampling="log")),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 def input_normalizer(data):
     """Standardization with the training split's statistics, inside the model (export serves raw pixels)."""
     return standardizer(data.x_train)

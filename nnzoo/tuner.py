@@ -1,0 +1,347 @@
+"""KerasTuner searches over any recipe that declares a search space (lectures 001-003: random search
+in log space, coarse then fine, K-fold when data are few).
+
+A tunable recipe defines ``tunable_model(hp, data)`` returning a compiled keras.Sequential.
+:class:`RecipeHyperModel` wraps it: ``build(hp)`` calls it, ``fit(hp, model, ...)`` tunes the batch
+size (and the epochs in full mode), and with K folds trains one model per stratified fold of the
+training split and returns the mean objective with the per-fold values and their spread.
+"""
+
+import ast
+import dataclasses
+import hashlib
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from nnzoo import registry
+from nnzoo.errors import NnzooError, check_range, unknown_name
+
+TUNERS = ("random", "grid", "hyperband", "bayesian")
+OBJECTIVES = {"val_loss": "min", "val_accuracy": "max", "val_mae": "min", "val_mse": "min"}
+
+
+def tunable_recipes():
+    """Recipes whose module defines a top-level ``tunable_model`` (found with ast: no TensorFlow)."""
+    found = []
+    for name, info in registry.recipes().items():
+        tree = ast.parse(info.path.read_text(encoding="utf-8"))
+        if any(isinstance(n, ast.FunctionDef) and n.name == "tunable_model" for n in tree.body):
+            found.append(name)
+    return found
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    recipe: str
+    tuner: str = "random"
+    max_trials: int = 10
+    objective: str = "val_loss"
+    folds: int = 1
+    executions_per_trial: int = 1
+    quick: bool = False
+    seed: int = 0
+
+    def validate(self):
+        tunable = tunable_recipes()
+        if self.recipe not in registry.recipes():
+            raise unknown_name("recipe", self.recipe, tunable)
+        if self.recipe not in tunable:
+            raise NnzooError(f"Recipe {self.recipe!r} has no search space (tunable_model); tunable recipes: "
+                             f"{', '.join(tunable)}. Received: recipe={self.recipe!r}")
+        if self.tuner not in TUNERS:
+            raise unknown_name("tuner", self.tuner, TUNERS)
+        if self.objective not in OBJECTIVES:
+            raise unknown_name("objective", self.objective, OBJECTIVES)
+        check_range("--max-trials", self.max_trials, 1, 10_000, integer=True)
+        check_range("--folds", self.folds, 1, 20, integer=True)
+        check_range("--executions-per-trial", self.executions_per_trial, 1, 100, integer=True)
+        check_range("--seed", self.seed, 0, 2**31 - 1, integer=True)
+        return self
+
+
+def load_data(options):
+    from nnzoo import datasets
+
+    data = datasets.load("digits", seed=options.seed)
+    return data.take_train(300, seed=options.seed) if options.quick else data
+
+
+def space_config(module, data, overrides=None):
+    """The search space the recipe declares (with any refine overrides), as a JSON-ready config."""
+    import keras
+    import keras_tuner
+
+    hp = keras_tuner.HyperParameters()
+    if overrides is not None:
+        hp.merge(overrides)
+    module.tunable_model(hp, data)
+    keras.backend.clear_session()
+    return hp.get_config()
+
+
+def fingerprint(options, space):
+    text = json.dumps({"options": dataclasses.asdict(options), "space": space}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def make_hypermodel(module, data, options, log=print):
+    import keras
+    import keras_tuner
+    from sklearn.model_selection import StratifiedKFold
+
+    from nnzoo import training
+
+    class RecipeHyperModel(keras_tuner.HyperModel):
+        """``build`` = the recipe's tunable_model; ``fit`` tunes batch size/epochs and runs K folds."""
+
+        def start(self, oracle):
+            """Count trials already finished (a resumed search) so progress lines number on from them."""
+            self.oracle = oracle
+            self.done = sum(str(t.status) == "COMPLETED" for t in oracle.trials.values())
+            self.total = getattr(oracle, "max_trials", None) or options.max_trials
+
+        def build(self, hp):
+            keras.backend.clear_session()  # no memory growth across trials
+            return module.tunable_model(hp, data)
+
+        def fit(self, hp, model, *args, **kwargs):
+            start = time.perf_counter()
+            batch_size = hp.Choice("batch_size", [32, 64] if options.quick else [16, 32, 64, 128])
+            epochs = kwargs.get("epochs") or (hp.Fixed("epochs", 2) if options.quick else hp.Int("epochs", 10, 40, step=10))
+            if options.folds == 1:
+                splits = [(data.x_train, data.y_train, data.x_val, data.y_val)]
+            else:
+                kfold = StratifiedKFold(n_splits=options.folds, shuffle=True, random_state=options.seed)
+                splits = [(data.x_train[a], data.y_train[a], data.x_train[b], data.y_train[b])
+                          for a, b in kfold.split(data.x_train, data.y_train)]
+            scores = []
+            for k, (xt, yt, xv, yv) in enumerate(splits):
+                fold_model = model if k == 0 else self.build(hp)
+                training.seed_everything(options.seed + k)
+                fold_model.fit(training.make_dataset(xt, yt, batch_size, shuffle_seed=options.seed), epochs=epochs,
+                               verbose=0, shuffle=False)
+                scores.append(training.evaluate(fold_model, xv, yv, batch_size))
+            metric = options.objective.removeprefix("val_")
+            values = [s[metric] for s in scores]
+            result = {options.objective: float(np.mean(values)), "seconds": time.perf_counter() - start}
+            if options.folds > 1:
+                result[f"{options.objective}_std"] = float(np.std(values))
+                result.update({f"{options.objective}_fold{k}": v for k, v in enumerate(values)})
+            self.done += 1
+            best = self.oracle.get_best_trials(1)
+            best_score = result[options.objective] if not best or best[0].score is None else (
+                min if OBJECTIVES[options.objective] == "min" else max)(best[0].score, result[options.objective])
+            log(f"[tune] trial {self.done} of {self.total}: {options.objective} {result[options.objective]:.4g}; "
+                f"best so far {best_score:.4g}")
+            return result
+
+    return RecipeHyperModel()
+
+
+def make_tuner(hypermodel, options, directory, overrides=None):
+    import keras_tuner
+
+    objective = keras_tuner.Objective(options.objective, OBJECTIVES[options.objective])
+    common = dict(objective=objective, directory=str(directory), project_name="search", overwrite=False,
+                  seed=options.seed, executions_per_trial=options.executions_per_trial, hyperparameters=overrides,
+                  tune_new_entries=True)
+    if options.tuner == "hyperband":
+        return keras_tuner.Hyperband(hypermodel, max_epochs=2 if options.quick else 40, factor=3,
+                                     max_retries_per_trial=0, **common)
+    cls = {"random": keras_tuner.RandomSearch, "grid": keras_tuner.GridSearch,
+           "bayesian": keras_tuner.BayesianOptimization}[options.tuner]
+    return cls(hypermodel, max_trials=options.max_trials, **common)
+
+
+def refined_overrides(previous_dir, top):
+    """HyperParameters narrowing each numeric range around the ``top`` best trials of an earlier search."""
+    import keras_tuner
+
+    previous_dir = Path(previous_dir)
+    try:
+        trials = _read_csv(previous_dir / "trials.csv")
+        space = json.loads((previous_dir / "search.json").read_text())
+    except (OSError, ValueError) as err:
+        raise NnzooError(f"--refine-from {str(previous_dir)!r} is not a finished nnzoo tune folder ({err}). "
+                         f"Received: refine_from={str(previous_dir)!r}") from None
+    options = space["options"]
+    done = trials[trials["status"] == "COMPLETED"].dropna(subset=["objective"])
+    if done.empty:
+        raise NnzooError(f"No completed trial in {str(previous_dir)!r} to refine around. Received: refine_from={str(previous_dir)!r}")
+    best = done.sort_values("objective", ascending=OBJECTIVES[options["objective"]] == "min").head(top)
+    hp = keras_tuner.HyperParameters()
+    narrowed = {}
+    for entry in space["space"]["space"]:
+        cfg, kind = entry["config"], entry["class_name"]
+        name = cfg["name"]
+        if kind not in ("Float", "Int") or name not in best:
+            continue
+        lo, hi = float(best[name].min()), float(best[name].max())
+        log = cfg.get("sampling") == "log"
+        if log:
+            width = math.log(cfg["max_value"] / cfg["min_value"]) / 4  # a quarter of the old log-range each side
+            lo, hi = max(cfg["min_value"], lo / math.exp(width)), min(cfg["max_value"], hi * math.exp(width))
+        else:
+            width = (cfg["max_value"] - cfg["min_value"]) / 4
+            lo, hi = max(cfg["min_value"], lo - width), min(cfg["max_value"], hi + width)
+        if kind == "Int":
+            hp.Int(name, int(math.floor(lo)), max(int(math.ceil(hi)), int(math.floor(lo)) + 1),
+                   sampling="log" if log else "linear")
+        else:
+            hp.Float(name, lo, hi, sampling="log" if log else "linear")
+        narrowed[name] = {"from": [cfg["min_value"], cfg["max_value"]], "to": [lo, hi], "sampling": cfg.get("sampling")}
+    return hp, narrowed, space
+
+
+def _read_csv(path):
+    import pandas as pd
+
+    return pd.read_csv(path)
+
+
+def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print):
+    """Run (or resume) a search; write trials.csv, figures, summary.md and the retrained best model."""
+    import shutil
+
+    import keras
+
+    options.validate()
+    out = Path(out)
+    module = registry.load_module(options.recipe)
+    data = load_data(options)
+    overrides, narrowed, chain = None, {}, []
+    if refine_from is not None:
+        check_range("--top", top, 1, 1000, integer=True)
+        overrides, narrowed, previous = refined_overrides(refine_from, top)
+        chain = [*previous.get("chain", []), str(Path(refine_from).resolve())]
+    space = space_config(module, data, overrides)
+    record = {"options": dataclasses.asdict(options), "space": space, "fingerprint": fingerprint(options, space),
+              "refined": narrowed, "chain": chain}
+    if out.exists() and overwrite:
+        shutil.rmtree(out)
+    if (out / "search.json").exists():
+        earlier = json.loads((out / "search.json").read_text())
+        if earlier.get("fingerprint") != record["fingerprint"]:
+            raise NnzooError(f"{str(out)!r} holds a different search (other options or search space); use --overwrite "
+                             f"or another --out. Received: out={str(out)!r}")
+        log(f"[tune] resuming the search in {out}")
+    else:
+        from nnzoo.io import ensure_writable_dir, write_json
+
+        ensure_writable_dir(out)
+        write_json(out / "search.json", record)
+    hypermodel = make_hypermodel(module, data, options, log)
+    tuner = make_tuner(hypermodel, options, out, overrides)
+    hypermodel.start(tuner.oracle)
+    tuner.search(verbose=0)
+    frame = trials_frame(tuner, options)
+    from nnzoo import io
+
+    with io.atomic_path(out / "trials.csv") as tmp:
+        frame.to_csv(tmp, index=False)
+    best_hp = tuner.get_best_hyperparameters(1)[0]
+    best = retrain_best(module, data, options, best_hp, out)
+    figures = search_figures(frame, space, options)
+    from nnzoo import plots
+
+    for stem, fig in figures.items():
+        plots.save(fig, out / f"{stem}.png")
+    search_score = float(frame.dropna(subset=["objective"])["objective"].agg(
+        "min" if OBJECTIVES[options.objective] == "min" else "max"))
+    io.write_text(out / "summary.md", summary_markdown(options, best_hp, search_score, best, narrowed, chain, frame))
+    keras.backend.clear_session()
+    return {"trials": frame, "best_hyperparameters": best_hp.values, "search_score": search_score, "best": best,
+            "out": out}
+
+
+def trials_frame(tuner, options):
+    import pandas as pd
+
+    rows = []
+    for trial in tuner.oracle.trials.values():
+        row = {"trial": trial.trial_id, "status": str(trial.status), **trial.hyperparameters.values}
+        metrics = trial.metrics.metrics
+        for name, history in metrics.items():
+            value = trial.metrics.get_last_value(name)
+            row["objective" if name == options.objective else name] = value
+        row.setdefault("objective", trial.score)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def retrain_best(module, data, options, best_hp, out):
+    """Retrain the best hyperparameters on train + validation, evaluate once on test, save for export."""
+    import keras_tuner
+
+    from nnzoo import training
+
+    hp = keras_tuner.HyperParameters()
+    hp.values = dict(best_hp.values)
+    joined = dataclasses.replace(data, x_train=np.concatenate([data.x_train, data.x_val]),
+                                 y_train=np.concatenate([data.y_train, data.y_val]),
+                                 x_val=data.x_val[:0], y_val=data.y_val[:0])
+    batch = int(best_hp.values.get("batch_size", 32))
+    epochs = int(best_hp.values.get("epochs", 2))
+    training.seed_everything(options.seed)
+    model = module.tunable_model(best_hp, data)
+    start = time.perf_counter()
+    fit = model.fit(training.make_dataset(joined.x_train, joined.y_train, batch, shuffle_seed=options.seed),
+                    epochs=epochs, verbose=0, shuffle=False)
+    import pandas as pd
+
+    history = pd.DataFrame(fit.history)
+    history.insert(0, "epoch", np.arange(1, len(history) + 1))
+    test = training.evaluate(model, data.x_test, data.y_test, batch)
+    trained = training.TrainedVariant("best", model, history, {}, test, time.perf_counter() - start)
+    trained.model_path = training.save_variant(trained, data, Path(out) / "best", seed=options.seed,
+                                               extra={"recipe": options.recipe, "hyperparameters": best_hp.values})
+    return {"test": test, "path": str(trained.model_path), "epochs": epochs, "batch_size": batch}
+
+
+def search_figures(frame, space, options):
+    from nnzoo import plots
+
+    numeric = [e["config"] for e in space["space"] if e["class_name"] in ("Float", "Int")
+               and e["config"]["name"] in frame]
+    figs = {}
+    done = frame.dropna(subset=["objective"]) if "objective" in frame else frame.iloc[:0]
+    if numeric and len(done):
+        fig, axes = plots.grid(len(numeric), ncols=3, title=f"{options.recipe}: {options.objective} per hyperparameter")
+        for ax, cfg in zip(axes, numeric):
+            ax.scatter(done[cfg["name"]], done["objective"])
+            if cfg.get("sampling") == "log":
+                ax.set_xscale("log")
+            ax.set_xlabel(cfg["name"])
+            ax.set_ylabel(options.objective)
+        figs["objective_per_hyperparameter"] = fig
+    if len(done):
+        order = done.sort_values("trial")
+        running = order["objective"].cummin() if OBJECTIVES[options.objective] == "min" else order["objective"].cummax()
+        fig, (ax,) = plots.grid(1, title="best so far")
+        ax.plot(range(1, len(running) + 1), running.to_numpy(), marker="o")
+        ax.set_xlabel("trial")
+        ax.set_ylabel(f"best {options.objective}")
+        figs["best_so_far"] = fig
+    return figs
+
+
+def summary_markdown(options, best_hp, search_score, best, narrowed, chain, frame):
+    lines = [f"# nnzoo tune {options.recipe}", "",
+             f"{options.tuner} search, objective {options.objective} ({OBJECTIVES[options.objective]}), "
+             f"{len(frame)} trials, {options.folds} fold(s), seed {options.seed}{', quick' if options.quick else ''}.", "",
+             "## Best hyperparameters", "", "| name | value |", "| --- | --- |"]
+    lines += [f"| {k} | {v} |" for k, v in best_hp.values.items()]
+    lines += ["", f"Search score ({options.objective}): {search_score:.4g}", "",
+              "Retrained on train + validation and evaluated once on the test split: "
+              + ", ".join(f"{k} {v:.4g}" for k, v in best["test"].items()), "",
+              f"Saved for `nnzoo export`: `{best['path']}`", ""]
+    if narrowed:
+        lines += ["## Refined from", "", *[f"- {c}" for c in chain], "",
+                  "| hyperparameter | earlier range | refined range | sampling |", "| --- | --- | --- | --- |"]
+        lines += [f"| {k} | {v['from']} | [{v['to'][0]:.4g}, {v['to'][1]:.4g}] | {v['sampling']} |"
+                  for k, v in narrowed.items()]
+    return "\n".join(lines) + "\n"
