@@ -84,7 +84,9 @@ def space_config(module, data, overrides=None):
 
 
 def fingerprint(options, space):
-    text = json.dumps({"options": dataclasses.asdict(options), "space": space}, sort_keys=True, default=str)
+    """What makes two searches the same: all options but --max-trials (raising it extends a search)."""
+    same = {k: v for k, v in dataclasses.asdict(options).items() if k != "max_trials"}
+    text = json.dumps({"options": same, "space": space}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -183,10 +185,10 @@ def refined_overrides(previous_dir, top):
         lo, hi = float(best[name].min()), float(best[name].max())
         log = cfg.get("sampling") == "log"
         if log:
-            width = math.log(cfg["max_value"] / cfg["min_value"]) / 4  # a quarter of the old log-range each side
+            width = math.log(cfg["max_value"] / cfg["min_value"]) / 8  # an eighth of the old log-range each side
             lo, hi = max(cfg["min_value"], lo / math.exp(width)), min(cfg["max_value"], hi * math.exp(width))
         else:
-            width = (cfg["max_value"] - cfg["min_value"]) / 4
+            width = (cfg["max_value"] - cfg["min_value"]) / 8
             lo, hi = max(cfg["min_value"], lo - width), min(cfg["max_value"], hi + width)
         if kind == "Int":
             hp.Int(name, int(math.floor(lo)), max(int(math.ceil(hi)), int(math.floor(lo)) + 1),
@@ -262,7 +264,7 @@ def trials_frame(tuner, options):
     import pandas as pd
 
     rows = []
-    for trial in tuner.oracle.trials.values():
+    for trial in sorted(tuner.oracle.trials.values(), key=lambda t: (len(t.trial_id), t.trial_id)):
         row = {"trial": trial.trial_id, "status": str(trial.status), **trial.hyperparameters.values}
         metrics = trial.metrics.metrics
         for name, history in metrics.items():

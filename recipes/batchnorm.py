@@ -72,7 +72,7 @@ def build_model(variant, config=FULL, *, input_dim=64, num_classes=10, normalize
 
 def tunable_model(hp, data):
     """Search space for `nnzoo tune batchnorm`: BN placement, width and a log-sampled SGD learning rate."""
-    config = dataclasses.replace(FULL, units=hp.Int("units", 32, 256, step=32, sampling="log"),
+    config = dataclasses.replace(FULL, units=hp.Int("units", 32, 256, step=2, sampling="log"),
                                  activation=hp.Choice("activation", ["relu", "sigmoid"]))
     model = build_model(hp.Choice("placement", list(VARIANTS)), config, input_dim=data.input_shape[0],
                         num_classes=data.num_classes, normalizer=input_normalizer(data))

@@ -1,0 +1,121 @@
+"""nnzoo tune on tiny budgets: results, resume (also after SIGKILL), the search-mismatch error,
+K-fold arithmetic, coarse-to-fine ranges and the user errors."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnzoo import tuner
+
+TUNE = [sys.executable, "-m", "nnzoo", "tune", "batchnorm", "--quick", "--seed", "1"]
+
+
+def tune(*args, timeout=600):
+    return subprocess.run([*TUNE, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def search(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tune") / "coarse"
+    proc = tune("--max-trials", 3, "--out", out)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out, proc
+
+
+def test_results_summary_and_best_model(search):
+    out, proc = search
+    trials = pd.read_csv(out / "trials.csv")
+    assert len(trials) == 3 and set(trials["status"]) == {"COMPLETED"}
+    assert {"learning_rate", "placement", "units", "batch_size", "epochs", "objective", "seconds"} <= set(trials)
+    assert "[tune] trial 3 of 3" in proc.stderr and "best so far" in proc.stderr
+    summary = (out / "summary.md").read_text()
+    assert "## Best hyperparameters" in summary and "evaluated once on the test split" in summary
+    meta = json.loads((out / "best" / "best.json").read_text())
+    assert meta["recipe"] == "batchnorm" and meta["hyperparameters"]["placement"] in ("plain", "bn_after", "bn_before")
+    assert (out / "best" / "best.keras").exists()
+    assert (out / "objective_per_hyperparameter.png").exists() and (out / "best_so_far.png").exists()
+    space = json.loads((out / "search.json").read_text())["space"]["space"]
+    assert next(e for e in space if e["config"]["name"] == "learning_rate")["config"]["sampling"] == "log"
+
+
+def test_same_command_resumes_without_rerunning(search):
+    out, _ = search
+    before = pd.read_csv(out / "trials.csv")
+    proc = tune("--max-trials", 4, "--out", out)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    after = pd.read_csv(out / "trials.csv")
+    assert len(after) == 4 and "resuming" in proc.stderr and "trial 4 of 4" in proc.stderr
+    assert "trial 1 of" not in proc.stderr  # the three finished trials were not rerun
+    pd.testing.assert_frame_equal(after.iloc[:3][before.columns].reset_index(drop=True), before)
+
+
+def test_different_search_in_the_same_folder_is_refused(search):
+    out, _ = search
+    proc = tune("--max-trials", 2, "--objective", "val_accuracy", "--out", out)
+    assert proc.returncode == 2 and "holds a different search" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_refine_narrows_ranges_around_the_best(search, tmp_path):
+    out, _ = search
+    before = (out / "trials.csv").read_bytes()
+    overrides, narrowed, _ = tuner.refined_overrides(out, top=1)
+    coarse = pd.read_csv(out / "trials.csv").sort_values("objective").head(1)
+    lr = narrowed["learning_rate"]
+    assert lr["from"] == [1e-3, 1.0] and lr["sampling"] == "log"
+    assert 1e-3 <= lr["to"][0] <= coarse["learning_rate"].min() <= coarse["learning_rate"].max() <= lr["to"][1] <= 1.0
+    assert np.log(lr["to"][1] / lr["to"][0]) < np.log(1e3)
+    fine = tmp_path / "fine"
+    proc = tune("--max-trials", 2, "--refine-from", out, "--top", 1, "--out", fine)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    record = json.loads((fine / "search.json").read_text())
+    assert record["chain"] == [str(out.resolve())] and "learning_rate" in record["refined"]
+    assert all(lr["to"][0] <= v <= lr["to"][1] for v in pd.read_csv(fine / "trials.csv")["learning_rate"])
+    assert (out / "trials.csv").read_bytes() == before  # the earlier search is never modified
+
+
+def test_kfold_objective_is_the_mean_of_the_folds(tmp_path):
+    proc = tune("--max-trials", 1, "--folds", 3, "--out", tmp_path / "kfold")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    row = pd.read_csv(tmp_path / "kfold" / "trials.csv").iloc[0]
+    folds = [row[f"val_loss_fold{k}"] for k in range(3)]
+    assert row["objective"] == pytest.approx(np.mean(folds), rel=1e-6)
+    assert row["val_loss_std"] == pytest.approx(np.std(folds), rel=1e-6)
+
+
+def test_resume_after_sigkill_mid_search(tmp_path):
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([*TUNE, "--max-trials", "3", "--out", str(out)], stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:
+        if "[tune] trial 2 of 3" in line:  # trial 1 is recorded as finished; trial 2 is cut off
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    again = tune("--max-trials", 3, "--out", out)
+    assert again.returncode == 0, again.stderr[-2000:]
+    trials = pd.read_csv(out / "trials.csv")
+    assert (trials["status"] == "COMPLETED").sum() == 3 and len(trials) == 3
+    assert "trial 1 of 3" not in again.stderr and "trial 3 of 3" in again.stderr  # only the cut-off one reruns
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["tune", "nosuch"], "Unknown recipe 'nosuch'"),
+    (["tune", "hebb"], "has no search space"),
+    (["tune", "batchnorm", "--folds", "0"], "--folds must be an integer in [1, 20]"),
+    (["tune", "batchnorm", "--tuner", "annealing"], "Unknown tuner 'annealing'"),
+    (["tune", "batchnorm", "--objective", "val_f1"], "Unknown objective 'val_f1'"),
+])
+def test_user_errors(args, needle):
+    proc = subprocess.run([sys.executable, "-m", "nnzoo", *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_tunable_recipes_are_listed_without_tensorflow():
+    found = tuner.tunable_recipes()
+    assert {"batchnorm", "regularization", "dropout", "optimizers", "initialization"} <= set(found)
