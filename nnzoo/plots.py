@@ -143,16 +143,8 @@ def matrix(values, *, row_labels, col_labels, ylabel="", xlabel="", title=None):
 
 def lines(x, series, *, xlabel="", ylabel="", title=None, logy=False):
     """One panel with a line per ``{name: y values}`` over the shared ``x``."""
-    fig, (ax,) = grid(1, size=(6.0, 3.6), title=title)
-    for name, y in series.items():
-        ax.plot(x, y, marker="o", ms=3, label=name)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if logy:
-        ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
-    return fig
+    return curves({name: (x, y) for name, y in series.items()}, title=title, xlabel=xlabel, ylabel=ylabel,
+                  logy=logy, size=(6.0, 3.6))
 
 
 def decision_line(ax, w, b, *, label=None, lim=(-2.0, 2.0), **style):

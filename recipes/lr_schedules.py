@@ -25,6 +25,7 @@ import tensorflow as tf
 from nnzoo import plots
 from nnzoo.custom_optimizers import ExpDecay, OneOverTDecay, StepDecay
 from nnzoo.inputs import standardizer
+from nnzoo.recipes import optimizers
 from nnzoo.results import RecipeResult, check, fmt
 
 LECTURES = ("000", "003")
@@ -82,14 +83,9 @@ def rate_at(learning_rate, steps):
     return np.array([float(learning_rate(s)) for s in steps])
 
 
-def build_model(variant="constant", config=FULL, *, input_dim=64, num_classes=10, normalizer=None):
-    """One ReLU hidden layer; every schedule trains this same network (``variant`` only names it)."""
-    layers = [keras.Input((input_dim,))]
-    if normalizer is not None:
-        layers.append(normalizer)
-    layers += [keras.layers.Dense(config.units, activation="relu"),
-               keras.layers.Dense(num_classes, activation="softmax")]
-    return keras.Sequential(layers, name=variant)
+def build_model(variant="constant", config=FULL, **kwargs):
+    """The optimizers recipe's one-hidden-layer MLP: every schedule trains this same network."""
+    return optimizers.build_model(variant, config, **kwargs)
 
 
 class RateLog(keras.callbacks.Callback):
