@@ -88,8 +88,8 @@ def reference_inputs(meta, input_shape, dtype):
         from nnzoo import datasets
 
         x = datasets.load(**spec).x_test[:REFERENCE_ROWS]
-        if tuple(x.shape[1:]) == tuple(input_shape):
-            return x.astype(dtype), f"test split of {spec.get('name')}"
+        if np.prod(x.shape[1:], dtype=int) == np.prod(input_shape, dtype=int):  # flattened vs image, same pixels
+            return x.reshape(len(x), *input_shape).astype(dtype), f"test split of {spec.get('name')}"
     rng = np.random.default_rng(0)
     return rng.normal(size=(64, *input_shape)).astype(dtype), "random normal batch (no dataset recorded)"
 
@@ -97,10 +97,19 @@ def reference_inputs(meta, input_shape, dtype):
 # ---- export -----------------------------------------------------------------------------------------
 
 def is_classifier(model, meta):
+    """Classification per the recorded task (a single sigmoid unit included); without one, several outputs."""
     task = (meta.get("dataset") or {}).get("task")
     if task:
-        return task == "classification" and model.output_shape[-1] > 1
+        return task == "classification"
     return model.output_shape[-1] > 1
+
+
+def classes(probabilities):
+    """The predicted class: argmax over several columns, probability > 0.5 for one sigmoid column."""
+    probabilities = np.asarray(probabilities)
+    if probabilities.shape[-1] == 1:
+        return (probabilities[..., 0] > 0.5).astype("int64")
+    return probabilities.argmax(axis=-1).astype("int64")
 
 
 def serving_function(model, classifier, input_shape, dtype):
@@ -115,6 +124,8 @@ def serving_function(model, classifier, input_shape, dtype):
     @tf.function(input_signature=[spec])
     def serve(inputs):
         outputs = model(inputs, training=False)
+        if classifier and outputs.shape[-1] == 1:
+            return {"probabilities": outputs, "class": tf.cast(outputs[..., 0] > 0.5, tf.int64)}
         if classifier:
             return {"probabilities": outputs, "class": tf.math.argmax(outputs, axis=-1, output_type=tf.int64)}
         return {"value": outputs}
@@ -161,7 +172,7 @@ def export(source, *, variant=None, name=None, version=None, out="saved_models",
         archive.write_out(str(tmp / "model"), verbose=False)
         staged = tmp / "model"
         (staged / "assets.extra").mkdir(exist_ok=True)
-        outputs = {"probabilities": y_ref, "class": y_ref.argmax(axis=-1).astype("int64")} if classifier else {"value": y_ref}
+        outputs = {"probabilities": y_ref, "class": classes(y_ref)} if classifier else {"value": y_ref}
         np.savez(staged / REFERENCE, inputs=x_ref, **outputs)
         info = {
             "name": name, "version": version, "signature": "serving_default",
@@ -175,9 +186,13 @@ def export(source, *, variant=None, name=None, version=None, out="saved_models",
         }
         (staged / META).write_text(json.dumps(info, indent=2, default=str) + "\n")
         if fmt == "tflite":
-            info["tflite"] = write_tflite(staged, x_ref, y_ref)
+            info["tflite"] = write_tflite(staged, x_ref, y_ref, classifier)
             (staged / META).write_text(json.dumps(info, indent=2, default=str) + "\n")
-        os.rename(staged, final)
+        try:
+            os.rename(staged, final)
+        except OSError:  # another export took this version meanwhile; never replace it
+            raise NnzooError(f"{str(final)!r} appeared while exporting; an exported version is never overwritten. "
+                             f"Received: version={version}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
@@ -198,7 +213,7 @@ def fold(model, x_ref, y_ref):
     return folded, {**report, "max_abs_difference": diff}
 
 
-def write_tflite(folder, x_ref, y_ref):
+def write_tflite(folder, x_ref, y_ref, classifier):
     """Convert the SavedModel to TensorFlow Lite and check the interpreter against Keras (1e-4)."""
     import tensorflow as tf
 
@@ -207,7 +222,7 @@ def write_tflite(folder, x_ref, y_ref):
     (folder / "assets.extra" / "model.tflite").write_bytes(tflite)
     interpreter = tf.lite.Interpreter(model_content=tflite)
     runner = interpreter.get_signature_runner("serving_default")
-    key = "probabilities" if y_ref.ndim == 2 and y_ref.shape[-1] > 1 else "value"
+    key = "probabilities" if classifier else "value"
     got = np.asarray(runner(**{INPUT_NAME: x_ref})[key])
     diff = float(np.abs(got - y_ref).max())
     if diff > 1e-4:

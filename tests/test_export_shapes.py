@@ -1,0 +1,71 @@
+"""nnzoo export beyond the softmax MLP: a one-unit sigmoid classifier serves probabilities and a class
+(also in TFLite), a regression model serves a value, and an image-shaped model trained on reshaped
+digits still gets the held-out test split as its reference inputs."""
+
+import dataclasses
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from nnzoo import datasets, export, training
+
+
+def signature_outputs(folder, x):
+    import tensorflow as tf
+
+    outputs = tf.saved_model.load(str(folder)).signatures["serving_default"](inputs=tf.constant(x))
+    return {k: v.numpy() for k, v in outputs.items()}
+
+
+@pytest.fixture(scope="module")
+def binary_run(tmp_path_factory):
+    data = datasets.load("circle", n=200)
+    root = tmp_path_factory.mktemp("binary")
+    build = lambda: keras.Sequential([keras.Input((2,)), keras.layers.Dense(8, activation="relu"),  # noqa: E731
+                                      keras.layers.Dense(1, activation="sigmoid")])
+    training.train("sigmoid", build, data, epochs=1, loss="binary_crossentropy", metrics=["accuracy"],
+                   save_dir=root, verbose=0)
+    return root, data
+
+
+def test_sigmoid_classifier_serves_probability_and_class(binary_run, tmp_path):
+    root, data = binary_run
+    folder = export.export(root, out=tmp_path, fmt="tflite")
+    meta = export.read_version(folder)
+    assert meta["task"] == "classification" and meta["outputs"] == ["class", "probabilities"]
+    assert meta["tflite"]["max_abs_difference"] <= 1e-4
+    got = signature_outputs(folder, data.x_test)
+    model = keras.saving.load_model(root / "sigmoid.keras")
+    p = np.asarray(model.predict(data.x_test, verbose=0))
+    np.testing.assert_allclose(got["probabilities"], p, atol=1e-5)
+    np.testing.assert_array_equal(got["class"], (p[:, 0] > 0.5).astype("int64"))
+    body = export.predict(folder, json.dumps({"instances": data.x_test[:2].tolist()}))
+    assert [row["class"] for row in body["predictions"]] == got["class"][:2].tolist()
+
+
+def test_regression_serves_a_value(tmp_path):
+    data = datasets.load("cubic")
+    build = lambda: keras.Sequential([keras.Input((1,)), keras.layers.Dense(4, activation="tanh"),  # noqa: E731
+                                      keras.layers.Dense(1)])
+    training.train("cubic", build, data, epochs=1, save_dir=tmp_path / "run", verbose=0)
+    folder = export.export(tmp_path / "run", out=tmp_path / "sm")
+    meta = export.read_version(folder)
+    assert meta["task"] == "regression" and meta["outputs"] == ["value"]
+    ref = np.load(folder / "assets.extra" / "reference.npz")
+    np.testing.assert_allclose(signature_outputs(folder, ref["inputs"])["value"], ref["value"], atol=1e-5)
+
+
+def test_image_model_gets_the_test_split_reshaped(tmp_path):
+    data = datasets.load("digits")
+    images = dataclasses.replace(data, **{f"x_{s}": getattr(data, f"x_{s}").reshape(-1, 8, 8, 1)
+                                          for s in ("train", "val", "test")})
+    build = lambda: keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),  # noqa: E731
+                                      keras.layers.Dense(10, activation="softmax")])
+    training.train("image", build, images, epochs=1, save_dir=tmp_path / "run", verbose=0)
+    folder = export.export(tmp_path / "run", out=tmp_path / "sm")
+    meta = export.read_version(folder)
+    assert meta["input"]["shape"] == [None, 8, 8, 1] and meta["reference"]["from"] == "test split of digits"
+    ref = np.load(folder / "assets.extra" / "reference.npz")
+    np.testing.assert_array_equal(ref["inputs"], images.x_test)
