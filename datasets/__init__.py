@@ -14,7 +14,7 @@ import functools
 
 from nnzoo.datasets import digits, keras_cache, synthetic
 from nnzoo.datasets.dataset import DEFAULT_SPLIT, Dataset, check_split, stratified_split
-from nnzoo.errors import NnzooError, unknown_name
+from nnzoo.errors import NnzooError, check_range, unknown_name
 
 LOADERS = {
     "digits": digits.load,
@@ -37,14 +37,18 @@ def names():
     return sorted(LOADERS)
 
 
-def load(name="digits", **options):
+def load(name="digits", *, n_train=None, train_seed=0, **options):
     """Load data set ``name`` with loader-specific ``options`` (split, seed, noise, ...).
 
-    Unknown names and unknown or out-of-range options raise ValueError (NnzooError) naming
-    what is valid.
+    ``n_train`` keeps a stratified subset of the training split (``Dataset.take_train``; it is in
+    the spec of such a subset, so ``load(**data.spec)`` rebuilds it). Unknown names and unknown
+    or out-of-range options raise ValueError (NnzooError) naming what is valid.
     """
     if name not in LOADERS:
         raise unknown_name("dataset", name, LOADERS)
+    if n_train is not None:
+        check_range("n_train", n_train, 1, None, integer=True)
+        return load(name, **options).take_train(n_train, seed=train_seed)
     try:
         return LOADERS[name](**options)
     except TypeError as err:

@@ -61,7 +61,7 @@ class Dataset:
         x, _, y, _ = train_test_split(
             self.x_train, self.y_train, train_size=n, random_state=seed, stratify=stratify
         )
-        return dataclasses.replace(self, x_train=x, y_train=y, spec={**self.spec, "n_train": n})
+        return dataclasses.replace(self, x_train=x, y_train=y, spec={**self.spec, "n_train": n, "train_seed": seed})
 
 
 def check_split(split):

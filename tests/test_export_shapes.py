@@ -69,3 +69,15 @@ def test_image_model_gets_the_test_split_reshaped(tmp_path):
     assert meta["input"]["shape"] == [None, 8, 8, 1] and meta["reference"]["from"] == "test split of digits"
     ref = np.load(folder / "assets.extra" / "reference.npz")
     np.testing.assert_array_equal(ref["inputs"], images.x_test)
+
+
+def test_model_trained_on_a_training_subset_exports(tmp_path):
+    """take_train (the tuner's quick mode) records n_train in the spec; load(**spec) rebuilds that subset."""
+    data = datasets.load("digits").take_train(100, seed=3)
+    rebuilt = datasets.load(**data.spec)
+    np.testing.assert_array_equal(rebuilt.x_train, data.x_train)
+    np.testing.assert_array_equal(rebuilt.x_test, data.x_test)
+    build = lambda: keras.Sequential([keras.Input((64,)), keras.layers.Dense(10, activation="softmax")])  # noqa: E731
+    training.train("subset", build, data, epochs=1, save_dir=tmp_path / "run", verbose=0)
+    folder = export.export(tmp_path / "run", out=tmp_path / "sm")
+    assert export.read_version(folder)["reference"] == {"rows": 360, "from": "test split of digits"}
