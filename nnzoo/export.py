@@ -335,9 +335,11 @@ def parse_request(text, meta):
             raise RequestError(f"Expected the single named input \"{INPUT_NAME}\"; received {sorted(data)}")
         data = data[INPUT_NAME]
     if row_form and data and isinstance(data[0], dict):
-        data = [d.get(INPUT_NAME) for d in data]
+        data = [d.get(INPUT_NAME) if isinstance(d, dict) else None for d in data]
     spec = meta["input"]
     try:
+        if not _all_numbers(data):  # np.asarray would turn "1.5" and true into numbers silently
+            raise TypeError
         array = np.asarray(data, dtype="float64")
     except (TypeError, ValueError):
         raise RequestError(f"Expected numbers of dtype {spec['dtype']} for input \"{INPUT_NAME}\" of shape "
@@ -349,6 +351,18 @@ def parse_request(text, meta):
     if np.issubdtype(np.dtype(spec["dtype"]), np.integer) and not np.all(array == np.round(array)):
         raise RequestError(f"Input \"{INPUT_NAME}\" expects dtype {spec['dtype']}; received non-integer values")
     return array.astype(spec["dtype"]), row_form
+
+
+def _all_numbers(data):
+    """Whether every leaf of nested JSON lists is an int or float (not a bool, string, null or object)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, bool) or not isinstance(item, (int, float)):
+            return False
+    return True
 
 
 def predict(folder, text):

@@ -30,9 +30,14 @@ def binary_run(tmp_path_factory):
     return root, data
 
 
-def test_sigmoid_classifier_serves_probability_and_class(binary_run, tmp_path):
+@pytest.fixture(scope="module")
+def binary_export(binary_run, tmp_path_factory):
+    return export.export(binary_run[0], out=tmp_path_factory.mktemp("sm"), fmt="tflite")
+
+
+def test_sigmoid_classifier_serves_probability_and_class(binary_run, binary_export):
     root, data = binary_run
-    folder = export.export(root, out=tmp_path, fmt="tflite")
+    folder = binary_export
     meta = export.read_version(folder)
     assert meta["task"] == "classification" and meta["outputs"] == ["class", "probabilities"]
     assert meta["tflite"]["max_abs_difference"] <= 1e-4
@@ -81,3 +86,16 @@ def test_model_trained_on_a_training_subset_exports(tmp_path):
     training.train("subset", build, data, epochs=1, save_dir=tmp_path / "run", verbose=0)
     folder = export.export(tmp_path / "run", out=tmp_path / "sm")
     assert export.read_version(folder)["reference"] == {"rows": 360, "from": "test split of digits"}
+
+
+@pytest.mark.parametrize("instances", [[["0.5", 1.0]], [[True, 1.0]], [[None, 1.0]], [{"inputs": [0.5, 1.0]}, [0.5, 1.0]]])
+def test_predict_rejects_values_of_the_wrong_dtype(binary_export, tmp_path, instances):
+    """Strings, booleans and nulls are the wrong dtype for a float32 input, as in TF Serving (exit 2)."""
+    from nnzoo import cli
+
+    folder = binary_export
+    with pytest.raises(export.RequestError, match="Expected numbers of dtype float32"):
+        export.parse_request(json.dumps({"instances": instances}), export.read_version(folder))
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({"instances": instances}))
+    assert cli.main(["predict", str(folder), "--json", str(request)]) == 2
