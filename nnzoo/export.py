@@ -181,7 +181,7 @@ def export(source, *, variant=None, name=None, version=None, out="saved_models",
             "class_names": meta.get("class_names", []), "source": str(path.resolve()),
             "variant": path.stem, "dataset": meta.get("dataset"), "test_metrics": meta.get("test_metrics"),
             "preprocessing": meta.get("preprocessing", []), "reference": {"rows": len(x_ref), "from": ref_source},
-            "fold_bn": folding, "keras_version": keras.__version__,
+            "fold_bn": folding, "keras_version": keras.__version__, "tensorflow_version": _tf_version(),
             "exported_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         }
         (staged / META).write_text(json.dumps(info, indent=2, default=str) + "\n")
@@ -211,6 +211,12 @@ def fold(model, x_ref, y_ref):
         raise NnzooError(f"--fold-bn cannot fold this model: {err}") from None
     diff = float(np.abs(np.asarray(folded.predict(x_ref, verbose=0)) - y_ref).max())
     return folded, {**report, "max_abs_difference": diff}
+
+
+def _tf_version():
+    import tensorflow as tf
+
+    return tf.__version__
 
 
 def write_tflite(folder, x_ref, y_ref, classifier):
