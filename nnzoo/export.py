@@ -170,12 +170,12 @@ def export(source, *, variant=None, name=None, version=None, out="saved_models",
             "class_names": meta.get("class_names", []), "source": str(path.resolve()),
             "variant": path.stem, "dataset": meta.get("dataset"), "test_metrics": meta.get("test_metrics"),
             "preprocessing": meta.get("preprocessing", []), "reference": {"rows": len(x_ref), "from": ref_source},
-            "fold_bn": folding, "keras_version": keras.__version__,
+            "fold_bn": folding, "keras_version": keras.__version__, "tensorflow_version": _tf_version(),
             "exported_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         }
         (staged / META).write_text(json.dumps(info, indent=2, default=str) + "\n")
         if fmt == "tflite":
-            info["tflite"] = write_tflite(staged, x_ref, y_ref)
+            info["tflite"] = write_tflite(staged, x_ref, y_ref, classifier)
             (staged / META).write_text(json.dumps(info, indent=2, default=str) + "\n")
         os.rename(staged, final)
     finally:
@@ -198,7 +198,13 @@ def fold(model, x_ref, y_ref):
     return folded, {**report, "max_abs_difference": diff}
 
 
-def write_tflite(folder, x_ref, y_ref):
+def _tf_version():
+    import tensorflow as tf
+
+    return tf.__version__
+
+
+def write_tflite(folder, x_ref, y_ref, classifier):
     """Convert the SavedModel to TensorFlow Lite and check the interpreter against Keras (1e-4)."""
     import tensorflow as tf
 
@@ -207,7 +213,7 @@ def write_tflite(folder, x_ref, y_ref):
     (folder / "assets.extra" / "model.tflite").write_bytes(tflite)
     interpreter = tf.lite.Interpreter(model_content=tflite)
     runner = interpreter.get_signature_runner("serving_default")
-    key = "probabilities" if y_ref.ndim == 2 and y_ref.shape[-1] > 1 else "value"
+    key = "probabilities" if classifier else "value"
     got = np.asarray(runner(**{INPUT_NAME: x_ref})[key])
     diff = float(np.abs(got - y_ref).max())
     if diff > 1e-4:

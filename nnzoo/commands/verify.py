@@ -17,7 +17,7 @@ def main(args):
 
     report = export.verify(args.folder, tolerance=args.tolerance)
     print(report["signature"])
-    diffs = ", ".join(f"{k} {v:.3g}" for k, v in report["max_abs_difference"].items())
+    diffs = ", ".join(f"{k} {v:.3g}" for k, v in sorted(report["max_abs_difference"].items()))
     print(f"\n{report['rows']} held-out inputs ({report['meta']['reference']['from']}): max |SavedModel - Keras| {diffs}")
     if report["ok"]:
         print(f"OK: {args.folder} loads without nnzoo and matches the Keras model to {args.tolerance:g}")
