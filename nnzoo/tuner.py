@@ -108,6 +108,7 @@ def make_hypermodel(module, data, options, log=print):
 
         def build(self, hp):
             keras.backend.clear_session()  # no memory growth across trials
+            training.seed_everything(options.seed)  # a trial's result depends on its hyperparameters only
             return module.tunable_model(hp, data)
 
         def fit(self, hp, model, *args, **kwargs):
