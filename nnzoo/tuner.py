@@ -8,10 +8,12 @@ training split and returns the mean objective with the per-fold values and their
 """
 
 import ast
+import contextlib
 import dataclasses
 import hashlib
 import json
 import math
+import os
 import time
 from pathlib import Path
 
@@ -70,8 +72,18 @@ def load_data(options):
     return data.take_train(300, seed=options.seed) if options.quick else data
 
 
-def space_config(module, data, overrides=None):
-    """The search space the recipe declares (with any refine overrides), as a JSON-ready config."""
+def training_hyperparameters(hp, options):
+    """Batch size and (but under Hyperband, which sets the epochs itself) the epochs, declared with the
+    model so that the whole space is known before the first trial: a trial created while another runs
+    (a distributed search) samples them like every other hyperparameter."""
+    batch_size = hp.Choice("batch_size", [32, 64] if options.quick else [16, 32, 64, 128])
+    if options.tuner == "hyperband":
+        return batch_size, None
+    return batch_size, hp.Fixed("epochs", 2) if options.quick else hp.Int("epochs", 10, 40, step=10)
+
+
+def space_config(module, data, options, overrides=None):
+    """The search space (the recipe's, the training hyperparameters, any refine overrides) as a JSON-ready config."""
     import keras
     import keras_tuner
 
@@ -79,6 +91,7 @@ def space_config(module, data, overrides=None):
     if overrides is not None:
         hp.merge(overrides)
     module.tunable_model(hp, data)
+    training_hyperparameters(hp, options)
     keras.backend.clear_session()
     return hp.get_config()
 
@@ -90,31 +103,38 @@ def fingerprint(options, space):
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def make_hypermodel(module, data, options, log=print):
+def make_hypermodel(module, data, options, log=print, cluster=None):
     import keras
     import keras_tuner
     from sklearn.model_selection import StratifiedKFold
 
     from nnzoo import training
 
+    worker = cluster is not None and cluster.role == "worker"
+
     class RecipeHyperModel(keras_tuner.HyperModel):
         """``build`` = the recipe's tunable_model; ``fit`` tunes batch size/epochs and runs K folds."""
 
+        trial_id = None  # set by the tuner when a trial begins
+
         def start(self, oracle):
-            """Count trials already finished (a resumed search) so progress lines number on from them."""
+            """Count trials already finished (a resumed search) so progress lines number on from them;
+            a worker's oracle is the chief's, which only the chief counts."""
             self.oracle = oracle
-            self.done = sum(str(t.status) == "COMPLETED" for t in oracle.trials.values())
+            self.done = 0 if worker else sum(str(t.status) == "COMPLETED" for t in oracle.trials.values())
             self.total = getattr(oracle, "max_trials", None) or options.max_trials
 
         def build(self, hp):
             keras.backend.clear_session()  # no memory growth across trials
             training.seed_everything(options.seed)  # a trial's result depends on its hyperparameters only
-            return module.tunable_model(hp, data)
+            model = module.tunable_model(hp, data)
+            training_hyperparameters(hp, options)
+            return model
 
         def fit(self, hp, model, *args, **kwargs):
             start = time.perf_counter()
-            batch_size = hp.Choice("batch_size", [32, 64] if options.quick else [16, 32, 64, 128])
-            epochs = kwargs.get("epochs") or (hp.Fixed("epochs", 2) if options.quick else hp.Int("epochs", 10, 40, step=10))
+            batch_size, epochs = training_hyperparameters(hp, options)
+            epochs = kwargs.get("epochs") or epochs  # Hyperband passes its own
             if options.folds == 1:
                 splits = [(data.x_train, data.y_train, data.x_val, data.y_val)]
             else:
@@ -138,26 +158,65 @@ def make_hypermodel(module, data, options, log=print):
             best = self.oracle.get_best_trials(1)
             best_score = result[options.objective] if not best or best[0].score is None else (
                 min if OBJECTIVES[options.objective] == "min" else max)(best[0].score, result[options.objective])
-            log(f"[tune] trial {self.done} of {self.total}: {options.objective} {result[options.objective]:.4g}; "
-                f"best so far {best_score:.4g}")
+            where = f"{cluster.tuner_id}: trial {self.trial_id} (its {self.done} done)" if worker else \
+                f"trial {self.done} of {self.total}"
+            log(f"[tune] {where}: {options.objective} {result[options.objective]:.4g}; best so far {best_score:.4g}")
             return result
 
     return RecipeHyperModel()
 
 
-def make_tuner(hypermodel, options, directory, overrides=None):
+def make_tuner(hypermodel, options, directory, overrides=None, tuner_id="tuner0"):
+    """The KerasTuner tuner for ``options.tuner``, recording who ran each trial in DIR/executions/."""
     import keras_tuner
 
     objective = keras_tuner.Objective(options.objective, OBJECTIVES[options.objective])
     common = dict(objective=objective, directory=str(directory), project_name="search", overwrite=False,
                   seed=options.seed, executions_per_trial=options.executions_per_trial, hyperparameters=overrides,
                   tune_new_entries=True)
+    base = {"random": keras_tuner.RandomSearch, "grid": keras_tuner.GridSearch,
+            "bayesian": keras_tuner.BayesianOptimization, "hyperband": keras_tuner.Hyperband}[options.tuner]
+
+    class RecordingTuner(base):
+        def on_trial_begin(self, trial):
+            hypermodel.trial_id, self._trial_started = trial.trial_id, time.time()
+            super().on_trial_begin(trial)
+
+        def on_trial_end(self, trial):
+            record_execution(directory, tuner_id, trial.trial_id, str(trial.status), self._trial_started)
+            super().on_trial_end(trial)
+
     if options.tuner == "hyperband":
-        return keras_tuner.Hyperband(hypermodel, max_epochs=2 if options.quick else 40, factor=3,
-                                     max_retries_per_trial=0, **common)
-    cls = {"random": keras_tuner.RandomSearch, "grid": keras_tuner.GridSearch,
-           "bayesian": keras_tuner.BayesianOptimization}[options.tuner]
-    return cls(hypermodel, max_trials=options.max_trials, **common)
+        return RecordingTuner(hypermodel, max_epochs=2 if options.quick else 40, factor=3, max_retries_per_trial=0,
+                              **common)
+    return RecordingTuner(hypermodel, max_trials=options.max_trials, **common)
+
+
+def record_execution(directory, tuner_id, trial_id, status, started):
+    """Append one line per trial run to DIR/executions/TUNER_ID.jsonl: one file per process, so workers
+    sharing the folder never write to the same file (a line cut off by a kill is skipped on reading)."""
+    import socket
+
+    folder = Path(directory) / "executions"
+    folder.mkdir(exist_ok=True)
+    line = json.dumps({"trial": trial_id, "tuner": tuner_id, "status": status, "host": socket.gethostname(),
+                       "pid": os.getpid(), "started": started, "seconds": time.time() - started})
+    with open(folder / f"{tuner_id}.jsonl", "a", encoding="utf-8") as f:
+        f.write(line + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def execution_records(directory):
+    """Every recorded trial run in DIR/executions/, one row each (trial, tuner, status, host, pid, ...)."""
+    import pandas as pd
+
+    rows = []
+    for path in sorted((Path(directory) / "executions").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            with contextlib.suppress(ValueError):
+                rows.append(json.loads(line))
+    return pd.DataFrame(rows, columns=["trial", "tuner", "status", "host", "pid", "started", "seconds"])
 
 
 def refined_overrides(previous_dir, top):
@@ -206,14 +265,24 @@ def _read_csv(path):
     return pd.read_csv(path)
 
 
-def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print):
-    """Run (or resume) a search; write trials.csv, figures, summary.md and the retrained best model."""
+def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cluster=None):
+    """Run (or resume) a search; write trials.csv, figures, summary.md and the retrained best model.
+
+    ``cluster`` (:class:`nnzoo.tuner_cluster.Cluster`) makes this process the chief of a distributed
+    search, which serves the oracle and writes the results, or one of its workers, which only runs trials.
+    """
     import shutil
 
     import keras
 
+    from nnzoo import io
+    from nnzoo.tuner_cluster import Cluster, keras_tuner_environment, search_complete, serve
+
+    cluster = cluster or Cluster()
     options.validate()
     out = Path(out)
+    if cluster.role == "worker":
+        return run_worker(options, out, cluster, log)
     module = registry.load_module(options.recipe)
     data = load_data(options)
     overrides, narrowed, chain = None, {}, []
@@ -221,29 +290,32 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print):
         check_range("--top", top, 1, 1000, integer=True)
         overrides, narrowed, previous = refined_overrides(refine_from, top)
         chain = [*previous.get("chain", []), str(Path(refine_from).resolve())]
-    space = space_config(module, data, overrides)
+    space = space_config(module, data, options, overrides)
     record = {"options": dataclasses.asdict(options), "space": space, "fingerprint": fingerprint(options, space),
               "refined": narrowed, "chain": chain}
     if out.exists() and overwrite:
         shutil.rmtree(out)
     if (out / "search.json").exists():
-        earlier = json.loads((out / "search.json").read_text())
+        earlier = read_search_record(out)
         if earlier.get("fingerprint") != record["fingerprint"]:
             raise NnzooError(f"{str(out)!r} holds a different search (other options or search space); use --overwrite "
                              f"or another --out. Received: out={str(out)!r}")
         log(f"[tune] resuming the search in {out}")
     else:
-        from nnzoo.io import ensure_writable_dir, write_json
-
-        ensure_writable_dir(out)
-        write_json(out / "search.json", record)
+        io.ensure_writable_dir(out)
+        io.write_json(out / "search.json", record)
     hypermodel = make_hypermodel(module, data, options, log)
-    tuner = make_tuner(hypermodel, options, out, overrides)
-    hypermodel.start(tuner.oracle)
-    tuner.search(verbose=0)
-    frame = trials_frame(tuner, options)
-    from nnzoo import io
-
+    with keras_tuner_environment(cluster):
+        tuner = make_tuner(hypermodel, options, out, overrides)
+        if cluster.role == "single":
+            hypermodel.start(tuner.oracle)
+            tuner.search(verbose=0)
+        elif search_complete(tuner.oracle):
+            log(f"[tune] chief: the search in {out} is already complete; no workers needed")
+        else:
+            serve(tuner.oracle, cluster, log=log, objective=options.objective,
+                  direction=OBJECTIVES[options.objective])
+    frame = trials_frame(tuner, options, out)
     with io.atomic_path(out / "trials.csv") as tmp:
         frame.to_csv(tmp, index=False)
     best_hp = tuner.get_best_hyperparameters(1)[0]
@@ -261,12 +333,70 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print):
             "out": out}
 
 
-def trials_frame(tuner, options):
+def read_search_record(out):
+    """OUT/search.json, or a one-line error when it is unreadable."""
+    path = Path(out) / "search.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise NnzooError(f"{str(path)!r} cannot be read as a search record ({err}); use --overwrite or another "
+                         f"--out. Received: out={str(out)!r}") from None
+
+
+def run_worker(options, out, cluster, log=print):
+    """Run trials handed out by the chief until it says stop; the chief writes every result.
+
+    A worker checks that its options and search space are the chief's (read from the shared OUT/search.json)
+    before it takes a trial, so a worker started with other options cannot pollute the search.
+    """
+    import grpc
+    import keras_tuner
+
+    from nnzoo.tuner_cluster import keras_tuner_environment, lost_chief, wait_for_chief
+
+    wait_for_chief(cluster)
+    if not (out / "search.json").exists():
+        raise NnzooError(f"{str(out)!r} has no search.json: a worker's --out must be its chief's folder, on a file "
+                         f"system they share. Received: out={str(out)!r}")
+    chief = read_search_record(out)
+    mine = dataclasses.asdict(options)
+    differ = [k for k, v in mine.items() if k != "max_trials" and chief["options"].get(k) != v]
+    if differ:
+        raise NnzooError(f"This worker's options differ from the chief's search in {str(out)!r} ("
+                         + "; ".join(f"{k}: chief {chief['options'].get(k)!r}" for k in differ)
+                         + "): start workers with the chief's options. Received: "
+                         + ", ".join(f"{k}={mine[k]!r}" for k in differ))
+    module = registry.load_module(options.recipe)
+    data = load_data(options)
+    overrides = keras_tuner.HyperParameters.from_config(chief["space"])
+    if fingerprint(options, space_config(module, data, options, overrides)) != chief["fingerprint"]:
+        raise NnzooError(f"This worker's {options.recipe!r} recipe declares another search space than the chief's "
+                         f"in {out} (a different nnzoo version?). Received: recipe={options.recipe!r}")
+    log(f"[tune] {cluster.tuner_id}: connected to the chief at {cluster.address}")
+    hypermodel = make_hypermodel(module, data, options, log, cluster)
+    with keras_tuner_environment(cluster):
+        tuner = make_tuner(hypermodel, options, out, overrides, tuner_id=cluster.tuner_id)
+        hypermodel.start(tuner.oracle)
+        try:
+            tuner.search(verbose=0)
+        except grpc.RpcError as err:
+            raise lost_chief(cluster, err) from None
+    records = execution_records(out)
+    ran = records[records["tuner"] == cluster.tuner_id]["trial"].tolist()
+    log(f"[tune] {cluster.tuner_id}: the chief has no trial left; this worker ran {len(ran)}: {', '.join(ran) or '-'}")
+    return {"tuner_id": cluster.tuner_id, "ran": ran, "out": out}
+
+
+def trials_frame(tuner, options, out):
+    """One row per trial: status, who ran it (tuner ids, runs), every hyperparameter and metric."""
     import pandas as pd
 
+    executions = execution_records(out)
     rows = []
     for trial in sorted(tuner.oracle.trials.values(), key=lambda t: (len(t.trial_id), t.trial_id)):
-        row = {"trial": trial.trial_id, "status": str(trial.status), **trial.hyperparameters.values}
+        ran = executions[executions["trial"] == trial.trial_id]
+        row = {"trial": trial.trial_id, "status": str(trial.status), "tuner": "+".join(ran["tuner"]),
+               "runs": len(ran), **trial.hyperparameters.values}
         metrics = trial.metrics.metrics
         for name, history in metrics.items():
             value = trial.metrics.get_last_value(name)

@@ -2,7 +2,12 @@
 grid, Hyperband or Bayesian optimization, optionally with K stratified folds; coarse to fine with
 --refine-from. Running the same command again resumes the search; a different search against the
 same --out stops with an error. The best hyperparameters are retrained on train + validation,
-evaluated once on the test split and saved under OUT/best/ for `nnzoo export`."""
+evaluated once on the test split and saved under OUT/best/ for `nnzoo export`.
+
+Distributed: one `--chief` serves KerasTuner's oracle at --oracle HOST:PORT and writes the results; any
+number of `--worker` processes (same options, same --out on a shared file system) run the trials. Without
+the flags, KerasTuner's KERASTUNER_TUNER_ID / KERASTUNER_ORACLE_IP / KERASTUNER_ORACLE_PORT variables
+give the role."""
 
 import datetime
 import sys
@@ -24,17 +29,43 @@ def add_arguments(parser):
     parser.add_argument("--overwrite", action="store_true", help="discard an existing search in --out")
     parser.add_argument("--refine-from", type=Path, help="an earlier search: narrow its numeric ranges around its best")
     parser.add_argument("--top", type=int, default=3, help="with --refine-from: how many best trials (default 3)")
+    cluster = parser.add_argument_group("distributed search (KerasTuner's chief and workers)")
+    cluster.add_argument("--chief", action="store_true", help="serve the oracle to workers and write the results")
+    cluster.add_argument("--worker", action="store_true", help="run trials handed out by the chief at --oracle")
+    cluster.add_argument("--oracle", metavar="HOST:PORT",
+                         help="the chief's address (default $KERASTUNER_ORACLE_IP:$KERASTUNER_ORACLE_PORT, "
+                              "else 127.0.0.1:8000); a chief may listen on 0.0.0.0:PORT")
+    cluster.add_argument("--tuner-id", help="a worker's unique id (default worker-HOST-PID); restart a dead "
+                                            "worker with its id to rerun the trial it held")
+    cluster.add_argument("--wait", type=float, default=600.0,
+                         help="seconds a worker waits for the chief to answer (default 600)")
+
+
+def log(line):
+    print(line, file=sys.stderr, flush=True)
 
 
 def main(args):
-    from nnzoo import tuner
+    from nnzoo import tuner, tuner_cluster
+    from nnzoo.errors import NnzooError
 
     options = tuner.Options(args.recipe, args.tuner, args.max_trials, args.objective, args.folds,
                             args.executions_per_trial, args.quick, args.seed).validate()
+    cluster = tuner_cluster.resolve(chief=args.chief, worker=args.worker, oracle=args.oracle,
+                                    tuner_id=args.tuner_id, wait=args.wait)
+    if cluster.distributed and args.out is None:
+        raise NnzooError(f"A distributed search needs --out: the one folder the chief and every worker share. "
+                         f"Received: out=None, role={cluster.role!r}")
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or Path("runs") / "tune" / args.recipe / stamp
+    if cluster.role == "worker":
+        if args.overwrite or args.refine_from is not None:
+            log("[tune] --overwrite and --refine-from are the chief's: this worker takes the search from it")
+        result = tuner.run(options, out, cluster=cluster, log=log)
+        print(f"{cluster.tuner_id} ran {len(result['ran'])} trial(s): {', '.join(result['ran']) or '-'}")
+        return 0
     result = tuner.run(options, out, overwrite=args.overwrite, refine_from=args.refine_from, top=args.top,
-                       log=lambda line: print(line, file=sys.stderr, flush=True))
+                       log=log, cluster=cluster)
     print(f"best hyperparameters: {result['best_hyperparameters']}")
     print(f"search {options.objective}: {result['search_score']:.4g}; retrained on train+val, test: "
           + ", ".join(f"{k} {v:.4g}" for k, v in result["best"]["test"].items()))
