@@ -273,16 +273,16 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cl
     """
     import shutil
 
-    import keras
-
     from nnzoo import io
-    from nnzoo.tuner_cluster import Cluster, keras_tuner_environment, search_complete, serve
+    from nnzoo.tuner_cluster import Cluster, check_can_listen, keras_tuner_environment, search_complete, serve
 
     cluster = cluster or Cluster()
     options.validate()
     out = Path(out)
     if cluster.role == "worker":
         return run_worker(options, out, cluster, log)
+    if cluster.role == "chief":
+        check_can_listen(cluster)
     module = registry.load_module(options.recipe)
     data = load_data(options)
     overrides, narrowed, chain = None, {}, []
@@ -313,6 +313,7 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cl
         elif search_complete(tuner.oracle):
             log(f"[tune] chief: the search in {out} is already complete; no workers needed")
         else:
+            tuner.oracle.verbose = 0  # the chief logs its own lines, not KerasTuner's trial tables
             serve(tuner.oracle, cluster, log=log, objective=options.objective,
                   direction=OBJECTIVES[options.objective])
     frame = trials_frame(tuner, options, out)
@@ -328,6 +329,8 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cl
     search_score = float(frame.dropna(subset=["objective"])["objective"].agg(
         "min" if OBJECTIVES[options.objective] == "min" else "max"))
     io.write_text(out / "summary.md", summary_markdown(options, best_hp, search_score, best, narrowed, chain, frame))
+    import keras
+
     keras.backend.clear_session()
     return {"trials": frame, "best_hyperparameters": best_hp.values, "search_score": search_score, "best": best,
             "out": out}
@@ -349,12 +352,11 @@ def run_worker(options, out, cluster, log=print):
     A worker checks that its options and search space are the chief's (read from the shared OUT/search.json)
     before it takes a trial, so a worker started with other options cannot pollute the search.
     """
-    import grpc
-    import keras_tuner
-
     from nnzoo.tuner_cluster import keras_tuner_environment, lost_chief, wait_for_chief
 
     wait_for_chief(cluster)
+    import grpc
+    import keras_tuner
     if not (out / "search.json").exists():
         raise NnzooError(f"{str(out)!r} has no search.json: a worker's --out must be its chief's folder, on a file "
                          f"system they share. Received: out={str(out)!r}")
@@ -392,11 +394,13 @@ def trials_frame(tuner, options, out):
     import pandas as pd
 
     executions = execution_records(out)
+    names = [hp.name for hp in tuner.oracle.get_space().space]  # the space's order, whoever reported the trial
     rows = []
     for trial in sorted(tuner.oracle.trials.values(), key=lambda t: (len(t.trial_id), t.trial_id)):
         ran = executions[executions["trial"] == trial.trial_id]
+        values = trial.hyperparameters.values
         row = {"trial": trial.trial_id, "status": str(trial.status), "tuner": "+".join(ran["tuner"]),
-               "runs": len(ran), **trial.hyperparameters.values}
+               "runs": len(ran), **{name: values[name] for name in names if name in values}, **values}
         metrics = trial.metrics.metrics
         for name, history in metrics.items():
             value = trial.metrics.get_last_value(name)

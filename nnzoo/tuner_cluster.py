@@ -101,16 +101,20 @@ def default_worker_id():
 def keras_tuner_environment(cluster):
     """KerasTuner reads its role from the environment when a tuner is built and while it searches:
     set exactly this process's role for the block (none for a single or chief process, whose oracle is
-    local) and restore the caller's environment afterwards."""
-    saved = {name: os.environ.get(name) for name in ENV}
+    local), bound a worker's requests by ``cluster.wait``, and restore the caller's environment afterwards."""
+    from keras_tuner.src.distribute import oracle_client
+
+    saved, timeout = {name: os.environ.get(name) for name in ENV}, oracle_client.TIMEOUT
     for name in ENV:
         os.environ.pop(name, None)
     if cluster.role == "worker":
+        oracle_client.TIMEOUT = cluster.wait  # KerasTuner's client waits an hour for each request
         os.environ.update(KERASTUNER_TUNER_ID=cluster.tuner_id, KERASTUNER_ORACLE_IP=cluster.host,
                           KERASTUNER_ORACLE_PORT=str(cluster.port))
     try:
         yield
     finally:
+        oracle_client.TIMEOUT = timeout
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -118,13 +122,24 @@ def keras_tuner_environment(cluster):
                 os.environ[name] = value
 
 
-def wait_for_chief(cluster):
-    """Block until the chief's oracle accepts connections, at most ``cluster.wait`` seconds, and bound every
-    later request by the same time (KerasTuner's own client waits an hour for each)."""
-    import grpc
-    from keras_tuner.src.distribute import oracle_client
+def check_can_listen(cluster):
+    """Fail fast, before TensorFlow loads, when the chief's port is taken or the host is not this machine's."""
+    host = cluster.host.strip("[]")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, cluster.port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.bind(address)
+    except OSError as err:
+        raise NnzooError(f"The chief cannot listen on {cluster.address} ({err.strerror or err}); choose another "
+                         f"--oracle HOST:PORT. Received: oracle={cluster.address!r}") from None
 
-    oracle_client.TIMEOUT = cluster.wait
+
+def wait_for_chief(cluster):
+    """Block until the chief's oracle accepts connections, at most ``cluster.wait`` seconds (gRPC only: a
+    worker started without its chief says so before TensorFlow loads)."""
+    import grpc
+
     channel = grpc.insecure_channel(cluster.address)
     try:
         grpc.channel_ready_future(channel).result(timeout=cluster.wait)
@@ -170,7 +185,9 @@ def serve(oracle, cluster, *, log=print, objective="objective", direction="min",
     from keras_tuner.src.engine.oracle import LOCKS
 
     servicer = OracleServicer(oracle)
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))  # the oracle is not thread-safe for reads
+    # One request at a time (the oracle is not thread-safe for reads); no SO_REUSEPORT, so a second chief on
+    # the same port fails instead of sharing the workers with the first.
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1), options=[("grpc.so_reuseport", 0)])
     protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
     try:
         bound = server.add_insecure_port(cluster.address)

@@ -1,11 +1,13 @@
 """nnzoo tune on tiny budgets: results, resume (also after SIGKILL), the search-mismatch error,
-K-fold arithmetic, coarse-to-fine ranges and the user errors."""
+K-fold arithmetic, coarse-to-fine ranges, a chief and two workers on loopback, and the user errors."""
 
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -104,12 +106,89 @@ def test_resume_after_sigkill_mid_search(tmp_path):
     assert "trial 1 of 3" not in again.stderr and "trial 3 of 3" in again.stderr  # only the cut-off one reruns
 
 
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_line(path, needle, proc, timeout=180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if path.exists() and needle in path.read_text():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{needle!r} not printed (exit {proc.poll()}): {path.read_text()[-2000:]}")
+
+
+def test_chief_and_two_workers_on_loopback_equal_the_single_process_search(search, tmp_path):
+    single, _ = search
+    out, oracle = tmp_path / "cluster", f"127.0.0.1:{free_port()}"
+    common = ["--max-trials", "3", "--out", str(out), "--oracle", oracle]
+    with open(tmp_path / "chief.err", "w") as chief_err:
+        chief = subprocess.Popen([*TUNE, *common, "--chief"], stdout=subprocess.PIPE, stderr=chief_err, text=True)
+    procs = [chief]
+    try:
+        wait_for_line(tmp_path / "chief.err", "oracle serving on", chief)
+        odd = tune(*common, "--worker", "--tuner-id", "odd", "--objective", "val_accuracy")
+        assert odd.returncode == 2 and "differ from the chief's" in odd.stderr and "Traceback" not in odd.stderr
+        procs += [subprocess.Popen([*TUNE, *common, "--worker", "--tuner-id", f"w{i}"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True) for i in (1, 2)]
+        workers = [p.communicate(timeout=300) for p in procs[1:]]
+        chief_out, _ = chief.communicate(timeout=120)  # the chief stops by itself once the trials are done
+    finally:
+        for p in procs:
+            p.kill()
+    log = (tmp_path / "chief.err").read_text()
+    assert [p.returncode for p in procs] == [0, 0, 0], log[-2000:] + "".join(e[-2000:] for _, e in workers)
+    records = tuner.execution_records(out)
+    assert sorted(records["trial"]) == ["0", "1", "2"]  # every trial ran exactly once ...
+    assert set(records["tuner"]) <= {"w1", "w2"} and set(records["status"]) == {"COMPLETED"}  # ... on a worker
+    ran = sorted(t for stdout, _ in workers for t in stdout.split(": ")[-1].strip().split(", ") if t != "-")
+    assert ran == ["0", "1", "2"]
+    assert "trial 2 completed on w" in log and "(3 of 3 ended)" in log
+    dist = pd.read_csv(out / "trials.csv")
+    alone = pd.read_csv(single / "trials.csv").query("trial < 3")
+    same = [c for c in alone if c not in ("tuner", "seconds")]
+    pd.testing.assert_frame_equal(dist[same].reset_index(drop=True), alone[same].reset_index(drop=True), rtol=1e-6)
+    assert set(dist["tuner"]) <= {"w1", "w2"} and (dist["runs"] == 1).all()
+    assert (out / "best" / "best.keras").exists() and "best hyperparameters" in chief_out
+
+
+def test_chief_refuses_a_port_in_use(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        proc = tune("--chief", "--oracle", f"127.0.0.1:{taken.getsockname()[1]}", "--out", tmp_path / "c")
+    assert proc.returncode == 2 and "The chief cannot listen on" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "c").exists()
+
+
+def test_cluster_roles_from_flags_and_keras_tuner_environment():
+    from nnzoo.tuner_cluster import resolve
+
+    assert resolve().role == "single"
+    env = {"KERASTUNER_TUNER_ID": "chief", "KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "9001"}
+    assert resolve(environ=env) == resolve(chief=True, oracle="127.0.0.1:9001", environ={})
+    worker = resolve(environ={**env, "KERASTUNER_TUNER_ID": "tuner7"})
+    assert (worker.role, worker.tuner_id, worker.address) == ("worker", "tuner7", "127.0.0.1:9001")
+    assert resolve(worker=True, oracle="[::1]:8000", environ={}).tuner_id.startswith("worker-")
+    assert resolve(worker=True, oracle="[::1]:8000", environ={}).address == "[::1]:8000"
+
+
 @pytest.mark.parametrize("args, needle", [
     (["tune", "nosuch"], "Unknown recipe 'nosuch'"),
     (["tune", "hebb"], "has no search space"),
     (["tune", "batchnorm", "--folds", "0"], "--folds must be an integer in [1, 20]"),
     (["tune", "batchnorm", "--tuner", "annealing"], "Unknown tuner 'annealing'"),
     (["tune", "batchnorm", "--objective", "val_f1"], "Unknown objective 'val_f1'"),
+    (["tune", "batchnorm", "--chief", "--worker", "--out", "x"], "--chief and --worker are exclusive"),
+    (["tune", "batchnorm", "--worker"], "A distributed search needs --out"),
+    (["tune", "batchnorm", "--chief", "--oracle", "localhost", "--out", "x"], "--oracle must be HOST:PORT"),
+    (["tune", "batchnorm", "--oracle", "127.0.0.1:8000"], "add --chief or --worker"),
+    (["tune", "batchnorm", "--worker", "--tuner-id", "chief2", "--out", "x"], "without the word 'chief'"),
+    (["tune", "batchnorm", "--worker", "--oracle", f"127.0.0.1:{free_port()}", "--wait", "1", "--out", "x"],
+     "No chief oracle answered"),
 ])
 def test_user_errors(args, needle):
     proc = subprocess.run([sys.executable, "-m", "nnzoo", *args], capture_output=True, text=True, timeout=120)
