@@ -96,6 +96,13 @@ def space_config(module, data, options, overrides=None):
     return hp.get_config()
 
 
+def differing_options(options, record):
+    """The options (but --max-trials) in which ``options`` differ from a search record, as 'name: recorded' texts."""
+    recorded = record.get("options", {})
+    return [f"{k}: {recorded.get(k)!r}" for k, v in dataclasses.asdict(options).items()
+            if k != "max_trials" and recorded.get(k) != v]
+
+
 def fingerprint(options, space):
     """What makes two searches the same: all options but --max-trials (raising it extends a search)."""
     same = {k: v for k, v in dataclasses.asdict(options).items() if k != "max_trials"}
@@ -283,6 +290,11 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cl
         return run_worker(options, out, cluster, log)
     if cluster.role == "chief":
         check_can_listen(cluster)
+    resuming = not overwrite and (out / "search.json").exists()
+    differ = differing_options(options, read_search_record(out)) if resuming else []
+    if differ:  # said before TensorFlow loads
+        raise NnzooError(f"{str(out)!r} holds a different search (its {'; '.join(differ)}); use --overwrite or another "
+                         f"--out. Received: out={str(out)!r}")
     module = registry.load_module(options.recipe)
     data = load_data(options)
     overrides, narrowed, chain = None, {}, []
@@ -361,13 +373,10 @@ def run_worker(options, out, cluster, log=print):
         raise NnzooError(f"{str(out)!r} has no search.json: a worker's --out must be its chief's folder, on a file "
                          f"system they share. Received: out={str(out)!r}")
     chief = read_search_record(out)
-    mine = dataclasses.asdict(options)
-    differ = [k for k, v in mine.items() if k != "max_trials" and chief["options"].get(k) != v]
-    if differ:
-        raise NnzooError(f"This worker's options differ from the chief's search in {str(out)!r} ("
-                         + "; ".join(f"{k}: chief {chief['options'].get(k)!r}" for k in differ)
-                         + "): start workers with the chief's options. Received: "
-                         + ", ".join(f"{k}={mine[k]!r}" for k in differ))
+    if differing_options(options, chief):
+        raise NnzooError(f"This worker's options differ from the chief's search in {str(out)!r} (the chief's "
+                         f"{'; '.join(differing_options(options, chief))}): start workers with the chief's options. "
+                         f"Received: {options}")
     module = registry.load_module(options.recipe)
     data = load_data(options)
     overrides = keras_tuner.HyperParameters.from_config(chief["space"])
@@ -384,7 +393,11 @@ def run_worker(options, out, cluster, log=print):
         except grpc.RpcError as err:
             raise lost_chief(cluster, err) from None
     records = execution_records(out)
-    ran = records[records["tuner"] == cluster.tuner_id]["trial"].tolist()
+    import socket
+
+    mine = (records["tuner"] == cluster.tuner_id) & (records["pid"] == os.getpid()) & \
+        (records["host"] == socket.gethostname())
+    ran = records[mine]["trial"].tolist()
     log(f"[tune] {cluster.tuner_id}: the chief has no trial left; this worker ran {len(ran)}: {', '.join(ran) or '-'}")
     return {"tuner_id": cluster.tuner_id, "ran": ran, "out": out}
 

@@ -25,7 +25,6 @@ import time
 
 from nnzoo.errors import NnzooError, check_range
 
-ROLES = ("single", "chief", "worker")
 ENV = ("KERASTUNER_TUNER_ID", "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT")
 DEFAULT_ORACLE = "127.0.0.1:8000"
 _TUNER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -200,7 +199,7 @@ def serve(oracle, cluster, *, log=print, objective="objective", direction="min",
     log(f"[tune] chief: oracle serving on {cluster.address}; start workers with "
         f"`nnzoo tune ... --worker --oracle HOST:{cluster.port}` and the same options and --out")
     reported, running, started, over_since, last_heartbeat = len(oracle.end_order), {}, {}, None, time.monotonic()
-    best = None
+    best = next((t.score for t in oracle.get_best_trials(1)), None)  # a resumed search has one already
     try:
         while True:
             time.sleep(poll)

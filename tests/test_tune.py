@@ -155,6 +155,37 @@ def test_chief_and_two_workers_on_loopback_equal_the_single_process_search(searc
     assert (out / "best" / "best.keras").exists() and "best hyperparameters" in chief_out
 
 
+def test_a_worker_killed_mid_search_is_restarted_with_its_id(search, tmp_path):
+    """The killed worker holds a trial the chief cannot hand to anyone else; restarted under the same
+    --tuner-id it is given that trial again, and the search ends as the single-process one did."""
+    single, _ = search
+    out, oracle = tmp_path / "killed", f"127.0.0.1:{free_port()}"
+    common = ["--max-trials", "3", "--out", str(out), "--oracle", oracle]
+    with open(tmp_path / "chief.err", "w") as chief_err:
+        chief = subprocess.Popen([*TUNE, *common, "--chief"], stdout=subprocess.DEVNULL, stderr=chief_err)
+    procs = [chief]
+    try:
+        wait_for_line(tmp_path / "chief.err", "oracle serving on", chief)
+        first = subprocess.Popen([*TUNE, *common, "--worker", "--tuner-id", "w1"], stderr=subprocess.DEVNULL)
+        procs.append(first)
+        wait_for_line(tmp_path / "chief.err", "trial 0 completed on w1", chief)
+        time.sleep(0.5)  # w1 has asked for trial 1 (at once) and is training it (for seconds)
+        first.kill()
+        assert first.wait(timeout=60) == -signal.SIGKILL
+        procs += [subprocess.Popen([*TUNE, *common, "--worker", "--tuner-id", w], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True) for w in ("w1", "w2")]
+        again, other = (p.communicate(timeout=300) for p in procs[2:])
+        assert chief.wait(timeout=120) == 0  # not held forever by the trial the killed worker had
+    finally:
+        for p in procs:
+            p.kill()
+    assert procs[2].returncode == 0 and procs[3].returncode == 0, again[1][-2000:] + other[1][-2000:]
+    dist = pd.read_csv(out / "trials.csv")
+    alone = pd.read_csv(single / "trials.csv").query("trial < 3")
+    same = [c for c in alone if c not in ("tuner", "runs", "seconds")]
+    pd.testing.assert_frame_equal(dist[same].reset_index(drop=True), alone[same].reset_index(drop=True), rtol=1e-6)
+
+
 def test_chief_refuses_a_port_in_use(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
