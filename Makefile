@@ -18,13 +18,16 @@ $(STAMP): pyproject.toml
 dev:
 	$(PYTHON) -m venv --system-site-packages $(VENV)
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet 'pytest>=8.0' 'pytest-xdist>=3.8'
 	touch $(STAMP)
 
 demo: setup
 	$(BIN)/nnzoo run batchnorm
 
+# The suite on JOBS processes; each test file stays whole in one (its module fixtures and order hold).
+JOBS ?= 2
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile
 
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow

@@ -331,7 +331,8 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cl
     frame = trials_frame(tuner, options, out)
     with io.atomic_path(out / "trials.csv") as tmp:
         frame.to_csv(tmp, index=False)
-    best_hp = tuner.get_best_hyperparameters(1)[0]
+    best_hp = tuner.get_best_hyperparameters(1)[0].copy()
+    best_hp.values = in_space_order(tuner, best_hp.values)
     best = retrain_best(module, data, options, best_hp, out)
     figures = search_figures(frame, space, options)
     from nnzoo import plots
@@ -398,7 +399,6 @@ def run_worker(options, out, cluster, log=print):
     mine = (records["tuner"] == cluster.tuner_id) & (records["pid"] == os.getpid()) & \
         (records["host"] == socket.gethostname())
     ran = records[mine]["trial"].tolist()
-    log(f"[tune] {cluster.tuner_id}: the chief has no trial left; this worker ran {len(ran)}: {', '.join(ran) or '-'}")
     return {"tuner_id": cluster.tuner_id, "ran": ran, "out": out}
 
 
@@ -407,20 +407,23 @@ def trials_frame(tuner, options, out):
     import pandas as pd
 
     executions = execution_records(out)
-    names = [hp.name for hp in tuner.oracle.get_space().space]  # the space's order, whoever reported the trial
     rows = []
     for trial in sorted(tuner.oracle.trials.values(), key=lambda t: (len(t.trial_id), t.trial_id)):
         ran = executions[executions["trial"] == trial.trial_id]
-        values = trial.hyperparameters.values
-        row = {"trial": trial.trial_id, "status": str(trial.status), "tuner": "+".join(ran["tuner"]),
-               "runs": len(ran), **{name: values[name] for name in names if name in values}, **values}
         metrics = trial.metrics.metrics
-        for name, history in metrics.items():
-            value = trial.metrics.get_last_value(name)
-            row["objective" if name == options.objective else name] = value
-        row.setdefault("objective", trial.score)
+        row = {"trial": trial.trial_id, "status": str(trial.status), "tuner": "+".join(ran["tuner"]),
+               "runs": len(ran), **in_space_order(tuner, trial.hyperparameters.values),
+               "objective": trial.metrics.get_last_value(options.objective) if options.objective in metrics
+               else trial.score}
+        row.update({name: trial.metrics.get_last_value(name) for name in sorted(metrics) if name != options.objective})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def in_space_order(tuner, values):
+    """Hyperparameter values in the order the space declares them, whichever process reported them."""
+    names = [hp.name for hp in tuner.oracle.get_space().space]
+    return {**{name: values[name] for name in names if name in values}, **values}
 
 
 def retrain_best(module, data, options, best_hp, out):
@@ -482,7 +485,9 @@ def search_figures(frame, space, options):
 def summary_markdown(options, best_hp, search_score, best, narrowed, chain, frame):
     lines = [f"# nnzoo tune {options.recipe}", "",
              f"{options.tuner} search, objective {options.objective} ({OBJECTIVES[options.objective]}), "
-             f"{len(frame)} trials, {options.folds} fold(s), seed {options.seed}{', quick' if options.quick else ''}.", "",
+             f"{len(frame)} trials, {options.folds} fold(s), seed {options.seed}{', quick' if options.quick else ''}; "
+             "run by " + ", ".join(f"{tuner} ({n})" for tuner, n in frame["tuner"].value_counts(sort=False).items())
+             + ".", "",
              "## Best hyperparameters", "", "| name | value |", "| --- | --- |"]
     lines += [f"| {k} | {v} |" for k, v in best_hp.values.items()]
     lines += ["", f"Search score ({options.objective}): {search_score:.4g}", "",
