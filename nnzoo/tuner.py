@@ -2,9 +2,11 @@
 in log space, coarse then fine, K-fold when data are few).
 
 A tunable recipe defines ``tunable_model(hp, data)`` returning a compiled keras.Sequential.
-:class:`RecipeHyperModel` wraps it: ``build(hp)`` calls it, ``fit(hp, model, ...)`` tunes the batch
-size (and the epochs in full mode), and with K folds trains one model per stratified fold of the
-training split and returns the mean objective with the per-fold values and their spread.
+:class:`RecipeHyperModel` wraps it: ``build(hp)`` calls it and declares the batch size (and the epochs
+in full mode); ``fit(hp, model, ...)`` trains with them, and with K folds trains one model per stratified
+fold of the training split and returns the mean objective with the per-fold values and their spread.
+``run(..., cluster=...)`` makes the process the chief or a worker of KerasTuner's distributed search
+(:mod:`nnzoo.tuner_cluster`); every process records the trials it ran in OUT/executions/.
 """
 
 import ast
@@ -14,6 +16,7 @@ import hashlib
 import json
 import math
 import os
+import socket
 import time
 from pathlib import Path
 
@@ -202,8 +205,6 @@ def make_tuner(hypermodel, options, directory, overrides=None, tuner_id="tuner0"
 def record_execution(directory, tuner_id, trial_id, status, started):
     """Append one line per trial run to DIR/executions/TUNER_ID.jsonl: one file per process, so workers
     sharing the folder never write to the same file (a line cut off by a kill is skipped on reading)."""
-    import socket
-
     folder = Path(directory) / "executions"
     folder.mkdir(exist_ok=True)
     line = json.dumps({"trial": trial_id, "tuner": tuner_id, "status": status, "host": socket.gethostname(),
@@ -367,9 +368,10 @@ def run_worker(options, out, cluster, log=print):
     """
     from nnzoo.tuner_cluster import keras_tuner_environment, lost_chief, wait_for_chief
 
-    wait_for_chief(cluster)
+    wait_for_chief(cluster)  # before TensorFlow loads: a worker without its chief says so at once
     import grpc
     import keras_tuner
+
     if not (out / "search.json").exists():
         raise NnzooError(f"{str(out)!r} has no search.json: a worker's --out must be its chief's folder, on a file "
                          f"system they share. Received: out={str(out)!r}")
@@ -394,8 +396,6 @@ def run_worker(options, out, cluster, log=print):
         except grpc.RpcError as err:
             raise lost_chief(cluster, err) from None
     records = execution_records(out)
-    import socket
-
     mine = (records["tuner"] == cluster.tuner_id) & (records["pid"] == os.getpid()) & \
         (records["host"] == socket.gethostname())
     ran = records[mine]["trial"].tolist()
@@ -486,7 +486,8 @@ def summary_markdown(options, best_hp, search_score, best, narrowed, chain, fram
     lines = [f"# nnzoo tune {options.recipe}", "",
              f"{options.tuner} search, objective {options.objective} ({OBJECTIVES[options.objective]}), "
              f"{len(frame)} trials, {options.folds} fold(s), seed {options.seed}{', quick' if options.quick else ''}; "
-             "run by " + ", ".join(f"{tuner} ({n})" for tuner, n in frame["tuner"].value_counts(sort=False).items())
+             "run by " + ", ".join(f"{tuner or 'unrecorded'} ({n})"
+                                   for tuner, n in frame["tuner"].value_counts(sort=False).items())
              + ".", "",
              "## Best hyperparameters", "", "| name | value |", "| --- | --- |"]
     lines += [f"| {k} | {v} |" for k, v in best_hp.values.items()]
