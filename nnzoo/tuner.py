@@ -99,17 +99,20 @@ def space_config(module, data, options, overrides=None):
     return hp.get_config()
 
 
+def search_options(options):
+    """The options that make two searches the same: all but --max-trials (raising it extends a search)."""
+    return {k: v for k, v in dataclasses.asdict(options).items() if k != "max_trials"}
+
+
 def differing_options(options, record):
-    """The options (but --max-trials) in which ``options`` differ from a search record, as 'name: recorded' texts."""
+    """The search options in which ``options`` differ from a search record, as 'name: recorded' texts."""
     recorded = record.get("options", {})
-    return [f"{k}: {recorded.get(k)!r}" for k, v in dataclasses.asdict(options).items()
-            if k != "max_trials" and recorded.get(k) != v]
+    return [f"{k}: {recorded.get(k)!r}" for k, v in search_options(options).items() if recorded.get(k) != v]
 
 
 def fingerprint(options, space):
-    """What makes two searches the same: all options but --max-trials (raising it extends a search)."""
-    same = {k: v for k, v in dataclasses.asdict(options).items() if k != "max_trials"}
-    text = json.dumps({"options": same, "space": space}, sort_keys=True, default=str)
+    """What makes two searches the same: the search options and the search space."""
+    text = json.dumps({"options": search_options(options), "space": space}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -291,8 +294,8 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cl
         return run_worker(options, out, cluster, log)
     if cluster.role == "chief":
         check_can_listen(cluster)
-    resuming = not overwrite and (out / "search.json").exists()
-    differ = differing_options(options, read_search_record(out)) if resuming else []
+    earlier = read_search_record(out) if not overwrite and (out / "search.json").exists() else None
+    differ = differing_options(options, earlier) if earlier is not None else []
     if differ:  # said before TensorFlow loads
         raise NnzooError(f"{str(out)!r} holds a different search (its {'; '.join(differ)}); use --overwrite or another "
                          f"--out. Received: out={str(out)!r}")
@@ -308,8 +311,7 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cl
               "refined": narrowed, "chain": chain}
     if out.exists() and overwrite:
         shutil.rmtree(out)
-    if (out / "search.json").exists():
-        earlier = read_search_record(out)
+    if earlier is not None:
         if earlier.get("fingerprint") != record["fingerprint"]:
             raise NnzooError(f"{str(out)!r} holds a different search (other options or search space); use --overwrite "
                              f"or another --out. Received: out={str(out)!r}")
@@ -376,9 +378,10 @@ def run_worker(options, out, cluster, log=print):
         raise NnzooError(f"{str(out)!r} has no search.json: a worker's --out must be its chief's folder, on a file "
                          f"system they share. Received: out={str(out)!r}")
     chief = read_search_record(out)
-    if differing_options(options, chief):
+    differ = differing_options(options, chief)
+    if differ:
         raise NnzooError(f"This worker's options differ from the chief's search in {str(out)!r} (the chief's "
-                         f"{'; '.join(differing_options(options, chief))}): start workers with the chief's options. "
+                         f"{'; '.join(differ)}): start workers with the chief's options. "
                          f"Received: {options}")
     module = registry.load_module(options.recipe)
     data = load_data(options)

@@ -130,8 +130,12 @@ def check_can_listen(cluster):
         with socket.socket(family, kind, proto) as probe:
             probe.bind(address)
     except OSError as err:
-        raise NnzooError(f"The chief cannot listen on {cluster.address} ({err.strerror or err}); choose another "
-                         f"--oracle HOST:PORT. Received: oracle={cluster.address!r}") from None
+        raise cannot_listen(cluster, err.strerror or err) from None
+
+
+def cannot_listen(cluster, why):
+    return NnzooError(f"The chief cannot listen on {cluster.address} ({why}); choose another --oracle HOST:PORT. "
+                      f"Received: oracle={cluster.address!r}")
 
 
 def wait_for_chief(cluster):
@@ -193,8 +197,7 @@ def serve(oracle, cluster, *, log=print, objective="objective", direction="min",
     except RuntimeError:
         bound = 0
     if not bound:
-        raise NnzooError(f"The chief cannot listen on {cluster.address} (port in use, or not an address of this "
-                         f"machine); choose another --oracle HOST:PORT. Received: oracle={cluster.address!r}")
+        raise cannot_listen(cluster, "port in use, or not an address of this machine")
     server.start()
     log(f"[tune] chief: oracle serving on {cluster.address}; start workers with "
         f"`nnzoo tune ... --worker --oracle HOST:{cluster.port}` and the same options and --out")
