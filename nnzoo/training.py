@@ -110,13 +110,16 @@ class EpochTimer(keras.callbacks.Callback):
 
 def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learning_rate=None,
           loss=None, metrics=None, callbacks=(), seed=0, strategy=None, save_dir=None,
-          metadata=None, verbose=1, validation=True, label=None, steps_per_execution=None):
+          metadata=None, verbose=1, validation=True, label=None, steps_per_execution=None,
+          compiled=False, initial_epoch=0):
     """Seed, build, compile and fit one variant; evaluate it; optionally save it with metadata.
 
     ``build`` is a zero-argument callable returning an uncompiled model; it runs right after
     seeding (inside ``strategy.scope()`` when a tf.distribute strategy is given), so every
     variant trained with the same seed starts from the same random stream.
     ``steps_per_execution=None`` picks the fast default; 1 gives callbacks every single step.
+    ``compiled=True``: ``build`` returns a model compiled already (a KerasTuner trial's, whose recipe compiles
+    it and into which Hyperband may have loaded a checkpoint), trained as it is from ``initial_epoch``.
     """
     seed_everything(seed)
     default = default_loss(data)
@@ -126,21 +129,22 @@ def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learnin
     with scope:
         model = build()
         steps = int(np.ceil(len(data.x_train) / batch_size))
-        model.compile(
-            optimizer=resolve_optimizer(optimizer, learning_rate),
-            loss=loss,
-            metrics=list(metrics),
-            steps_per_execution=steps_per_execution or _steps_per_execution(steps, strategy),
-        )
+        if not compiled:
+            model.compile(
+                optimizer=resolve_optimizer(optimizer, learning_rate),
+                loss=loss,
+                metrics=list(metrics),
+                steps_per_execution=steps_per_execution or _steps_per_execution(steps, strategy),
+            )
     train_ds = make_dataset(data.x_train, data.y_train, batch_size, shuffle_seed=seed)
     val_ds = make_dataset(data.x_val, data.y_val, batch_size * 4) if validation and len(data.x_val) else None
     timer = EpochTimer(label or name, epochs, verbose)
     start = time.perf_counter()
     fit = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0, shuffle=False,
-                    callbacks=[timer, *callbacks])
+                    callbacks=[timer, *callbacks], initial_epoch=initial_epoch)
     seconds = time.perf_counter() - start
     history = pd.DataFrame(fit.history)
-    history.insert(0, "epoch", np.arange(1, len(history) + 1))
+    history.insert(0, "epoch", np.arange(initial_epoch + 1, initial_epoch + len(history) + 1))
     history["seconds"] = timer.seconds[: len(history)]
     val = evaluate(model, data.x_val, data.y_val, batch_size) if len(data.x_val) else {}
     test = evaluate(model, data.x_test, data.y_test, batch_size) if len(data.x_test) else {}

@@ -101,19 +101,19 @@ def keras_tuner_environment(cluster):
     """KerasTuner reads its role from the environment when a tuner is built and while it searches:
     set exactly this process's role for the block (none for a single or chief process, whose oracle is
     local), bound a worker's requests by ``cluster.wait``, and restore the caller's environment afterwards."""
-    from keras_tuner.src.distribute import oracle_client
+    from nnzoo import tuner_internals
 
-    saved, timeout = {name: os.environ.get(name) for name in ENV}, oracle_client.TIMEOUT
+    saved, timeout = {name: os.environ.get(name) for name in ENV}, tuner_internals.client_timeout()
     for name in ENV:
         os.environ.pop(name, None)
     if cluster.role == "worker":
-        oracle_client.TIMEOUT = cluster.wait  # KerasTuner's client waits an hour for each request
+        tuner_internals.set_client_timeout(cluster.wait)
         os.environ.update(KERASTUNER_TUNER_ID=cluster.tuner_id, KERASTUNER_ORACLE_IP=cluster.host,
                           KERASTUNER_ORACLE_PORT=str(cluster.port))
     try:
         yield
     finally:
-        oracle_client.TIMEOUT = timeout
+        tuner_internals.set_client_timeout(timeout)
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -163,9 +163,7 @@ def lost_chief(cluster, err):
 
 def search_complete(oracle):
     """A reloaded oracle that has already ended max_trials trials needs no workers."""
-    from keras_tuner.src.engine.trial import TrialStatus
-
-    ended = sum(t.status in (TrialStatus.COMPLETED, TrialStatus.FAILED) for t in oracle.trials.values())
+    ended = sum(t.status in ("COMPLETED", "FAILED") for t in oracle.trials.values())
     return bool(oracle.max_trials) and ended >= oracle.max_trials
 
 
@@ -183,15 +181,14 @@ def serve(oracle, cluster, *, log=print, objective="objective", direction="min",
     from concurrent import futures
 
     import grpc
-    from keras_tuner.src import protos
-    from keras_tuner.src.distribute.oracle_chief import OracleServicer
-    from keras_tuner.src.engine.oracle import LOCKS
+
+    from nnzoo.tuner_internals import LOCKS, OracleServicer, oracle_service
 
     servicer = OracleServicer(oracle)
     # One request at a time (the oracle is not thread-safe for reads); no SO_REUSEPORT, so a second chief on
     # the same port fails instead of sharing the workers with the first.
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=1), options=[("grpc.so_reuseport", 0)])
-    protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
+    oracle_service().add_OracleServicer_to_server(servicer, server)
     try:
         bound = server.add_insecure_port(cluster.address)
     except RuntimeError:

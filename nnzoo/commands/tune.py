@@ -19,14 +19,17 @@ HELP = "KerasTuner search over a recipe's search space"
 def add_arguments(parser):
     parser.add_argument("recipe", help="a recipe with a search space (see the error message for the list)")
     parser.add_argument("--tuner", default="random", help="random (default), grid, hyperband or bayesian")
-    parser.add_argument("--max-trials", type=int, default=10, help="number of trials (default 10)")
+    parser.add_argument("--max-trials", type=int,
+                        help="number of trials (default 10; Hyperband runs the trials of its own schedule)")
     parser.add_argument("--objective", default="val_loss", help="val_loss (default), val_accuracy, ...")
     parser.add_argument("--folds", type=int, default=1, help="K stratified folds of the training split (default 1)")
     parser.add_argument("--executions-per-trial", type=int, default=1)
-    parser.add_argument("--quick", action="store_true", help="300 training examples, 2 epochs per trial")
+    parser.add_argument("--quick", action="store_true",
+                        help="300 training examples, 2 epochs per trial (Hyperband: up to 3, in two rounds)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, help="search folder (default runs/tune/RECIPE/<UTC timestamp>)")
-    parser.add_argument("--overwrite", action="store_true", help="discard an existing search in --out")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="empty --out first if it holds an nnzoo search and nothing else")
     parser.add_argument("--refine-from", type=Path, help="an earlier search: narrow its numeric ranges around its best")
     parser.add_argument("--top", type=int, default=3, help="with --refine-from: how many best trials (default 3)")
     cluster = parser.add_argument_group("distributed search (KerasTuner's chief and workers)")
@@ -46,10 +49,10 @@ def log(line):
 
 
 def main(args):
-    from nnzoo import tuner, tuner_cluster
+    from nnzoo import tuner_cluster, tuner_options, tuner_search
     from nnzoo.errors import NnzooError
 
-    options = tuner.Options(args.recipe, args.tuner, args.max_trials, args.objective, args.folds,
+    options = tuner_options.Options(args.recipe, args.tuner, args.max_trials, args.objective, args.folds,
                             args.executions_per_trial, args.quick, args.seed).validate()
     cluster = tuner_cluster.resolve(chief=args.chief, worker=args.worker, oracle=args.oracle,
                                     tuner_id=args.tuner_id, wait=args.wait)
@@ -61,11 +64,15 @@ def main(args):
     if cluster.role == "worker":
         if args.overwrite or args.refine_from is not None:
             log("[tune] --overwrite and --refine-from are the chief's: this worker takes the search from it")
-        result = tuner.run(options, out, cluster=cluster, log=log)
+        result = tuner_search.run(options, out, cluster=cluster, log=log)
         print(f"{cluster.tuner_id} ran {len(result['ran'])} trial(s): {', '.join(result['ran']) or '-'}")
         return 0
-    result = tuner.run(options, out, overwrite=args.overwrite, refine_from=args.refine_from, top=args.top,
-                       log=log, cluster=cluster)
+    try:
+        result = tuner_search.run(options, out, overwrite=args.overwrite, refine_from=args.refine_from,
+                                  top=args.top, log=log, cluster=cluster)
+    except tuner_search.SearchFailed as err:
+        print(f"nnzoo tune: error: {err}", file=sys.stderr)
+        return 1
     print(f"best hyperparameters: {result['best_hyperparameters']}")
     print(f"search {options.objective}: {result['search_score']:.4g}; retrained on train+val, test: "
           + ", ".join(f"{k} {v:.4g}" for k, v in result["best"]["test"].items()))
