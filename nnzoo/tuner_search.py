@@ -307,7 +307,8 @@ def trials_frame(kt_tuner, options, out):
         row.update({name: trial.metrics.get_last_value(name) for name in sorted(metrics) if name != options.objective})
         row["error"] = first_error(trial)
         rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    return frame[[c for c in frame if c != "error"] + ["error"]]  # Hyperband's tuner/trial_id comes late
 
 
 def in_space_order(kt_tuner, values):

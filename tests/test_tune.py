@@ -182,7 +182,7 @@ def test_a_worker_killed_mid_search_is_restarted_with_its_id(search, tmp_path):
     assert procs[2].returncode == 0 and procs[3].returncode == 0, again[1][-2000:] + other[1][-2000:]
     dist = pd.read_csv(out / "trials.csv")
     alone = pd.read_csv(single / "trials.csv").query("trial < 3")
-    same = [c for c in alone if c not in ("tuner", "runs", "seconds")]
+    same = [c for c in alone if c not in ("tuner", "runs", "interrupted", "seconds")]
     pd.testing.assert_frame_equal(dist[same].reset_index(drop=True), alone[same].reset_index(drop=True), rtol=1e-6)
 
 
