@@ -40,19 +40,20 @@ def begun_trials(out):
 
 def run_until_killed(args, out, ready, timeout=600):
     """Start ``args``, SIGKILL it as soon as ``ready(out, stderr so far)`` holds; return its stderr."""
-    proc = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    os.set_blocking(proc.stderr.fileno(), False)
-    seen, deadline = "", time.monotonic() + timeout
+    err_path = out.parent / f"{out.name}.killed.err"
+    with open(err_path, "w") as err:
+        proc = subprocess.Popen(args, stderr=err, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
     try:
         while proc.poll() is None and time.monotonic() < deadline:
-            seen += proc.stderr.read() or ""
-            if ready(out, seen):
+            if ready(out, err_path.read_text()):
                 os.kill(proc.pid, signal.SIGKILL)
                 break
             time.sleep(0.05)
     finally:
         proc.kill()
         proc.wait(timeout=60)
+    seen = err_path.read_text()
     assert proc.returncode == -signal.SIGKILL, f"not killed (exit {proc.returncode}): {seen[-2000:]}"
     return seen
 
