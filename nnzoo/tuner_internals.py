@@ -10,12 +10,16 @@ KerasTuner has no public API for these; pyproject.toml bounds keras-tuner to the
   once per process and not saved, so a resumed search picks other trials than an uninterrupted one.
   :class:`ResumableBayesianOracle` seeds it from the seed and the number of trials before every pick.
 - Hyperband's trial count comes from its private schedule (:func:`hyperband_trial_count`).
+- KerasTuner prints the traceback of every failed trial (its ``config.DEBUG`` is on by default); nnzoo logs
+  one line per failed trial and records the error in trials.csv instead (:func:`quiet_failed_trials`).
 - The distributed search (nnzoo.tuner_cluster) serves the oracle with KerasTuner's gRPC servicer and its
   per-oracle lock, and bounds the client's request timeout (keras-tuner #990).
 """
 
+import contextlib
+
 import numpy as np
-from keras_tuner.src import protos
+from keras_tuner.src import config, protos
 from keras_tuner.src.distribute import oracle_client
 from keras_tuner.src.distribute.oracle_chief import OracleServicer
 from keras_tuner.src.engine.oracle import LOCKS
@@ -24,7 +28,7 @@ from keras_tuner.src.tuners.gridsearch import GridSearchOracle, LinkedList
 from keras_tuner.src.tuners.hyperband import HyperbandOracle
 
 __all__ = ["LOCKS", "OracleServicer", "ResumableBayesianOracle", "ResumableGridOracle", "client_timeout",
-           "hyperband_trial_count", "oracle_service", "set_client_timeout"]
+           "hyperband_trial_count", "oracle_service", "quiet_failed_trials", "set_client_timeout"]
 
 
 class ResumableGridOracle(GridSearchOracle):
@@ -79,3 +83,13 @@ def set_client_timeout(seconds):
 def oracle_service():
     """KerasTuner's generated gRPC service module, to register an OracleServicer on a server."""
     return protos.get_service_grpc()
+
+
+@contextlib.contextmanager
+def quiet_failed_trials():
+    """No traceback printed by KerasTuner for a failed trial within the block."""
+    saved, config.DEBUG = config.DEBUG, False
+    try:
+        yield
+    finally:
+        config.DEBUG = saved

@@ -53,6 +53,8 @@ def make_tuner(hypermodel, options, directory, overrides=None, tuner_id="tuner0"
             # A trial that raised is INVALID here; without retries the oracle ends it as FAILED.
             status = "FAILED" if str(trial.status) == "INVALID" else str(trial.status)
             record_execution(directory, tuner_id, trial.trial_id, status, self._trial_started)
+            if status == "FAILED":
+                hypermodel.log(f"[tune] trial {trial.trial_id} failed: {first_error(trial)}")
             super().on_trial_end(trial)
             tuner_hparams.write_trial(directory, self.oracle.get_trial(trial.trial_id))
 
@@ -176,6 +178,7 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cl
         raise NnzooError(f"{str(out)!r} holds a different search (its {'; '.join(differ)}); use --overwrite or another "
                          f"--out. Received: out={str(out)!r}")
     from nnzoo import tuner, tuner_hparams
+    from nnzoo.tuner_internals import quiet_failed_trials
 
     module = registry.load_module(options.recipe)
     data = tuner.load_data(options)
@@ -203,7 +206,8 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cl
         kt_tuner = make_tuner(hypermodel, options, out, overrides)
         if cluster.role == "single":
             hypermodel.start(kt_tuner.oracle, trial_total(kt_tuner, options))
-            kt_tuner.search(verbose=0)
+            with quiet_failed_trials():
+                kt_tuner.search(verbose=0)
         elif search_complete(kt_tuner.oracle):
             log(f"[tune] chief: the search in {out} is already complete; no workers needed")
         else:
@@ -250,6 +254,7 @@ def run_worker(options, out, cluster, log=print):
     import keras_tuner
 
     from nnzoo import tuner
+    from nnzoo.tuner_internals import quiet_failed_trials
 
     if not (out / "search.json").exists():
         raise NnzooError(f"{str(out)!r} has no search.json: a worker's --out must be its chief's folder, on a file "
@@ -272,7 +277,8 @@ def run_worker(options, out, cluster, log=print):
         kt_tuner = make_tuner(hypermodel, options, out, overrides, tuner_id=cluster.tuner_id)
         hypermodel.start(kt_tuner.oracle, None)
         try:
-            kt_tuner.search(verbose=0)
+            with quiet_failed_trials():
+                kt_tuner.search(verbose=0)
         except grpc.RpcError as err:
             raise lost_chief(cluster, err) from None
     records = execution_records(out)

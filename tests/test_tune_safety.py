@@ -112,7 +112,7 @@ def test_a_search_whose_trials_all_fail_exits_1_without_a_best_model(tmp_path):
                            "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert "all 2 trial(s) failed, so there is no best model" in proc.stderr
-    assert "RuntimeError: the GPU caught fire" in proc.stderr
+    assert "[tune] trial 0 failed: RuntimeError: the GPU caught fire" in proc.stderr
     trials = pd.read_csv(out / "trials.csv")
     assert list(trials["status"]) == ["FAILED", "FAILED"]
     assert (trials["error"] == "RuntimeError: the GPU caught fire").all()
