@@ -106,11 +106,6 @@ def next_version(base):
 
 def load_keras_model(path):
     """Load a .keras file (safe mode on); nnzoo's own layers and optimizers are registered first."""
-    import keras
-
-    import nnzoo.custom_layers  # noqa: F401  (registers the scratch layers and activations)
-    import nnzoo.custom_optimizers  # noqa: F401
-
     if not zipfile.is_zipfile(path):
         raise damaged(path, "a .keras model", "not a zip archive; truncated or another kind of file")
     try:
@@ -120,6 +115,11 @@ def load_keras_model(path):
         raise damaged(path, "a .keras model", err) from None
     if bad is not None:
         raise damaged(path, "a .keras model", f"bad CRC in member {bad!r}")
+    import keras
+
+    import nnzoo.custom_layers  # noqa: F401  (registers the scratch layers and activations)
+    import nnzoo.custom_optimizers  # noqa: F401
+
     try:
         return keras.saving.load_model(path, safe_mode=True)
     except (ValueError, OSError, KeyError, TypeError) as err:
@@ -234,19 +234,20 @@ def export(source, *, variant=None, name=None, version=None, out="saved_models",
     An OSError (disk full, read-only, permission denied) propagates with its file name; the partial
     version folder is removed first, so nothing half-written is left.
     """
-    import keras
-    import tensorflow as tf
-
     if fmt not in FORMATS:
         raise NnzooError(f"--format must be one of {', '.join(FORMATS)}. Received: format={fmt!r}")
     if version is not None:
         check_version(version)
-    if fmt != "savedmodel":
-        export_formats.require(fmt, f"--format {fmt}")
     path, meta = choose(source, variant)
     name = check_name(name if name is not None else
                       f"{meta['recipe']}_{path.stem}" if meta.get("recipe") else path.stem)
-    model = load_keras_model(path)
+    if fmt != "savedmodel":
+        export_formats.require(fmt, f"--format {fmt}")
+    model = load_keras_model(path)  # user errors above are answered before TensorFlow loads
+
+    import keras
+    import tensorflow as tf
+
     base = Path(out) / name
     base.mkdir(parents=True, exist_ok=True)
     if version is None:

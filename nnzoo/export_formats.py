@@ -11,30 +11,30 @@ import numpy as np
 from nnzoo import serving_runtimes
 from nnzoo.errors import NnzooError
 
-EXTRAS = {
-    "onnx": ("nnzoo[onnx]", ("tf2onnx", "onnxruntime")),
-    "tflite": ("nnzoo[litert]", ("ai_edge_litert",)),
-    "serving": ("nnzoo[serving]", ("tensorflow_serving.apis.prediction_log_pb2",)),
+EXTRAS = {"onnx": "nnzoo[onnx]", "tflite": "nnzoo[litert]", "serving": "nnzoo[serving]"}
+NEEDED = {  # what exporting needs; running needs only serving_runtimes.RUNTIMES[format]
+    "onnx": ("tf2onnx", "onnxruntime"),
+    "tflite": ("ai_edge_litert",),
+    "serving": ("tensorflow_serving.apis.prediction_log_pb2",),
 }
 FILES = {"onnx": "model.onnx", "tflite": "model.tflite"}
 WARMUP_FILE = "tf_serving_warmup_requests"
 WARMUP_BATCHES = (1, 8)  # TF Serving warms up each batch size it will see; these two rows counts
 
 
-def missing_extra(kind):
-    """The extra to install for ``kind`` (None when all its modules import)."""
-    extra, modules = EXTRAS[kind]
-    for module in modules:
+def missing_extra(kind, modules=None):
+    """How to install the extra for ``kind`` when one of ``modules`` (default NEEDED[kind]) is missing, else None."""
+    for module in modules or NEEDED[kind]:
         try:
             importlib.import_module(module)
         except ImportError as err:
-            return f"{extra} (missing module {err.name!r}): pip install '{extra}'"
+            return f"{EXTRAS[kind]} (missing module {err.name!r}): pip install '{EXTRAS[kind]}'"
     return None
 
 
-def require(kind, purpose):
-    """Raise NnzooError naming the extra when ``kind``'s modules are missing."""
-    missing = missing_extra(kind)
+def require(kind, purpose, modules=None):
+    """Raise NnzooError naming the extra when one of ``kind``'s modules is missing."""
+    missing = missing_extra(kind, modules)
     if missing:
         raise NnzooError(f"{purpose} needs the optional extra {missing}. Received: {purpose}")
 

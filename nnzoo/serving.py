@@ -80,6 +80,14 @@ def saved_model_cli(folder):
     return proc.returncode, proc.stdout
 
 
+def saved_model_cli_signature(folder):
+    """saved_model_cli's serving_default block; a folder it cannot show is damaged."""
+    code, shown = saved_model_cli(folder)
+    if code != 0 or "signature_def['serving_default']" not in shown:
+        raise damaged(folder, "a SavedModel", "saved_model_cli cannot show its serving_default signature")
+    return shown
+
+
 def signature_text(shown):
     """The serving_default block of saved_model_cli's output."""
     start = shown.find("signature_def['serving_default']")
@@ -93,10 +101,6 @@ def check_in_fresh_process(fmt, artifact, folder, meta):
     """serving_runtimes.check run in a new ``python -c`` process that imports only the runtime."""
     warmup = folder / "assets.extra" / export_formats.WARMUP_FILE
     replay = fmt == "savedmodel" and warmup.exists()
-    if replay:
-        export_formats.require("serving", "replaying TF Serving warm-up records")
-    if fmt != "savedmodel":
-        export_formats.require(fmt, f"checking {artifact.name}")
     args = [fmt, str(artifact), str(folder / REFERENCE), meta["input"]["name"], str(warmup) if replay else ""]
     proc = subprocess.run([sys.executable, "-c", Path(serving_runtimes.__file__).read_text(), *args],
                           capture_output=True, text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -131,11 +135,15 @@ def verify(path, tolerance=1e-5):
         problems += [problem] if problem else []
         if not (folder / "variables").is_dir():
             raise damaged(folder, "a SavedModel", "no variables/ folder")
-        code, shown = saved_model_cli(folder)
-        if code != 0 or "signature_def['serving_default']" not in shown:
-            raise damaged(folder, "a SavedModel", "saved_model_cli cannot show its serving_default signature")
         checks.update({kind: folder / "assets.extra" / file for kind, file in export_formats.FILES.items()
                        if (folder / "assets.extra" / file).exists()})
+    for kind, file in checks.items():  # every runtime present before the first process starts
+        if kind != "savedmodel":
+            export_formats.require(kind, f"checking {file.name}", [serving_runtimes.RUNTIMES[kind]])
+    if fmt == "savedmodel":
+        if (folder / "assets.extra" / export_formats.WARMUP_FILE).exists():
+            export_formats.require("serving", "replaying TF Serving warm-up records")
+        shown = saved_model_cli_signature(folder)
     formats = {kind: check_in_fresh_process(kind, file, folder, meta) for kind, file in checks.items()}
     expected_names = ([meta["input"]["name"]], sorted(meta["outputs"]))
     for kind, result in formats.items():
@@ -273,7 +281,7 @@ def run_model(path):
         if problem:
             raise NnzooError(f"{problem}; predict serves only what TF Serving would. Received: path={str(path)!r}")
     else:
-        export_formats.require(fmt, f"predict with {artifact.name}")
+        export_formats.require(fmt, f"predict with {artifact.name}", [serving_runtimes.RUNTIMES[fmt]])
     return fmt, artifact, meta
 
 
