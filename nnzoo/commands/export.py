@@ -6,17 +6,26 @@ the same names, checked against Keras (1e-5) in ONNX Runtime or the LiteRT inter
 written to a temporary folder and renamed into place only when complete; an existing version is never
 overwritten. A failing disk or permission exits 1 naming the file, leaving no partial version."""
 
+import argparse
+import re
 import sys
 from pathlib import Path
 
 HELP = "export a trained model as a TF Serving SavedModel (and ONNX or LiteRT)"
 
 
+def version_number(text):
+    """ASCII digits only: int() would also read '\u0663' (Arabic-Indic three) as 3."""
+    if not re.fullmatch(r"[0-9]+", text):
+        raise argparse.ArgumentTypeError(f"expected ASCII digits, received {text!r}")
+    return int(text)
+
+
 def add_arguments(parser):
     parser.add_argument("source", type=Path, help="a run folder, a tuner folder or a .keras file")
     parser.add_argument("--variant", help="which model of the folder (its .keras file name without suffix)")
     parser.add_argument("--name", help="model name in the serving layout (default RECIPE_VARIANT)")
-    parser.add_argument("--version", type=int, help="integer in [1, 2**63-1] (default: the next free one)")
+    parser.add_argument("--version", type=version_number, help="integer in [1, 2**63-1] (default: the next free one)")
     parser.add_argument("--out", type=Path, default=Path("saved_models"), help="model base folder (default saved_models)")
     parser.add_argument("--fold-bn", action="store_true", help="fold batch normalization into the preceding Dense first")
     parser.add_argument("--format", choices=("savedmodel", "onnx", "tflite"), default="savedmodel",
