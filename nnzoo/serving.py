@@ -198,7 +198,8 @@ def parse_request(body, meta):
         raise RequestError('Request body must be a JSON object with "instances" (row form) or "inputs" (columnar form)')
     signature = request.get("signature_name", "serving_default")
     if signature != "serving_default":
-        raise RequestError(f"Serving signature name: \"{signature}\" not found in signature def; expected \"serving_default\"")
+        raise RequestError(f"Serving signature name: \"{signature}\" not found in signature def; "
+                           "expected \"serving_default\"")
     if ("instances" in request) == ("inputs" in request):
         raise RequestError('Missing or ambiguous key: expected exactly one of "instances" (row form) or "inputs" '
                            "(columnar form)")

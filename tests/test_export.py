@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -88,7 +87,8 @@ def test_layout_names_and_metadata(exported):
 
     assert meta["keras_version"] == keras.__version__ and meta["tensorflow_version"] == tf.__version__
     assert meta["warmup"] == {"file": "assets.extra/tf_serving_warmup_requests", "records": 2, "rows": [1, 8]}
-    assert meta["onnx"]["file"] == "assets.extra/model.onnx" and max(meta["onnx"]["max_abs_difference"].values()) <= 1e-5
+    assert meta["onnx"]["file"] == "assets.extra/model.onnx"
+    assert max(meta["onnx"]["max_abs_difference"].values()) <= 1e-5
     assert not [p for p in (out / "unit_bn").iterdir() if p.name.startswith(".")]
 
 
@@ -233,7 +233,8 @@ def test_scratch_layers_and_optimizer_export_and_verify(run_dir, tmp_path):
 def test_litert_checked_in_its_own_interpreter(run_dir, tmp_path, capsys):
     folder = export.export(run_dir, variant="bn", out=tmp_path, fmt="tflite")
     meta = serving.read_version(folder)
-    assert meta["tflite"]["file"] == "assets.extra/model.tflite" and max(meta["tflite"]["max_abs_difference"].values()) <= 1e-5
+    assert meta["tflite"]["file"] == "assets.extra/model.tflite"
+    assert max(meta["tflite"]["max_abs_difference"].values()) <= 1e-5
     tflite = folder / "assets.extra" / "model.tflite"
     assert cli.main(["verify", str(tflite)]) == 0
     assert capsys.readouterr().out.startswith("LiteRT: pixels -> class, probabilities; 360 held-out inputs")

@@ -1,6 +1,6 @@
 """nnzoo export beyond the softmax MLP: a one-unit sigmoid classifier serves probabilities and a class
-(also in LiteRT), a regression model serves a value (also in ONNX, under the same names), and an image-shaped model trained on reshaped
-digits still gets the held-out test split as its reference inputs."""
+(also in LiteRT), a regression model serves a value (also in ONNX, under the same names), and an
+image-shaped model trained on reshaped digits still gets the held-out test split as its reference inputs."""
 
 import dataclasses
 import json

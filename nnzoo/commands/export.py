@@ -46,7 +46,8 @@ def main(args):
     print(f"  signature serving_default: input '{meta['input']['name']}' {meta['input']['dtype']} "
           f"{meta['input']['shape']} -> {', '.join(meta['outputs'])}")
     if meta["warmup"]:
-        print(f"  warm-up: {meta['warmup']['file']} ({meta['warmup']['records']} records, rows {meta['warmup']['rows']})")
+        warmup = meta["warmup"]
+        print(f"  warm-up: {warmup['file']} ({warmup['records']} records, rows {warmup['rows']})")
     else:
         print("  warm-up: none (TF Serving warm-up records need nnzoo[serving]: pip install 'nnzoo[serving]')")
     if meta.get("fold_bn"):
