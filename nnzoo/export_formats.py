@@ -5,6 +5,7 @@ names it when a module is missing. Every file is checked against the Keras outpu
 """
 
 import importlib
+import warnings
 
 import numpy as np
 
@@ -51,8 +52,13 @@ def check_in_process(fmt, path, input_name, x_ref, expected, tolerance):
 
 
 def write_onnx(serving, spec, path):
-    """Keras's own ``model.export(format="onnx")`` (tf2onnx underneath) of the named serving model."""
-    serving.export(str(path), format="onnx", input_signature=[spec], verbose=False)
+    """Keras's own ``model.export(format="onnx")`` (tf2onnx underneath) of the named serving model.
+
+    Keras's tf2onnx patch probes ``np.object``, which makes NumPy 2 print a FutureWarning to the user.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="In the future `np.object`", category=FutureWarning)
+        serving.export(str(path), format="onnx", input_signature=[spec], verbose=False)
 
 
 def write_tflite(saved_model, path):

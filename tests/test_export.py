@@ -274,6 +274,15 @@ def test_missing_extra_is_named(run_dir, tmp_path, monkeypatch, capsys, fmt, mod
     assert f"pip install '{extra}'" in err
 
 
+@pytest.mark.parametrize("verb", ["verify", "predict"])
+def test_running_an_onnx_file_without_onnxruntime_names_the_extra(exported, tmp_path, monkeypatch, capsys, verb):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    request = ["--json", str(request_file(tmp_path, '{"instances": [[0]]}'))] if verb == "predict" else []
+    assert cli.main([verb, str(exported[0] / "assets.extra" / "model.onnx"), *request]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "needs the optional extra nnzoo[onnx] (missing module 'onnxruntime')" in err
+
+
 def test_without_the_serving_extra_no_warmup_and_verify_names_it(exported, run_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "tensorflow_serving.apis.prediction_log_pb2", None)
     assert cli.main(["export", str(run_dir / "models" / "bn.keras"), "--out", str(tmp_path)]) == 0
