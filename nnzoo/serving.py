@@ -81,7 +81,14 @@ def saved_model_cli(folder):
 
 
 def saved_model_cli_signature(folder):
-    """saved_model_cli's serving_default block; a folder it cannot show is damaged."""
+    """saved_model_cli's serving_default block; a folder whose saved_model.pb does not parse is damaged."""
+    from google.protobuf.message import DecodeError
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    try:
+        saved_model_pb2.SavedModel.FromString((folder / "saved_model.pb").read_bytes())
+    except DecodeError as err:
+        raise damaged(folder / "saved_model.pb", "a SavedModel", err) from None
     code, shown = saved_model_cli(folder)
     if code != 0 or "signature_def['serving_default']" not in shown:
         raise damaged(folder, "a SavedModel", "saved_model_cli cannot show its serving_default signature")
@@ -192,6 +199,8 @@ def parse_request(body, meta):
         raise RequestError(f"Malformed JSON request body: {err.msg} at line {err.lineno} column {err.colno}") from None
     except RecursionError:
         raise RequestError("Request body is nested too deeply to be a predict request") from None
+    except RequestError:
+        raise
     except ValueError as err:  # e.g. an integer beyond Python's digit limit
         raise RequestError(f"Malformed JSON request body: {err}") from None
     if not isinstance(request, dict):

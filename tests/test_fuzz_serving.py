@@ -1,7 +1,7 @@
 """Bad input to export / verify / predict: every invocation exits 2 with one line and no traceback.
 
-Run in-process through nnzoo.cli.main (argparse's own exit 2 included); only a truncated
-saved_model.pb and a damaged ONNX file given to verify start a process (saved_model_cli, ONNX Runtime).
+Run in-process through nnzoo.cli.main (argparse's own exit 2 included); only a damaged ONNX file
+given to verify starts a process (ONNX Runtime, which loads in about a second).
 """
 
 import io
@@ -162,7 +162,7 @@ def test_verify_truncated_saved_model_pb(version, tmp_path, capsys):
         (folder / "saved_model.pb").write_bytes(data[: len(data) // 3])
 
     folder = damaged_copy(version, tmp_path, truncate)
-    assert_one_line_exit_2(*invoke(["verify", folder], capsys), "is damaged or not a SavedModel")
+    assert_one_line_exit_2(*invoke(["verify", folder], capsys), "saved_model.pb' is damaged or not a SavedModel")
 
 
 # ---- predict --------------------------------------------------------------------------------------
@@ -200,7 +200,7 @@ PREDICT_BODIES = [
 ]
 
 
-@pytest.mark.parametrize("body, needle", PREDICT_BODIES)
+@pytest.mark.parametrize("body, needle", PREDICT_BODIES, ids=[f"body{i}" for i in range(len(PREDICT_BODIES))])
 def test_predict_bad_bodies(version, tmp_path, capsys, body, needle):
     request = tmp_path / "request.json"
     request.write_bytes(body)
