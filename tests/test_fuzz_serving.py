@@ -258,3 +258,19 @@ def test_a_good_request_still_answers(version, tmp_path, capsys):
     code, out, err = invoke(["predict", version, "--json", request], capsys)
     assert code == 0 and [set(p) for p in json.loads(out)["predictions"]] == [{"class", "probabilities"}] * 2
     assert serving.read_version(version)["input"]["name"] == "features"
+
+
+def test_user_errors_are_answered_before_tensorflow_loads(version, run_dir, tmp_path):
+    """One fresh process (this one has TensorFlow loaded): a bad body, variant and tolerance import no TensorFlow."""
+    import subprocess
+    import sys
+
+    request = tmp_path / "request.json"
+    request.write_text('{"instances": [[NaN, 1]]}')
+    code = (f"import sys\nfrom nnzoo import cli\n"
+            f"codes = [cli.main(['predict', {str(version)!r}, '--json', {str(request)!r}]),\n"
+            f"         cli.main(['export', {str(run_dir)!r}, '--variant', 'nope']),\n"
+            f"         cli.main(['verify', {str(version)!r}, '--tolerance', '-1'])]\n"
+            f"print(codes, 'tensorflow' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.stdout.strip().splitlines()[-1] == "[2, 2, 2] False", proc.stdout + proc.stderr
