@@ -7,6 +7,8 @@ given to verify starts a process (ONNX Runtime, which loads in about a second).
 import io
 import json
 import shutil
+import subprocess
+import sys
 import zipfile
 
 import keras
@@ -262,9 +264,6 @@ def test_a_good_request_still_answers(version, tmp_path, capsys):
 
 def test_user_errors_are_answered_before_tensorflow_loads(version, run_dir, tmp_path):
     """One fresh process (this one has TensorFlow loaded): a bad body, variant and tolerance import no TensorFlow."""
-    import subprocess
-    import sys
-
     request = tmp_path / "request.json"
     request.write_text('{"instances": [[NaN, 1]]}')
     code = (f"import sys\nfrom nnzoo import cli\n"
