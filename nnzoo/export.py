@@ -29,6 +29,7 @@ META = EXTRA / "nnzoo.json"
 REFERENCE = EXTRA / "reference.npz"
 INT64_MAX = 2**63 - 1  # TF Serving parses version folder names as int64
 FORMATS = ("savedmodel", "onnx", "tflite")
+NUMERIC_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8")
 MODEL_METADATA_TYPES = {"recipe": str, "dataset": dict, "class_names": list, "input_dtype": str,
                         "preprocessing": list, "test_metrics": dict}
 
@@ -85,6 +86,9 @@ def read_model_metadata(path):
         if meta.get(key) is not None and not isinstance(meta[key], kind):
             raise damaged(path, "nnzoo model metadata", f"{key!r} is a {type(meta[key]).__name__}, "
                                                          f"expected a {kind.__name__}")
+    if meta.get("input_dtype") not in (None, *NUMERIC_DTYPES):
+        raise damaged(path, "nnzoo model metadata", f"'input_dtype' {meta['input_dtype']!r} is not one of "
+                                                     f"{', '.join(NUMERIC_DTYPES)}")
     spec = (meta.get("dataset") or {}).get("spec")
     if spec is not None and not isinstance(spec, dict):
         raise damaged(path, "nnzoo model metadata", f"'dataset.spec' is a {type(spec).__name__}, expected a dict")

@@ -16,11 +16,10 @@ import numpy as np
 
 from nnzoo import export_formats, serving_runtimes
 from nnzoo.errors import NnzooError
-from nnzoo.export import INT64_MAX, META, REFERENCE, damaged, version_number
+from nnzoo.export import INT64_MAX, META, NUMERIC_DTYPES, REFERENCE, damaged, version_number
 
 FORMAT_NAMES = {"savedmodel": "a SavedModel", "onnx": "an ONNX model", "tflite": "a LiteRT (TFLite) model"}
 SUFFIXES = {".onnx": "onnx", ".tflite": "tflite"}
-NUMERIC_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8")
 
 
 # ---- reading an exported version ------------------------------------------------------------------

@@ -121,6 +121,7 @@ def test_export_damaged_keras_file(run_dir, tmp_path, capsys, damage, needle):
     (b"{\"dataset\": {\"spec\": \"digits\"}}", "'dataset.spec' is a str, expected a dict"),
     (b"{\"recipe\": \"\xff\xfe\"}", "is damaged or not nnzoo model metadata ('utf-8' codec can't decode"),
     (b"[" * 100000, "is damaged or not nnzoo model metadata"),
+    (b"{\"input_dtype\": \"banana\"}", "'input_dtype' 'banana' is not one of float16"),
 ])
 def test_export_damaged_or_wrongly_typed_metadata(run_dir, tmp_path, capsys, metadata, needle):
     path = keras_copy(run_dir, tmp_path, lambda data: data)
