@@ -1,30 +1,42 @@
-"""Export trained models as SavedModels in TF Serving's layout, verify them, and answer predict requests.
+"""Export trained models as SavedModels in TF Serving's layout, with ONNX, LiteRT and warm-up records beside.
 
-TF Serving loads ``MODEL_BASE/NAME/VERSION/`` (VERSION a positive integer; the newest is served)
-with a ``serving_default`` signature. Each version folder written here also holds, under
-``assets.extra/`` (which TF Serving ignores), ``nnzoo.json`` (input name, shape and dtype, output
-names, class names, source, dataset, metrics, folding report) and ``reference.npz`` (held-out test
-inputs with the Keras model's outputs), so ``verify`` can check the SavedModel in a process that
-imports only TensorFlow.
+TF Serving loads ``MODEL_BASE/NAME/VERSION/`` (VERSION a positive integer of ASCII digits within int64;
+the newest is served) with a ``serving_default`` signature. The signature takes raw inputs named after
+what they are (``pixels`` for pictures, ``features`` otherwise) and returns ``probabilities`` and
+``class``, or ``value``; the ONNX and LiteRT files carry the same names. Each version folder also holds,
+under ``assets.extra/``, ``nnzoo.json`` (names, shapes, dtypes, class names, source, dataset, metrics,
+TensorFlow version), ``reference.npz`` (held-out test inputs with the Keras model's outputs) and TF
+Serving's warm-up records, so ``nnzoo verify`` can check every file in a process of its own runtime.
 """
 
 import datetime
 import json
 import os
+import re
 import shutil
-import subprocess
-import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from nnzoo import export_formats
 from nnzoo.errors import NnzooError
 
-INPUT_NAME = "inputs"
 REFERENCE_ROWS = 1000
-META = Path("assets.extra") / "nnzoo.json"
-REFERENCE = Path("assets.extra") / "reference.npz"
+EXTRA = Path("assets.extra")
+META = EXTRA / "nnzoo.json"
+REFERENCE = EXTRA / "reference.npz"
+INT64_MAX = 2**63 - 1  # TF Serving parses version folder names as int64
+FORMATS = ("savedmodel", "onnx", "tflite")
+NUMERIC_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8")
+MODEL_METADATA_TYPES = {"recipe": str, "dataset": dict, "class_names": list, "input_dtype": str,
+                        "preprocessing": list, "test_metrics": dict}
+
+
+def damaged(path, what, reason):
+    """The one message for a file that exists but cannot be read as ``what``."""
+    return NnzooError(f"{str(path)!r} is damaged or not {what} ({reason}). Received: path={str(path)!r}")
 
 
 # ---- finding what to export -----------------------------------------------------------------------
@@ -57,28 +69,65 @@ def choose(source, variant=None):
         raise NnzooError(f"No model {variant!r} in {str(source)!r}; expected one of: {', '.join(sorted(models))}. "
                          f"Received: variant={variant!r}")
     path = models[variant]
-    meta_path = path.with_suffix(".json")
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    return path, meta
+    return path, read_model_metadata(path.with_suffix(".json"))
+
+
+def read_model_metadata(path):
+    """The training metadata beside a .keras file ({} when there is none), its fields type-checked."""
+    if not path.exists():
+        return {}
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise damaged(path, "nnzoo model metadata", err) from None
+    if not isinstance(meta, dict):
+        raise damaged(path, "nnzoo model metadata", f"a JSON {type(meta).__name__}, expected an object")
+    for key, kind in MODEL_METADATA_TYPES.items():
+        if meta.get(key) is not None and not isinstance(meta[key], kind):
+            raise damaged(path, "nnzoo model metadata", f"{key!r} is a {type(meta[key]).__name__}, "
+                                                         f"expected a {kind.__name__}")
+    if meta.get("input_dtype") not in (None, *NUMERIC_DTYPES):
+        raise damaged(path, "nnzoo model metadata", f"'input_dtype' {meta['input_dtype']!r} is not one of "
+                                                     f"{', '.join(NUMERIC_DTYPES)}")
+    spec = (meta.get("dataset") or {}).get("spec")
+    if spec is not None and not isinstance(spec, dict):
+        raise damaged(path, "nnzoo model metadata", f"'dataset.spec' is a {type(spec).__name__}, expected a dict")
+    return meta
+
+
+def version_number(name):
+    """The version a folder name stands for in TF Serving (ASCII digits within int64), else None."""
+    if re.fullmatch(r"[0-9]+", name) and int(name) <= INT64_MAX:
+        return int(name)
+    return None
 
 
 def next_version(base):
-    """One more than the largest integer version folder under ``base`` (1 for a new model)."""
-    versions = [int(p.name) for p in Path(base).glob("*") if p.is_dir() and p.name.isdigit()]
-    return max(versions, default=0) + 1
+    """One more than the largest version folder under ``base`` (1 for a new model)."""
+    versions = [version_number(p.name) for p in Path(base).iterdir() if p.is_dir()]
+    return max((v for v in versions if v is not None), default=0) + 1
 
 
 def load_keras_model(path):
-    """Load a .keras file; nnzoo's own layers and optimizers are registered first."""
+    """Load a .keras file (safe mode on); nnzoo's own layers and optimizers are registered first."""
+    if not zipfile.is_zipfile(path):
+        raise damaged(path, "a .keras model", "not a zip archive; truncated or another kind of file")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise damaged(path, "a .keras model", err) from None
+    if bad is not None:
+        raise damaged(path, "a .keras model", f"bad CRC in member {bad!r}")
     import keras
 
     import nnzoo.custom_layers  # noqa: F401  (registers the scratch layers and activations)
     import nnzoo.custom_optimizers  # noqa: F401
 
     try:
-        return keras.saving.load_model(path)
-    except (ValueError, OSError, KeyError) as err:
-        raise NnzooError(f"Cannot load {str(path)!r} as a Keras model ({err}). Received: source={str(path)!r}") from None
+        return keras.saving.load_model(path, safe_mode=True)
+    except (ValueError, OSError, KeyError, TypeError) as err:
+        raise damaged(path, "a .keras model", " ".join(str(err).split())[:300]) from None
 
 
 def reference_inputs(meta, input_shape, dtype):
@@ -94,7 +143,7 @@ def reference_inputs(meta, input_shape, dtype):
     return rng.normal(size=(64, *input_shape)).astype(dtype), "random normal batch (no dataset recorded)"
 
 
-# ---- export -----------------------------------------------------------------------------------------
+# ---- the serving model ------------------------------------------------------------------------------
 
 def is_classifier(model, meta):
     """Classification per the recorded task (a single sigmoid unit included); without one, several outputs."""
@@ -102,6 +151,11 @@ def is_classifier(model, meta):
     if task:
         return task == "classification"
     return model.output_shape[-1] > 1
+
+
+def input_name(meta):
+    """``pixels`` for a data set of pictures, ``features`` otherwise."""
+    return "pixels" if (meta.get("dataset") or {}).get("image_shape") else "features"
 
 
 def classes(probabilities):
@@ -112,46 +166,96 @@ def classes(probabilities):
     return probabilities.argmax(axis=-1).astype("int64")
 
 
-def serving_function(model, classifier, input_shape, dtype):
-    """A tf.function from raw inputs to named outputs: probabilities and class, or value.
+def constants_in_graph(model):
+    """Give fixed Normalization layers NumPy mean and variance, so a traced function holds them as constants.
 
-    tf.math.argmax, not keras.ops.argmax: the latter adds a BitwiseAnd that TFLite cannot convert.
+    tf2onnx (behind ``model.export(format="onnx")``) lists tensors captured by the traced function as
+    extra ONNX inputs, which ONNX Runtime then demands; graph constants are frozen into the file.
     """
+    import keras
+
+    for layer in getattr(model, "layers", []):
+        constants_in_graph(layer)
+        if isinstance(layer, keras.layers.Normalization) and layer.input_mean is not None:
+            layer.mean, layer.variance = np.asarray(layer.mean), np.asarray(layer.variance)
+
+
+def serving_model(model, classifier, name, input_shape, dtype):
+    """A Keras model from raw inputs called ``name`` to named outputs: probabilities and class, or value."""
+    import keras
     import tensorflow as tf
 
-    spec = tf.TensorSpec((None, *input_shape), tf.as_dtype(dtype), name=INPUT_NAME)
+    class PredictedClass(keras.layers.Layer):
+        """argmax, or probability > 0.5 for one sigmoid column, as int64.
+
+        tf.math.argmax, not keras.ops.argmax: the latter adds a BitwiseAnd that TFLite cannot convert.
+        """
+
+        def call(self, probabilities):
+            if probabilities.shape[-1] == 1:
+                return tf.cast(probabilities[..., 0] > 0.5, tf.int64)
+            return tf.math.argmax(probabilities, axis=-1, output_type=tf.int64)
+
+    inputs = keras.Input(input_shape, dtype=dtype, name=name)
+    outputs = model(inputs, training=False)
+    named = {"probabilities": outputs, "class": PredictedClass()(outputs)} if classifier else {"value": outputs}
+    return keras.Model(inputs, named, name="serving")
+
+
+def write_saved_model(serving, spec, folder):
+    import keras
+    import tensorflow as tf
+
+    archive = keras.export.ExportArchive()
+    archive.track(serving)
 
     @tf.function(input_signature=[spec])
     def serve(inputs):
-        outputs = model(inputs, training=False)
-        if classifier and outputs.shape[-1] == 1:
-            return {"probabilities": outputs, "class": tf.cast(outputs[..., 0] > 0.5, tf.int64)}
-        if classifier:
-            return {"probabilities": outputs, "class": tf.math.argmax(outputs, axis=-1, output_type=tf.int64)}
-        return {"value": outputs}
+        return serving(inputs, training=False)
 
-    return serve
+    archive.add_endpoint("serving_default", serve)
+    archive.write_out(str(folder), verbose=False)
+
+
+# ---- export -----------------------------------------------------------------------------------------
+
+def check_name(name):
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", name):
+        raise NnzooError(f"--name must be 1 to 100 ASCII letters, digits, '_' or '-'. Received: name={name!r}")
+    return name
+
+
+def check_version(version):
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= INT64_MAX:
+        raise NnzooError(f"--version must be an integer in [1, {INT64_MAX}] (TF Serving reads versions as int64). "
+                         f"Received: version={version!r}")
+    return version
 
 
 def export(source, *, variant=None, name=None, version=None, out="saved_models", fold_bn=False, fmt="savedmodel"):
-    """Write ``out/NAME/VERSION/`` and return its path (never overwriting an existing version)."""
-    import keras
+    """Write ``out/NAME/VERSION/`` and return its path (never overwriting an existing version).
 
+    An OSError (disk full, read-only, permission denied) propagates with its file name; the partial
+    version folder is removed first, so nothing half-written is left.
+    """
+    if fmt not in FORMATS:
+        raise NnzooError(f"--format must be one of {', '.join(FORMATS)}. Received: format={fmt!r}")
+    if version is not None:
+        check_version(version)
     path, meta = choose(source, variant)
-    model = load_keras_model(path)
-    if name is None:
-        name = f"{meta['recipe']}_{path.stem}" if meta.get("recipe") else path.stem
-    if not name.replace("_", "").replace("-", "").isalnum():
-        raise NnzooError(f"--name must use letters, digits, '_' and '-'. Received: name={name!r}")
+    name = check_name(name if name is not None else
+                      f"{meta['recipe']}_{path.stem}" if meta.get("recipe") else path.stem)
+    if fmt != "savedmodel":
+        export_formats.require(fmt, f"--format {fmt}")
+    model = load_keras_model(path)  # user errors above are answered before TensorFlow loads
+
+    import keras
+    import tensorflow as tf
+
     base = Path(out) / name
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise NnzooError(f"Output folder {str(base)!r} cannot be written ({err.strerror}). Received: out={str(out)!r}") from None
+    base.mkdir(parents=True, exist_ok=True)
     if version is None:
         version = next_version(base)
-    elif not (isinstance(version, int) and version >= 1):
-        raise NnzooError(f"--version must be a positive integer. Received: version={version!r}")
     final = base / str(version)
     if final.exists():
         raise NnzooError(f"{str(final)!r} already exists; an exported version is never overwritten (omit --version "
@@ -163,36 +267,48 @@ def export(source, *, variant=None, name=None, version=None, out="saved_models",
     folding = None
     if fold_bn:
         model, folding = fold(model, x_ref, y_ref)
+    constants_in_graph(model)
     classifier = is_classifier(model, meta)
+    name_in = input_name(meta)
+    outputs = {"probabilities": y_ref, "class": classes(y_ref)} if classifier else {"value": y_ref}
+    serving = serving_model(model, classifier, name_in, input_shape, dtype)
+    spec = tf.TensorSpec((None, *input_shape), tf.as_dtype(dtype), name=name_in)
     tmp = Path(tempfile.mkdtemp(dir=base, prefix=f".{version}.partial-"))
     try:
-        archive = keras.export.ExportArchive()
-        archive.track(model)
-        archive.add_endpoint("serving_default", serving_function(model, classifier, input_shape, dtype))
-        archive.write_out(str(tmp / "model"), verbose=False)
         staged = tmp / "model"
-        (staged / "assets.extra").mkdir(exist_ok=True)
-        outputs = {"probabilities": y_ref, "class": classes(y_ref)} if classifier else {"value": y_ref}
+        write_saved_model(serving, spec, staged)
+        (staged / EXTRA).mkdir(exist_ok=True)
         np.savez(staged / REFERENCE, inputs=x_ref, **outputs)
         info = {
             "name": name, "version": version, "signature": "serving_default",
-            "input": {"name": INPUT_NAME, "shape": [None, *input_shape], "dtype": dtype},
+            "input": {"name": name_in, "shape": [None, *input_shape], "dtype": dtype},
             "outputs": sorted(outputs), "task": "classification" if classifier else "regression",
             "class_names": meta.get("class_names", []), "source": str(path.resolve()),
             "variant": path.stem, "dataset": meta.get("dataset"), "test_metrics": meta.get("test_metrics"),
             "preprocessing": meta.get("preprocessing", []), "reference": {"rows": len(x_ref), "from": ref_source},
-            "fold_bn": folding, "keras_version": keras.__version__, "tensorflow_version": _tf_version(),
+            "fold_bn": folding, "keras_version": keras.__version__, "tensorflow_version": tf.__version__,
             "exported_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "warmup": None,
         }
+        if export_formats.missing_extra("serving") is None:
+            info["warmup"] = export_formats.write_warmup(staged / EXTRA / export_formats.WARMUP_FILE, name, name_in,
+                                                         x_ref, outputs)
+        if fmt != "savedmodel":
+            artifact = staged / EXTRA / export_formats.FILES[fmt]
+            if fmt == "onnx":
+                export_formats.write_onnx(serving, spec, artifact)
+            else:
+                export_formats.write_tflite(staged, artifact)
+            diffs = export_formats.check_in_process(fmt, artifact, name_in, x_ref, outputs, 1e-5)
+            info[fmt] = {"file": str(artifact.relative_to(staged)), "max_abs_difference": diffs}
         (staged / META).write_text(json.dumps(info, indent=2, default=str) + "\n")
-        if fmt == "tflite":
-            info["tflite"] = write_tflite(staged, x_ref, y_ref, classifier)
-            (staged / META).write_text(json.dumps(info, indent=2, default=str) + "\n")
         try:
             os.rename(staged, final)
         except OSError:  # another export took this version meanwhile; never replace it
-            raise NnzooError(f"{str(final)!r} appeared while exporting; an exported version is never overwritten. "
-                             f"Received: version={version}") from None
+            if final.exists():
+                raise NnzooError(f"{str(final)!r} appeared while exporting; an exported version is never "
+                                 f"overwritten. Received: version={version}") from None
+            raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
@@ -200,187 +316,11 @@ def export(source, *, variant=None, name=None, version=None, out="saved_models",
 
 def fold(model, x_ref, y_ref):
     """Fold batch normalization (nnzoo.custom_layers.fold_batch_norm) and measure what it changed."""
-    try:
-        from nnzoo.custom_layers import fold_batch_norm
-    except ImportError:
-        raise NnzooError("--fold-bn needs nnzoo.custom_layers.fold_batch_norm, which is not installed. "
-                         "Received: fold_bn=True") from None
+    from nnzoo.custom_layers import fold_batch_norm
+
     try:
         folded, report = fold_batch_norm(model)
     except ValueError as err:
         raise NnzooError(f"--fold-bn cannot fold this model: {err}") from None
     diff = float(np.abs(np.asarray(folded.predict(x_ref, verbose=0)) - y_ref).max())
     return folded, {**report, "max_abs_difference": diff}
-
-
-def _tf_version():
-    import tensorflow as tf
-
-    return tf.__version__
-
-
-def write_tflite(folder, x_ref, y_ref, classifier):
-    """Convert the SavedModel to TensorFlow Lite and check the interpreter against Keras (1e-4)."""
-    import tensorflow as tf
-
-    converter = tf.lite.TFLiteConverter.from_saved_model(str(folder))
-    tflite = converter.convert()
-    (folder / "assets.extra" / "model.tflite").write_bytes(tflite)
-    interpreter = tf.lite.Interpreter(model_content=tflite)
-    runner = interpreter.get_signature_runner("serving_default")
-    key = "probabilities" if classifier else "value"
-    got = np.asarray(runner(**{INPUT_NAME: x_ref})[key])
-    diff = float(np.abs(got - y_ref).max())
-    if diff > 1e-4:
-        raise NnzooError(f"The TFLite model differs from the Keras model by {diff:.3g} (> 1e-4). Received: format='tflite'")
-    return {"file": "assets.extra/model.tflite", "max_abs_difference": diff}
-
-
-# ---- verify -----------------------------------------------------------------------------------------
-
-CHILD = r"""
-import json, sys
-import numpy as np
-import tensorflow as tf
-loaded = tf.saved_model.load(sys.argv[1])
-signature = loaded.signatures["serving_default"]
-ref = np.load(sys.argv[2])
-got = signature(**{sys.argv[3]: tf.constant(ref["inputs"])})
-diffs = {}
-for key, value in got.items():
-    expected = ref[key]
-    value = value.numpy()
-    diffs[key] = float(np.abs(value.astype("float64") - expected.astype("float64")).max()) if value.shape == expected.shape else float("inf")
-print(json.dumps({"max_abs_difference": diffs, "custom_modules": sorted(m for m in sys.modules if m.split(".")[0] in ("nnzoo", "keras_tuner"))}))
-"""
-
-
-def read_version(folder):
-    folder = Path(folder)
-    meta_path = folder / META
-    if not (folder / "saved_model.pb").exists() or not meta_path.exists():
-        raise NnzooError(f"{str(folder)!r} is not an exported version folder (expected saved_model.pb and {META}). "
-                         f"Received: path={str(folder)!r}")
-    try:
-        return json.loads(meta_path.read_text())
-    except json.JSONDecodeError as err:
-        raise NnzooError(f"{str(meta_path)!r} is corrupt ({err}). Received: path={str(folder)!r}") from None
-
-
-def saved_model_cli(folder):
-    """TensorFlow's own ``saved_model_cli show --all`` output for the folder."""
-    cli = Path(sys.executable).with_name("saved_model_cli")
-    cmd = [str(cli)] if cli.exists() else [sys.executable, "-m", "tensorflow.python.tools.saved_model_cli"]
-    proc = subprocess.run([*cmd, "show", "--dir", str(folder), "--all"], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    return proc.returncode, proc.stdout
-
-
-def verify(folder, tolerance=1e-5):
-    """Check layout, signature and outputs in a fresh TensorFlow-only process; returns a report dict."""
-    folder = Path(folder)
-    meta = read_version(folder)
-    problems = []
-    if not folder.name.isdigit() or int(folder.name) < 1:
-        problems.append(f"version folder name {folder.name!r} is not a positive integer")
-    if not (folder / "variables").is_dir():
-        problems.append("no variables/ folder")
-    code, shown = saved_model_cli(folder)
-    if code != 0 or "signature_def['serving_default']" not in shown or f"inputs['{INPUT_NAME}']" not in shown:
-        problems.append("saved_model_cli does not show the serving_default signature with input "
-                        f"'{INPUT_NAME}'")
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(folder), str(folder / REFERENCE), INPUT_NAME],
-                          capture_output=True, text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    if proc.returncode != 0:
-        problems.append(f"the SavedModel did not run in a fresh process: {proc.stderr.strip().splitlines()[-1:]}")
-        child = {"max_abs_difference": {}, "custom_modules": []}
-    else:
-        child = json.loads(proc.stdout.strip().splitlines()[-1])
-    for key, diff in child["max_abs_difference"].items():
-        if not diff <= tolerance:
-            problems.append(f"output '{key}' differs from the Keras model by {diff:.3g} (> {tolerance:g})")
-    if child["custom_modules"]:
-        problems.append(f"loading imported {child['custom_modules']}")
-    return {"ok": not problems, "problems": problems, "max_abs_difference": child["max_abs_difference"],
-            "rows": meta.get("reference", {}).get("rows"), "signature": signature_text(shown), "meta": meta}
-
-
-def signature_text(shown):
-    """The serving_default block of saved_model_cli's output."""
-    start = shown.find("signature_def['serving_default']")
-    if start < 0:
-        return shown.strip()
-    ends = [i for i in (shown.find("signature_def[", start + 10), shown.find("The MetaGraph", start)) if i > 0]
-    return shown[start:min(ends) if ends else None].strip()
-
-
-# ---- predict (TF Serving's REST predict API) --------------------------------------------------------
-
-class RequestError(NnzooError):
-    """A bad predict request; printed as TF Serving's {"error": "..."}."""
-
-
-def parse_request(text, meta):
-    """(inputs array, row_form) from a REST predict body, validated against the recorded input."""
-    try:
-        body = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise RequestError(f"Malformed JSON request body: {err.msg} at line {err.lineno} column {err.colno}") from None
-    if not isinstance(body, dict):
-        raise RequestError('Request body must be a JSON object with "instances" (row form) or "inputs" (columnar form)')
-    signature = body.get("signature_name", "serving_default")
-    if signature != "serving_default":
-        raise RequestError(f"Serving signature name: \"{signature}\" not found in signature def; expected \"serving_default\"")
-    if ("instances" in body) == ("inputs" in body):
-        raise RequestError('Missing or ambiguous key: expected exactly one of "instances" (row form) or "inputs" '
-                           "(columnar form)")
-    row_form = "instances" in body
-    data = body["instances" if row_form else "inputs"]
-    if isinstance(data, dict):
-        if set(data) != {INPUT_NAME}:
-            raise RequestError(f"Expected the single named input \"{INPUT_NAME}\"; received {sorted(data)}")
-        data = data[INPUT_NAME]
-    if row_form and data and isinstance(data[0], dict):
-        data = [d.get(INPUT_NAME) if isinstance(d, dict) else None for d in data]
-    spec = meta["input"]
-    try:
-        if not _all_numbers(data):  # np.asarray would turn "1.5" and true into numbers silently
-            raise TypeError
-        array = np.asarray(data, dtype="float64")
-    except (TypeError, ValueError):
-        raise RequestError(f"Expected numbers of dtype {spec['dtype']} for input \"{INPUT_NAME}\" of shape "
-                           f"{spec['shape']}; the values are not a regular numeric array") from None
-    expected = tuple(spec["shape"][1:])
-    if array.ndim != len(expected) + 1 or tuple(array.shape[1:]) != expected or len(array) == 0:
-        raise RequestError(f"Input \"{INPUT_NAME}\" must have shape [batch, {', '.join(map(str, expected))}] "
-                           f"(dtype {spec['dtype']}); received shape {list(array.shape)}")
-    if np.issubdtype(np.dtype(spec["dtype"]), np.integer) and not np.all(array == np.round(array)):
-        raise RequestError(f"Input \"{INPUT_NAME}\" expects dtype {spec['dtype']}; received non-integer values")
-    return array.astype(spec["dtype"]), row_form
-
-
-def _all_numbers(data):
-    """Whether every leaf of nested JSON lists is an int or float (not a bool, string, null or object)."""
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, bool) or not isinstance(item, (int, float)):
-            return False
-    return True
-
-
-def predict(folder, text):
-    """The TF Serving response body (a dict) for the request ``text``."""
-    meta = read_version(folder)
-    inputs, row_form = parse_request(text, meta)  # a bad request is answered before TensorFlow loads
-    import tensorflow as tf
-
-    outputs = tf.saved_model.load(str(folder)).signatures["serving_default"](**{INPUT_NAME: tf.constant(inputs)})
-    outputs = {k: v.numpy().tolist() for k, v in outputs.items()}
-    if not row_form:
-        return {"outputs": outputs if len(outputs) > 1 else next(iter(outputs.values()))}
-    if len(outputs) == 1:
-        return {"predictions": next(iter(outputs.values()))}
-    return {"predictions": [dict(zip(outputs, row)) for row in zip(*outputs.values())]}
