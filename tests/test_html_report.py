@@ -17,6 +17,7 @@ from nnzoo import cli
 from nnzoo.report import write_run
 from nnzoo.results import RecipeResult, check
 
+import _browser
 from _browser import chromium, full_page_png, is_blank, rendered_images, save_screenshot
 
 
@@ -138,3 +139,15 @@ def test_report_user_errors(case, needle, tmp_path, capsys):
     err = capsys.readouterr().err
     assert needle in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "index.html").exists()
+
+
+@pytest.mark.parametrize("ci, outcome", [(None, pytest.skip.Exception), ("true", pytest.fail.Exception)])
+def test_missing_chromium_skips_outside_ci_and_fails_in_it(ci, outcome, monkeypatch):
+    monkeypatch.setattr(_browser.shutil, "which", lambda name: None)
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="Chromium not found .*apt-get install chromium chromium-driver"):
+        with chromium():
+            pass

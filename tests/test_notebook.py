@@ -17,6 +17,8 @@ import nnzoo
 from nnzoo import cli, registry
 from nnzoo.errors import NnzooError
 
+from _browser import chromium, full_page_png, is_blank, rendered_images, save_screenshot
+
 CHEAP = ("losses", "perceptron")  # with mcp_neurons (the editing test) the three cheapest at the quick size
 
 
@@ -66,19 +68,54 @@ def check_executed(notebook, cwd, recipe):
     return claims
 
 
+@pytest.fixture(scope="module")
+def executed(notebooks, tmp_path_factory):
+    """Execute a recipe's notebook in a kernel once: (notebook, the claims it printed)."""
+    done = {}
+
+    def execute(recipe):
+        if recipe not in done:
+            cwd = tmp_path_factory.mktemp(recipe)
+            notebook = nbformat.read(notebooks / f"{recipe}.ipynb", as_version=4)
+            client(notebook, cwd).execute()
+            done[recipe] = notebook, check_executed(notebook, cwd, recipe)
+        return done[recipe]
+
+    return execute
+
+
 @pytest.mark.parametrize("recipe", CHEAP)
-def test_notebook_runs_in_a_kernel(notebooks, recipe, tmp_path):
-    notebook = nbformat.read(notebooks / f"{recipe}.ipynb", as_version=4)
-    client(notebook, tmp_path).execute()
-    check_executed(notebook, tmp_path, recipe)
+def test_notebook_runs_in_a_kernel(executed, recipe):
+    notebook, claims = executed(recipe)
+    assert notebook.metadata["nnzoo"]["recipe"] == recipe and claims
+
+
+def test_executed_notebook_in_chromium(executed, tmp_path):
+    """The executed notebook as a reader sees it (nbconvert's HTML): figures drawn, every claim printed."""
+    from nbconvert import HTMLExporter
+    from selenium.webdriver.common.by import By
+
+    notebook, claims = executed("losses")
+    page = tmp_path / "losses.html"
+    page.write_text(HTMLExporter().from_notebook_node(notebook)[0], encoding="utf-8")
+    with chromium() as driver:
+        driver.get(page.as_uri())
+        images = rendered_images(driver)
+        assert len(images) == 2 and all(loaded and not is_blank(png) for loaded, png in images)
+        text = " ".join(driver.find_element(By.TAG_NAME, "body").text.split())
+        for claim in claims:
+            assert " ".join(f"[{'PASS' if claim['passed'] else 'FAIL'}] {claim['claim']}".split()) in text
+        assert "Univ. of Cologne" in text or "UPM Madrid" in text
+        png = full_page_png(driver)
+        assert not is_blank(png)
+        save_screenshot(png, "notebook.png")
 
 
 @pytest.mark.notebooks
 @pytest.mark.parametrize("recipe", list(registry.recipes()))
-def test_every_notebook_runs_in_a_kernel(notebooks, recipe, tmp_path):
-    notebook = nbformat.read(notebooks / f"{recipe}.ipynb", as_version=4)
-    client(notebook, tmp_path).execute()
-    check_executed(notebook, tmp_path, recipe)
+def test_every_notebook_runs_in_a_kernel(executed, recipe):
+    notebook, claims = executed(recipe)
+    assert notebook.metadata["nnzoo"]["recipe"] == recipe and claims
 
 
 def test_editing_the_hyperparameter_cell_changes_the_run(notebooks, tmp_path):
