@@ -117,15 +117,21 @@ def imports_for(source, module):
     return "\n".join(lines)
 
 
-def write(name, out, *, quick=False, seed=0):
-    """Write recipe ``name``'s notebook to ``out`` (a new .ipynb file); returns its path."""
-    nbformat = import_extra("nbformat")
+def check_out(out):
+    """Refuse an ``out`` that is not a .ipynb name or that exists (it may hold the reader's edits)."""
     out = Path(out)
     if out.suffix != ".ipynb":
         raise NnzooError(f"--out must name a .ipynb file. Received: out={str(out)!r}")
     if out.exists():
         raise NnzooError(f"{str(out)!r} already exists; nnzoo does not overwrite a notebook (you may have edited "
                          f"it): choose another --out or remove it. Received: out={str(out)!r}")
+    return out
+
+
+def write(name, out, *, quick=False, seed=0):
+    """Write recipe ``name``'s notebook to ``out`` (a new .ipynb file); returns its path."""
+    nbformat = import_extra("nbformat")
+    out = check_out(out)
     io.ensure_writable_dir(out.parent)
     io.write_text(out, nbformat.writes(build(name, quick=quick, seed=seed)))
     return out

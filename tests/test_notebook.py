@@ -171,6 +171,13 @@ def test_cli_defaults_out_and_seed(tmp_path, monkeypatch, capsys):
     assert "wrote lesson.ipynb" in capsys.readouterr().out
 
 
+def test_all_writes_nothing_when_one_notebook_exists(tmp_path, capsys):
+    (tmp_path / "xor_mlp.ipynb").write_text("my own edits")
+    assert cli.main(["notebook", "all", "--out", str(tmp_path)]) == 2
+    assert f"'{tmp_path / 'xor_mlp.ipynb'}' already exists" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["xor_mlp.ipynb"]
+
+
 @pytest.mark.parametrize("args, needle", [
     (["notebook", "hebb", "--out", "lesson.txt"], "--out must name a .ipynb file. Received: out='lesson.txt'"),
     (["notebook", "hebb", "--out", "mine.ipynb"], "'mine.ipynb' already exists; nnzoo does not overwrite"),

@@ -29,6 +29,8 @@ def main(args):
         targets = {name: folder / f"{name}.ipynb" for name in registry.recipes()}
     else:
         targets = {registry.get(args.recipe).name: args.out or Path("notebooks") / f"{args.recipe}.ipynb"}
+    for out in targets.values():  # all or nothing: no notebook is written when one cannot be
+        notebook.check_out(out)
     for name, out in targets.items():
         print(f"wrote {notebook.write(name, out, quick=args.quick, seed=args.seed)}")
     return 0
