@@ -23,7 +23,7 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 
 @contextlib.contextmanager
-def chromium(width=1280, height=900):
+def chromium(width=1280, height=1000):
     """A selenium driver for a fresh headless Chromium with an empty profile."""
     binary, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
     if binary is None or driver_path is None:
