@@ -21,6 +21,7 @@ class RunContext:
     strategy: object = None
     monitor: bool = False
     verbose: int = 1
+    hyperparameters: object = None  # the recipe's Config to use instead of FULL/QUICK (a notebook's edited cell)
     config: dict = dataclasses.field(default_factory=dict)
     notes: list = dataclasses.field(default_factory=list)
     monitor_findings: dict = dataclasses.field(default_factory=dict)
@@ -28,7 +29,7 @@ class RunContext:
 
     def pick(self, full, quick):
         """Choose the full or the quick hyperparameters and record them for run.json."""
-        chosen = quick if self.quick else full
+        chosen = self.hyperparameters if self.hyperparameters is not None else (quick if self.quick else full)
         self.config = dataclasses.asdict(chosen) if dataclasses.is_dataclass(chosen) else dict(chosen)
         return chosen
 

@@ -1,9 +1,9 @@
-"""Writing a run folder: results.csv, claims.json, figures, report.md and run.json."""
+"""Writing a run folder: results.csv, claims.json, figures, report.md, report.html and run.json."""
 
 import json
 from pathlib import Path
 
-from nnzoo import io, plots
+from nnzoo import html_report, io, plots
 
 
 def markdown_table(df, floatfmt=".4g"):
@@ -34,6 +34,7 @@ def write_run(result, out_dir):
         plots.save(fig, out_dir / name)
         figure_files.append(name)
     io.write_text(out_dir / "report.md", render_markdown(result, figure_files))
+    io.write_text(out_dir / "report.html", html_report.render_run(result, out_dir, figure_files))
     io.write_json(out_dir / "run.json", result.run_info)
 
 

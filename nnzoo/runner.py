@@ -45,8 +45,11 @@ def versions():
     return found
 
 
-def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1):
-    """Run recipe ``name`` and write its folder; returns the RecipeResult (see nnzoo.results)."""
+def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1, config=None):
+    """Run recipe ``name`` and write its folder; returns the RecipeResult (see nnzoo.results).
+
+    ``config``, an instance of the recipe's ``Config``, replaces its FULL/QUICK hyperparameters.
+    """
     info = registry.get(name)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
         raise NnzooError(f"seed must be an integer in [0, 2147483647]. Received: seed={seed!r}")
@@ -61,8 +64,10 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
     tf.config.experimental.enable_op_determinism()
     keras.backend.clear_session()  # no memory growth over `run all`, and the same layer names every run
     module = registry.load_module(name)
+    if config is not None and type(config) is not module.Config:
+        raise NnzooError(f"config must be an instance of nnzoo.recipes.{name}.Config. Received: config={config!r}")
     ctx = RunContext(recipe=name, seed=seed, quick=quick, out_dir=out_dir, strategy=strategy,
-                     monitor=monitor, verbose=verbose)
+                     monitor=monitor, verbose=verbose, hyperparameters=config)
     started = datetime.datetime.now(datetime.timezone.utc)
     clock = time.perf_counter()
     if verbose:
