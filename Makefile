@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 # A development venv that reuses the TensorFlow already installed for $(PYTHON).
 dev:
 	$(PYTHON) -m venv --system-site-packages $(VENV)
+	$(BIN)/python -m pip install --quiet 'setuptools>=77' wheel
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	$(BIN)/python -m pip install --quiet 'pytest>=8.0' 'pytest-xdist>=3.8'
+	$(BIN)/python -m pip install --quiet 'pytest>=8.0' 'pytest-xdist>=3.8' 'ruff>=0.17'
 	touch $(STAMP)
 
 demo: setup
