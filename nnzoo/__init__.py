@@ -9,7 +9,7 @@ __all__ = ["__version__", "run"]
 
 
 def run(recipe, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1):
-    """Run one recipe and return its :class:`nnzoo.results.RecipeResult`.
+    """Run one recipe and return its :class:`nnzoo.results.Run`.
 
     Mirrors ``nnzoo run RECIPE``: ``out=None`` writes to ``runs/RECIPE/<UTC timestamp>/``.
     """

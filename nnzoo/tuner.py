@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from nnzoo import registry
-from nnzoo.errors import NnzooError, check_range, unknown_name
+from nnzoo.errors import NnzooError, check_range, check_seed, unknown_name
 
 TUNERS = ("random", "grid", "hyperband", "bayesian")
 OBJECTIVES = {"val_loss": "min", "val_accuracy": "max", "val_mae": "min", "val_mse": "min"}
@@ -64,7 +64,7 @@ class Options:
         check_range("--max-trials", self.max_trials, 1, 10_000, integer=True)
         check_range("--folds", self.folds, 1, 20, integer=True)
         check_range("--executions-per-trial", self.executions_per_trial, 1, 100, integer=True)
-        check_range("--seed", self.seed, 0, 2**31 - 1, integer=True)
+        check_seed(self.seed, "--seed")
         return self
 
 

@@ -143,6 +143,7 @@ def autodiff(fn, x):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     grid = np.linspace(-cfg.grid_limit, cfg.grid_limit, cfg.grid_points)
     rows, values, grads = [], {}, {}
     for name, (formula, derivative) in FORMULAS.items():
@@ -168,14 +169,14 @@ def run(ctx):
         _claim_sparsity(cfg, ctx.seed),
         _claim_elu_mean(cfg, ctx.seed),
     ]
-    ctx.note("Slip S29 (01:309): ELU is z for z > 0 and alpha (e^z - 1) for z <= 0; max(alpha (e^z - 1), z) is wrong "
+    notes.append("Slip S29 (01:309): ELU is z for z > 0 and alpha (e^z - 1) for z <= 0; max(alpha (e^z - 1), z) is wrong "
              "for z > 0 (alpha = 1, z = 1 gives 1.718, not 1).")
-    ctx.note("Slip S30 (03:600): ReLU is non-decreasing, not strictly increasing (flat for a < 0).")
-    ctx.note("Slip S31 (02:732): a *saturating* activation squeezes its input; the formula given there "
+    notes.append("Slip S30 (03:600): ReLU is non-decreasing, not strictly increasing (flat for a < 0).")
+    notes.append("Slip S31 (02:732): a *saturating* activation squeezes its input; the formula given there "
              "(|f| -> infinity at an end) defines a non-saturating one.")
-    ctx.note("Keras's LeakyReLU defaults to negative_slope 0.3; the lectures' 0.01 (02:43) is passed explicitly.")
+    notes.append("Keras's LeakyReLU defaults to negative_slope 0.3; the lectures' 0.01 (02:43) is passed explicitly.")
     figure = _figure(grid, values, grads)
-    return RecipeResult("activations", table, {"functions_and_derivatives": figure}, claims)
+    return RecipeResult(table, {"functions_and_derivatives": figure}, claims, notes=notes)
 
 
 def _claim_relu_example():

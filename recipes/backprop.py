@@ -439,17 +439,18 @@ def graph_panel(ax, output, title, fontsize=8):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     rows = []
     claims = [_claim_x2y_over_z(cfg, rows), _claim_sum_times(cfg, rows), *_claims_hand_made(cfg, rows),
               _claim_precipitation(cfg, rows)]
     claims += _claims_matrix(cfg, [ctx.seed + k for k in range(cfg.seeds)])
 
-    ctx.note("Slip S1 (00:552): dMSE/dw31 = (0.229 - 0.88) x 1 x 0.51 = -0.33201, not +0.3033201.")
-    ctx.note("Slip S2 (00:554): w31 = 0.3 - 0.001 x (-0.33201) = 0.30033201, not 0.3033201.")
-    ctx.note("Slip S3 (00:470 vs 00:548): 0.2119 is 1/2 (0.88 - 0.229)^2; the 1/N formula printed first gives 0.4238.")
-    ctx.note("Slip S4 (04:899): w5 = -2 + 90e-3 = -1.91, not -2.00.")
-    ctx.note("Slip S5 (04:188-197): the weights are updated with dL/dW_i, not dL/dz_i.")
-    ctx.note("The precipitation network's inputs, hidden weights and w32 are chosen (the figure was lost); only "
+    notes.append("Slip S1 (00:552): dMSE/dw31 = (0.229 - 0.88) x 1 x 0.51 = -0.33201, not +0.3033201.")
+    notes.append("Slip S2 (00:554): w31 = 0.3 - 0.001 x (-0.33201) = 0.30033201, not 0.3033201.")
+    notes.append("Slip S3 (00:470 vs 00:548): 0.2119 is 1/2 (0.88 - 0.229)^2; the 1/N formula printed first gives 0.4238.")
+    notes.append("Slip S4 (04:899): w5 = -2 + 90e-3 = -1.91, not -2.00.")
+    notes.append("Slip S5 (04:188-197): the weights are updated with dL/dW_i, not dL/dz_i.")
+    notes.append("The precipitation network's inputs, hidden weights and w32 are chosen (the figure was lost); only "
              "y = 0.88, y_hat = 0.229, z1 = 0.51, w31 = 0.3 and lr = 0.001 are the slide's.")
 
     fig, axes = plots.grid(2, ncols=2, size=(6.0, 3.6), title="computational graphs: value and gradient per node, "
@@ -460,8 +461,8 @@ def run(ctx):
     graph_panel(net_axes[0], by_hand(hand_made_loss, HAND_MADE)[0], "lecture 004's hand-made ReLU net, (o5 - y)^2", 7)
     graph_panel(net_axes[1], by_hand(precipitation_loss, PRECIPITATION)[0],
                 "precipitation net (chosen inputs), 1/2 (y - y_hat)^2", 7)
-    return RecipeResult("backprop", pd.DataFrame(rows), {"computational_graphs": fig, "network_graphs": nets},
-                        claims)
+    return RecipeResult(pd.DataFrame(rows), {"computational_graphs": fig, "network_graphs": nets},
+                        claims, notes=notes)
 
 
 if __name__ == "__main__":

@@ -94,6 +94,7 @@ def epochs_to_reach(history, target, column="val_accuracy"):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     data = ctx.load("digits")
 
     def builder(variant, config=cfg):
@@ -156,11 +157,11 @@ def run(ctx):
                      "final_val_accuracy_mean": trained["bn_before"].val["accuracy"]})
     claims.append(_claim_small_batch(batch_stats, trained["bn_before"].val["accuracy"], cfg))
 
-    ctx.note("Slip S25 (02:850-854): folding needs gamma: W' = gamma W / sqrt(var + eps), "
+    notes.append("Slip S25 (02:850-854): folding needs gamma: W' = gamma W / sqrt(var + eps), "
              "b' = gamma (b - mu) / sqrt(var + eps) + beta; the slide's formula is exact only when gamma = 1.")
-    ctx.note("Slip S26 (02:802): the moving mean and variance are non-trainable weights, not trainable ones.")
-    ctx.note("Slip S34 (01:960): BN divides by sqrt(variance + epsilon), not by the variance.")
-    ctx.note("Slip S35 (01:986): BN is the identity for gamma = sqrt(var_B + eps), beta = mu_B, not gamma = sigma_B.")
+    notes.append("Slip S26 (02:802): the moving mean and variance are non-trainable weights, not trainable ones.")
+    notes.append("Slip S34 (01:960): BN divides by sqrt(variance + epsilon), not by the variance.")
+    notes.append("Slip S35 (01:986): BN is the identity for gamma = sqrt(var_B + eps), beta = mu_B, not gamma = sigma_B.")
     figures = {
         "learning_curves": plots.learning_curves(
             curves, ("loss", "val_loss", "val_accuracy"),
@@ -172,7 +173,7 @@ def run(ctx):
             {v: hidden_activations(trained[v].model, data.x_val) for v in VARIANTS},
             title="hidden-layer activations on the validation split", xlabel="activation"),
     }
-    return RecipeResult("batchnorm", pd.DataFrame(rows), figures, claims)
+    return RecipeResult(pd.DataFrame(rows), figures, claims, notes=notes)
 
 
 def hidden_activations(model, x):

@@ -117,6 +117,7 @@ def mask_expectations(w=(0.7, -0.3), inputs=(2.0, 1.5), keep=0.5):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     data = ctx.load(cfg.dataset, n=cfg.n, noise=cfg.noise)
     variants = [v for v in VARIANTS if not (v.startswith("scratch") and InvertedDropout is None)]
     runs = {v: [ctx.train(v if k == 0 else f"{v}_seed{k}",
@@ -147,10 +148,10 @@ def run(ctx):
         _claim_gap(table, cfg),
         _claim_scratch(runs, cfg),
     ]
-    ctx.note("Slip S23 (01:1100 vs 01:1122-1124): with p = the drop rate, test outputs are scaled by (1 - p) and "
+    notes.append("Slip S23 (01:1100 vs 01:1122-1124): with p = the drop rate, test outputs are scaled by (1 - p) and "
              "inverted dropout divides by (1 - p) at training; Keras Dropout(0.2) scales the kept units by 1.25.")
-    ctx.note("Slip S24 (02:1066): E_train[a] = 0.5 E_test[a] (keep probability times the test output), not the reverse.")
-    ctx.note(f"Masks (02:1034-1036): a layer of 4096 units has 2^4096 = 10^{4096 * np.log10(2):.2f} dropout masks, "
+    notes.append("Slip S24 (02:1066): E_train[a] = 0.5 E_test[a] (keep probability times the test output), not the reverse.")
+    notes.append(f"Masks (02:1034-1036): a layer of 4096 units has 2^4096 = 10^{4096 * np.log10(2):.2f} dropout masks, "
              "each a thinned network sharing the same weights.")
     figures = {
         "learning_curves": plots.learning_curves(
@@ -163,7 +164,7 @@ def run(ctx):
             title="a = w1 x + w2 y, w = (0.7, -0.3), (x, y) = (2, 1.5), rate 0.5: outputs per mask",
             ylabel="output"),
     }
-    return RecipeResult("dropout", table, figures, claims)
+    return RecipeResult(table, figures, claims, notes=notes)
 
 
 # ---- claims ----------------------------------------------------------------------------------------

@@ -177,6 +177,7 @@ def statistics_table(config, seed):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     stats = statistics_table(cfg, ctx.seed)
     by = {s: stats[stats["scheme"] == s].set_index("layer") for s in SCHEMES}
 
@@ -209,13 +210,13 @@ def run(ctx):
         _claim_vanishing_exploding(ctx.seed),
         _claim_keras_code(data),
     ]
-    ctx.note("Slip S11 (03:1485-1486): with W = 0.01 randn the tanh stds of layers 4 and 5 are ~0.0024 and ~0.00053 "
+    notes.append("Slip S11 (03:1485-1486): with W = 0.01 randn the tanh stds of layers 4 and 5 are ~0.0024 and ~0.00053 "
              "(x0.2236 per layer), not 0.992378 and 0.998532.")
-    ctx.note("Slip S12 (03:1515): tanh is bounded by 1, so no hidden layer can have std 1.001311; that row is the input.")
-    ctx.note("Slip S13 (03:1579-1584): the Xavier-ReLU stds of layers 2-7 contradict the slide's own means "
+    notes.append("Slip S12 (03:1515): tanh is bounded by 1, so no hidden layer can have std 1.001311; that row is the input.")
+    notes.append("Slip S13 (03:1579-1584): the Xavier-ReLU stds of layers 2-7 contradict the slide's own means "
              "(std/mean of ReLU(N(0, s^2)) is 1.4634).")
-    ctx.note("Slip S14 (03:1544-1545): Xavier-tanh layers 4-5 simulate to ~0.357 and ~0.321 (slide 0.340186, 0.328917).")
-    ctx.note("Slips S27 (02:721) and S28 (01:806): He's variance is 2/fan_in (Keras HeNormal), not 2/fan_out "
+    notes.append("Slip S14 (03:1544-1545): Xavier-tanh layers 4-5 simulate to ~0.357 and ~0.321 (slide 0.340186, 0.328917).")
+    notes.append("Slips S27 (02:721) and S28 (01:806): He's variance is 2/fan_in (Keras HeNormal), not 2/fan_out "
              "nor 4/(fan_in + fan_out).")
 
     table = pd.concat([stats.assign(experiment="activation_statistics"),
@@ -232,7 +233,7 @@ def run(ctx):
             {v: r[0].history for v, r in runs.items()}, ("loss", "val_accuracy"),
             title=f"digits, {cfg.units}-unit layers, SGD lr={cfg.learning_rate}"),
     }
-    return RecipeResult("initialization", table, figures, claims)
+    return RecipeResult(table, figures, claims, notes=notes)
 
 
 def epochs_to_reach(history, target, column="val_accuracy"):

@@ -114,6 +114,7 @@ def quiz(config):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     rows, claims = [], []
     hand = {m: by_hand(o) for m, o in TABLES.items()}
     keras_values = {m: with_keras(o) for m, o in TABLES.items()}
@@ -199,10 +200,10 @@ def run(ctx):
     for name, f in found.items():
         rows.append({"table": "quiz", "loss": name, **{k: v for k, v in f.items() if k != "argmin"}})
 
-    ctx.note("The slides' 'ACE = -2 log 0.4 - log 0.1 = 1.38' and '-2 log 0.7 - log 0.3 = 0.64' omit the 1/3 "
+    notes.append("The slides' 'ACE = -2 log 0.4 - log 0.1 = 1.38' and '-2 log 0.7 - log 0.3 = 0.64' omit the 1/3 "
              "(without it: 4.1352 and 1.9173) and use the natural log; MSE 0.81 / 0.34 sums over the classes "
              "(keras MeanSquaredError averages over them: 0.26889 / 0.11333).")
-    ctx.note("Slip S3 (00:470 vs 00:548): 0.2119 = 1/2 (0.88 - 0.229)^2; the 1/N MSE formula printed with it gives 0.4238.")
+    notes.append("Slip S3 (00:470 vs 00:548): 0.2119 = 1/2 (0.88 - 0.229)^2; the 1/N MSE formula printed with it gives 0.4238.")
 
     e = np.linspace(-cfg.quiz_limit / 2, cfg.quiz_limit / 2, 2001)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -211,7 +212,7 @@ def run(ctx):
                             ylabel="l(e), clipped to [-30, 30]")
     table_fig = plots.bars({f"{m} {k}": hand[m][k] for m in TABLES for k in ("CE", "MSE", "ACE")},
                            title="lecture 001's two tables: CE ties, MSE and ACE prefer model 2")
-    return RecipeResult("losses", pd.DataFrame(rows), {"tables": table_fig, "quiz": quiz_fig}, claims)
+    return RecipeResult(pd.DataFrame(rows), {"tables": table_fig, "quiz": quiz_fig}, claims, notes=notes)
 
 
 if __name__ == "__main__":

@@ -124,6 +124,7 @@ def noisy_sgd(kind, config, seed):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     data = ctx.load("digits")
     steps_per_epoch = math.ceil(len(data.x_train) / cfg.batch_size)
     rows, histories, logs = [], {}, {}
@@ -155,9 +156,9 @@ def run(ctx):
     why = ("decaying this early buys nothing on a network still far from SGD's noise floor; annealing pays where "
            "gradient noise keeps a constant rate bouncing (the noisy quadratic)" if digits.idxmin() == "constant"
            else "annealing already pays on digits")
-    ctx.note(f"On digits after {cfg.epochs} epochs the lowest validation loss is {digits.idxmin()}'s ("
+    notes.append(f"On digits after {cfg.epochs} epochs the lowest validation loss is {digits.idxmin()}'s ("
              + ", ".join(f"{k} {fmt(v)}" for k, v in digits.items()) + f"): {why}.")
-    ctx.note("Slip S21 (00:1088): 'too slow decay can make the system converge too quickly' contradicts itself; "
+    notes.append("Slip S21 (00:1088): 'too slow decay can make the system converge too quickly' contradicts itself; "
              "it is decaying too aggressively that cools the system too quickly (CS231n), and too slow a decay "
              "that wastes time bouncing around.")
 
@@ -175,7 +176,7 @@ def run(ctx):
             xlabel="epoch", ylabel="mean f over the epoch", logy=True,
             title=f"SGD on f = x1^2 + x1 x2 + 4 x2^2 with gradient noise (std {cfg.gradient_noise})"),
     }
-    return RecipeResult("lr_schedules", table, figures, claims)
+    return RecipeResult(table, figures, claims, notes=notes)
 
 
 def _claim_closed_forms(cfg):

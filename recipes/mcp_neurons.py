@@ -141,6 +141,7 @@ def brute_force(truth, cfg, x=INPUTS):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     models = {name: build_model(name, cfg) for name in NETWORKS}
     got = {name: outputs(m, INPUTS if name != "not" else np.array([[0.0], [1.0]], "float32"))
            for name, m in models.items()}
@@ -168,11 +169,11 @@ def run(ctx):
         _claim_decompositions(),
         _claim_two_layers(got, models),
     ]
-    ctx.note("The slides' MCP weights and thresholds were in lost figures (03:150, 03:170, 03:259): the values "
+    notes.append("The slides' MCP weights and thresholds were in lost figures (03:150, 03:170, 03:259): the values "
              "used here are chosen (catalogue section 1), not the slides'.")
-    ctx.note("The slide says XOR 'can be solved using two MCP neurons' (03:250): that counts the two hidden units; "
+    notes.append("The slide says XOR 'can be solved using two MCP neurons' (03:250): that counts the two hidden units; "
              "the output unit that combines them is a third.")
-    return RecipeResult("mcp_neurons", pd.DataFrame(rows), {"decision_lines": _figure()}, claims)
+    return RecipeResult(pd.DataFrame(rows), {"decision_lines": _figure()}, claims, notes=notes)
 
 
 def _claim_blueberry(got):

@@ -66,6 +66,7 @@ def build_model(variant="multiclass", config=FULL, *, input_dim=64, num_classes=
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     data = ctx.load("digits")
     claims, rows = [], []
 
@@ -86,8 +87,8 @@ def run(ctx):
     claims.append(_claim_kfold(folds, oof, cfg))
     rows += [{"experiment": "kfold", **f} for f in folds.drop(columns="indices").to_dict("records")]
 
-    ctx.note("Slip S33 (01:608, 01:626): Variance = E[(g - E g)^2]; the printed E[g - E g]^2 is identically 0.")
-    ctx.note("Confusion matrices here use the lecture's layout: rows = predicted, columns = ground truth, the "
+    notes.append("Slip S33 (01:608, 01:626): Variance = E[(g - E g)^2]; the printed E[g - E g]^2 is identically 0.")
+    notes.append("Confusion matrices here use the lecture's layout: rows = predicted, columns = ground truth, the "
              "transpose of sklearn.metrics.confusion_matrix.")
     matrix = confusion(oof["y"], oof["pred"], labels=list(range(data.num_classes)))
     figures = {
@@ -102,7 +103,7 @@ def run(ctx):
             xlabel="polynomial order", ylabel="squared error", logy=True,
             title=f"{cfg.mc_repeats} training sets of {cfg.mc_points} grid points, sigma = {cfg.mc_noise}"),
     }
-    return RecipeResult("model_assessment", pd.DataFrame(rows), figures, claims)
+    return RecipeResult(pd.DataFrame(rows), figures, claims, notes=notes)
 
 
 # ---- 1. splits ---------------------------------------------------------------------------------

@@ -179,6 +179,7 @@ def keras_path(optimizer, steps, *, start=START, curvature=CURVATURE, gradient=N
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     twins = scratch_twins()
     quad_lr = dict(cfg.quadratic_lr)
     rows, paths = [], {}
@@ -227,12 +228,12 @@ def run(ctx):
     if any(OPTIMIZERS[v][0] in twins for v in cfg.scratch_variants if v in cfg.digits_variants):
         claims.append(_claim_scratch_matches(histories, cfg, twins))
     else:
-        ctx.note("nnzoo.custom_optimizers provides no from-scratch optimizers yet: only the built-ins ran.")
-    ctx.note("Slip S15 (03:1729, 03:1744): the code's `x += learning_rate * dx` climbs the loss; it must be `-=`.")
-    ctx.note("Slip S16 (03:1892-1897): with t starting at 0 Adam's bias correction divides by 1 - beta^0 = 0; t starts at 1.")
-    ctx.note("Slip S17 (04:1190): Adam's v_t averages g_t^2, not g_t.")
-    ctx.note("Slip S18 (04:1172-1176): the rule called AdaDelta there is RMSProp; Keras Adadelta is Zeiler's.")
-    ctx.note("Slip S19 (04:1201-1202): AdaGrad and AdaDelta carry no momentum (velocity) term.")
+        notes.append("nnzoo.custom_optimizers provides no from-scratch optimizers yet: only the built-ins ran.")
+    notes.append("Slip S15 (03:1729, 03:1744): the code's `x += learning_rate * dx` climbs the loss; it must be `-=`.")
+    notes.append("Slip S16 (03:1892-1897): with t starting at 0 Adam's bias correction divides by 1 - beta^0 = 0; t starts at 1.")
+    notes.append("Slip S17 (04:1190): Adam's v_t averages g_t^2, not g_t.")
+    notes.append("Slip S18 (04:1172-1176): the rule called AdaDelta there is RMSProp; Keras Adadelta is Zeiler's.")
+    notes.append("Slip S19 (04:1201-1202): AdaGrad and AdaDelta carry no momentum (velocity) term.")
 
     figures = {
         "trajectories": plots.contour_paths(
@@ -243,7 +244,7 @@ def run(ctx):
             {k: h for k, h in histories.items() if not k.startswith("scratch_")}, ("loss", "val_loss", "val_accuracy"),
             title=f"digits MLP ({cfg.units} ReLU units), {cfg.epochs} epochs, seed {ctx.seed}"),
     }
-    return RecipeResult("optimizers", table, figures, claims)
+    return RecipeResult(table, figures, claims, notes=notes)
 
 
 def _stored(variant, path, mu=0.9):

@@ -235,7 +235,7 @@ def run(ctx):
             {v: runs[0].history for v, runs in digit_runs.items()}, ("accuracy", "val_accuracy", "val_loss"),
             title=f"digits, {cfg.digits_train} training examples: plain vs H2O-regularized vs augmented"),
     }
-    return RecipeResult("regularization", table, figures, claims)
+    return RecipeResult(table, figures, claims)
 
 
 def _boundary_figure(sweep, data):

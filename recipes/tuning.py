@@ -60,6 +60,7 @@ def build_model(variant="two_layer", config=FULL, *, data, l2=0.0, init_scale=1e
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     data = ctx.load("digits")
     rows, claims = [], []
 
@@ -88,9 +89,9 @@ def run(ctx):
     claims.append(_claim_log_space(rng))
     claims.append(_claim_random_vs_grid(cfg, ctx.seed))
 
-    ctx.note("Slip S32 (03:2103 vs 03:2141): the 'too high' run's code shows learning_rate=1e-6 but its log prints "
+    notes.append("Slip S32 (03:2103 vs 03:2141): the 'too high' run's code shows learning_rate=1e-6 but its log prints "
              "lr 1e+06; the recipe uses 1e6.")
-    ctx.note(f"The 20-example overfit uses Adam at {cfg.tiny_learning_rate:g} (the slide: SGD at 1e-3 for 200 epochs, "
+    notes.append(f"The 20-example overfit uses Adam at {cfg.tiny_learning_rate:g} (the slide: SGD at 1e-3 for 200 epochs, "
              "which a Keras MLP on digits needs many more epochs to match).")
     table = pd.DataFrame(rows)
     figures = {
@@ -98,7 +99,7 @@ def run(ctx):
         "bracket": plots.learning_curves({k: v[0].history for k, v in bracket.items()} | {"overfit_20": overfit.history},
                                          ("loss",), title="sanity checks: loss per epoch", logy=True),
     }
-    return RecipeResult("tuning", table, figures, claims)
+    return RecipeResult(table, figures, claims, notes=notes)
 
 
 def _row(name, lr, l2, trained, stage="check"):
