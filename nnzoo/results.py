@@ -22,9 +22,10 @@ class Claim:
     evidence: str
     source: str = ""  # lecture and line, e.g. "01:1000-1028"
     verdict: str = ""  # the name of the function that judged the measured numbers
+    measured: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)  # what it was given
 
     def to_dict(self):
-        return dataclasses.asdict(self)
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "measured"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,7 +52,8 @@ def judge(claim, verdict, measured, evidence, source="", *, variants=(), chance=
     passed = bool(verdict(**measured)) and not faults
     if faults:
         evidence = f"{evidence}; FAILS because it was measured on an unsound variant: {'; '.join(faults)}"
-    return Claim(claim=claim, passed=passed, evidence=evidence, source=source, verdict=verdict.__name__)
+    return Claim(claim=claim, passed=passed, evidence=evidence, source=source, verdict=verdict.__name__,
+                 measured=dict(measured))
 
 
 def check(claim, passed, evidence, source=""):
