@@ -25,7 +25,8 @@ def _cell(text):
 def worked_markdown(worked):
     lines = ["| worked example | computed here | slide | lecture |", "|---|---|---|---|"]
     for w in worked:
-        lines.append(f"| {_cell(w.example)} | {w.computed:.6g} | {_cell(w.slide)} | {w.source} |")
+        computed = f"{w.computed:.6g}" if isinstance(w.computed, float) else w.computed
+        lines.append(f"| {_cell(w.example)} | {_cell(computed)} | {_cell(w.slide)} | {w.source} |")
     return "\n".join(lines)
 
 

@@ -33,7 +33,7 @@ class WorkedExample:
     """A formula from the slides evaluated here on the slide's constants, beside the value the slide prints."""
 
     example: str
-    computed: float
+    computed: object  # a number, or a short text such as a truth table
     slide: str
     source: str = ""
 
