@@ -280,8 +280,8 @@ def run(ctx):
              "choices: the slides' figures holding them were lost.")
     paths = {f"eta = {eta}": descend(X0, eta, max_iter=60)[0][:60] for eta in (0.05, 0.1, 0.2, 0.25)}
     figures = {
-        "trajectories": plots.contour_paths(lambda a, b: a**2 + a * b + 4 * b**2, paths, xlim=(-6, 6), ylim=(-6, 6),
-                                            title="GD on x1^2 + x1 x2 + 4 x2^2 from (3, 3)"),
+        "trajectories": plots.contour_panels({"GD on x1^2 + x1 x2 + 4 x2^2 from (3, 3)": {
+            "f": lambda a, b: a**2 + a * b + 4 * b**2, "paths": paths, "xlim": (-6, 6), "ylim": (-6, 6)}}),
         "batch_regimes": plots.curves(curves, title=f"full-data loss after every update, lr {cfg.learning_rate}",
                                       xlabel="epoch", ylabel="mean squared error", logy=True),
         "keras_regimes": plots.learning_curves(histories, ("loss", "val_loss"),

@@ -226,11 +226,11 @@ def run(ctx):
     table.insert(0, "experiment", table.pop("experiment"))
     histograms = {scheme: activation_statistics(scheme, ctx.seed, cfg, keep=True)[1] for scheme in SCHEMES}
     figures = {
-        "activation_histograms": plots.layer_histograms(
+        "activation_histograms": plots.histograms(
             histograms, title=f"activations per layer, {cfg.depth} x {cfg.width} network, W = randn * scale"),
-        "layer_std": plots.lines(np.arange(1, cfg.depth + 1), {s: by[s]["std"].to_numpy() for s in SCHEMES},
-                                 xlabel="hidden layer", ylabel="activation std (mean of seeds)", logy=True,
-                                 title="activation std per layer"),
+        "layer_std": plots.curves({s: (np.arange(1, cfg.depth + 1), by[s]["std"].to_numpy()) for s in SCHEMES},
+                                  xlabel="hidden layer", ylabel="activation std (mean of seeds)", logy=True,
+                                  title="activation std per layer", size=(6.0, 3.6)),
         "learning_curves": plots.learning_curves(
             {v: r[0].history for v, r in runs.items()}, ("loss", "val_accuracy"),
             title=f"digits, {cfg.units}-unit layers, SGD lr={cfg.learning_rate}"),

@@ -164,16 +164,16 @@ def run(ctx):
 
     epochs = np.arange(cfg.epochs + 1)
     figures = {
-        "learning_rates": plots.lines(
-            epochs, {kind: closed_form(kind, epochs, cfg) for kind in SCHEDULES}, xlabel="epoch t",
+        "learning_rates": plots.curves(
+            {kind: (epochs, closed_form(kind, epochs, cfg)) for kind in SCHEDULES}, xlabel="epoch t", size=(6.0, 3.6),
             ylabel="learning rate", title=f"alpha0 = {cfg.initial_learning_rate}, k = {cfg.k}, "
                                          f"step: x{cfg.factor} every {cfg.drop_every} epochs"),
         "learning_curves": plots.learning_curves(
             histories, ("loss", "val_loss", "val_accuracy"), title="digits MLP, SGD with each schedule"),
-        "noisy_sgd": plots.lines(
-            np.arange(1, cfg.noisy_epochs + 1),
-            {kind: losses.reshape(cfg.noisy_epochs, -1).mean(axis=1) for kind, losses in noisy.items()},
-            xlabel="epoch", ylabel="mean f over the epoch", logy=True,
+        "noisy_sgd": plots.curves(
+            {kind: (np.arange(1, cfg.noisy_epochs + 1), losses.reshape(cfg.noisy_epochs, -1).mean(axis=1))
+             for kind, losses in noisy.items()},
+            xlabel="epoch", ylabel="mean f over the epoch", logy=True, size=(6.0, 3.6),
             title=f"SGD on f = x1^2 + x1 x2 + 4 x2^2 with gradient noise (std {cfg.gradient_noise})"),
     }
     return RecipeResult(table, figures, claims, notes=notes)

@@ -96,11 +96,11 @@ def run(ctx):
             matrix, row_labels=data.class_names, col_labels=data.class_names, ylabel="predicted",
             xlabel="ground truth",
             title=f"digits, {cfg.folds}-fold out-of-fold predictions ({len(oof['y'])} examples)"),
-        "bias_variance": plots.lines(
-            study["order"], {"bias^2": study["bias2"], "variance": study["variance"],
-                             "bias^2 + variance + sigma^2": study["decomposition"], "test MSE": study["test_mse"],
-                             "train MSE": study["train_mse"]},
-            xlabel="polynomial order", ylabel="squared error", logy=True,
+        "bias_variance": plots.curves(
+            {name: (study["order"], study[key]) for name, key in (
+                ("bias^2", "bias2"), ("variance", "variance"), ("bias^2 + variance + sigma^2", "decomposition"),
+                ("test MSE", "test_mse"), ("train MSE", "train_mse"))},
+            xlabel="polynomial order", ylabel="squared error", logy=True, size=(6.0, 3.6),
             title=f"{cfg.mc_repeats} training sets of {cfg.mc_points} grid points, sigma = {cfg.mc_noise}"),
     }
     return RecipeResult(pd.DataFrame(rows), figures, claims, notes=notes)

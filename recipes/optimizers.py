@@ -227,10 +227,10 @@ def run(ctx):
     notes.append("Slip S19 (04:1201-1202): AdaGrad and AdaDelta carry no momentum (velocity) term.")
 
     figures = {
-        "trajectories": plots.contour_paths(
-            quadratic, {**{k: p[:300] for k, p in paths.items() if k != "adadelta"},
-                        "adadelta (Keras, Zeiler's rule)": keras_paths["adadelta"][:300]},
-            xlim=(-11, 11), ylim=(-1.6, 1.6), title="f = (x^2 + 100 y^2)/2 from (10, 1): first 300 steps"),
+        "trajectories": plots.contour_panels({"f = (x^2 + 100 y^2)/2 from (10, 1): first 300 steps": {
+            "f": quadratic, "paths": {**{k: p[:300] for k, p in paths.items() if k != "adadelta"},
+                                      "adadelta (Keras, Zeiler's rule)": keras_paths["adadelta"][:300]},
+            "xlim": (-11, 11), "ylim": (-1.6, 1.6)}}, size=(8.0, 4.0)),
         "digits_loss": plots.learning_curves(
             {k: h for k, h in histories.items() if not k.startswith("scratch_")}, ("loss", "val_loss", "val_accuracy"),
             title=f"digits MLP ({cfg.units} ReLU units), {cfg.epochs} epochs, seed {ctx.seed}"),

@@ -357,9 +357,9 @@ def _claim_tanh_inputs(table, cfg):
 
 def _gd_figure(curves, cfg):
     steps = np.unique(np.geomspace(1, cfg.gd_steps, 60).astype(int))
-    fig = plots.lines(steps, {how: np.r_[c, np.full(cfg.gd_steps, np.nan)][steps - 1] for how, c in curves.items()},
-                      xlabel="gradient-descent step (lr = 1/lambda_max)", ylabel="loss - optimum", logy=True,
-                      title="GD on the two-scale features: raw stalls, scaled converges")
+    fig = plots.curves({how: (steps, np.r_[c, np.full(cfg.gd_steps, np.nan)][steps - 1]) for how, c in curves.items()},
+                       xlabel="gradient-descent step (lr = 1/lambda_max)", ylabel="loss - optimum", logy=True,
+                       title="GD on the two-scale features: raw stalls, scaled converges", size=(6.0, 3.6))
     fig.axes[0].set_xscale("log")
     return fig
 
