@@ -19,9 +19,9 @@ import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
+from nnzoo.custom_layers import activations as scratch
 
 from nnzoo import plots
-from nnzoo.custom_layers import activations as scratch
 from nnzoo.results import RecipeResult, WorkedExample, fmt, judge
 
 LECTURES = ("000", "001", "002", "003", "004")

@@ -175,8 +175,8 @@ def with_tape(variant, learning_rate):
         [(g, v) for gs, vs in zip(grads, layer_vars) for g, v in zip(gs, vs)])
     updated = [[np.asarray(v) for v in vs] for vs in layer_vars]
     names = KERAS_NAMES[variant]
-    return (float(loss), {k: float(per_layer[l][i][e]) for k, (l, i, e) in names.items()},
-            {k: float(updated[l][i][e]) for k, (l, i, e) in names.items()})
+    return (float(loss), {k: float(per_layer[layer][i][e]) for k, (layer, i, e) in names.items()},
+            {k: float(updated[layer][i][e]) for k, (layer, i, e) in names.items()})
 
 
 # ----- the claims -----
@@ -245,8 +245,8 @@ def _network_example(variant, fn, values, cfg, rows, slide):
     agree &= all(_agree(updated[k], hand_update[k]) for k in weights)
     for k, v in slide.items():
         kind, _, var = k.partition(":")
-        by = {"value": lambda: named[var].value, "grad": lambda: named[var].grad,
-              "new": lambda: hand_update[var]}[kind]()
+        by = {"value": lambda var=var: named[var].value, "grad": lambda var=var: named[var].grad,
+              "new": lambda var=var: hand_update[var]}[kind]()
         rows.append({"example": variant, "quantity": k, "slide": v, "by_hand": by,
                      "gradient_tape": {"value": loss if var == "loss" else np.nan,
                                        "grad": tape.get(var, np.nan), "new": updated.get(var, np.nan)}[kind],

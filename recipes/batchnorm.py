@@ -394,8 +394,8 @@ def _claim_folding(model, data):
     x = np.repeat(data.x_val, 8, axis=0)
     reference = np.asarray(model(x, training=False))
     diff = float(np.abs(np.asarray(folded(x, training=False)) - reference).max())
-    bn_layers = [l for l in model.layers if isinstance(l, keras.layers.BatchNormalization)]
-    gammas = np.concatenate([np.asarray(l.gamma) for l in bn_layers])
+    bn_layers = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    gammas = np.concatenate([np.asarray(bn.gamma) for bn in bn_layers])
     first = model.layers.index(bn_layers[0]) - 1
     dense = model.layers[first]
     z = np.asarray(keras.Model(model.inputs[0], dense.output)(data.x_val))

@@ -20,10 +20,10 @@ import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
+from nnzoo.custom_layers import InvertedDropout
 
 from nnzoo import plots
 from nnzoo.inputs import standardizer
-from nnzoo.custom_layers import InvertedDropout
 from nnzoo.results import RecipeResult, WorkedExample, fmt, judge
 
 LECTURES = ("000", "001", "002", "003")
@@ -248,7 +248,6 @@ def _claim_zero_gradient(seed, rate=0.5):
 def _claim_gap(table, runs, cfg, chance):
     t = table[table["experiment"] == "gap"].assign(loss_gap=lambda d: d["val_loss"] - d["train_loss"]).groupby("variant")
     mean, std = t.mean(numeric_only=True), t.std(numeric_only=True, ddof=0)
-    none = mean.loc["none"]
     rates = ("dropout_0.2", "dropout_0.5")
     return judge(
         f"Dropout(0.2) and Dropout(0.5) narrow the train-validation gap (in loss and in accuracy, both measured in "

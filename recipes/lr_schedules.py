@@ -21,11 +21,11 @@ import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
+from nnzoo.custom_optimizers import ExpDecay, OneOverTDecay, StepDecay
+from nnzoo.recipes import optimizers
 
 from nnzoo import plots
-from nnzoo.custom_optimizers import ExpDecay, OneOverTDecay, StepDecay
 from nnzoo.inputs import standardizer
-from nnzoo.recipes import optimizers
 from nnzoo.results import RecipeResult, check, fmt
 
 LECTURES = ("000", "003")

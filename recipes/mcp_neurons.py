@@ -17,10 +17,10 @@ from fractions import Fraction
 import keras
 import numpy as np
 import pandas as pd
+from nnzoo.custom_layers import MCPNeuron
 from scipy.optimize import linprog
 
 from nnzoo import plots
-from nnzoo.custom_layers import MCPNeuron
 from nnzoo.results import RecipeResult, WorkedExample, fmt, judge
 
 LECTURES = ("003",)
@@ -106,9 +106,9 @@ def realizable(truth, x=INPUTS):
                    b_eq=np.r_[np.zeros(3), 1.0], bounds=[(0, None)] * len(x))
     lam = [Fraction(v).limit_denominator(1000) for v in cert.x]
     exact_rows = [[Fraction(int(round(v))) for v in r] for r in rows]
-    combination = [sum(l * r[j] for l, r in zip(lam, exact_rows)) for j in range(3)]
-    proved = all(l >= 0 for l in lam) and combination == [0, 0, 0] and sum(
-        l for l, s in zip(lam, strict) if s) > 0
+    combination = [sum(m * r[j] for m, r in zip(lam, exact_rows)) for j in range(3)]
+    proved = all(m >= 0 for m in lam) and combination == [0, 0, 0] and sum(
+        m for m, s in zip(lam, strict) if s) > 0
     return False, (lam if proved else None)
 
 

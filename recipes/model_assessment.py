@@ -16,12 +16,12 @@ import dataclasses
 import keras
 import numpy as np
 import pandas as pd
+from nnzoo.datasets import stratified_split
 from sklearn import metrics as skm
 from sklearn.model_selection import KFold
 
 from nnzoo import plots
 from nnzoo.assessment import bias_variance, binary_metrics, confusion
-from nnzoo.datasets import stratified_split
 from nnzoo.inputs import standardizer
 from nnzoo.results import RecipeResult, check, fmt
 

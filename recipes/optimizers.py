@@ -18,10 +18,10 @@ import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
+from nnzoo.custom_optimizers import TWINS
 
 from nnzoo import plots
 from nnzoo.inputs import standardizer
-from nnzoo.custom_optimizers import TWINS
 from nnzoo.results import RecipeResult, WorkedExample, fmt, judge
 
 LECTURES = ("000", "002", "003", "004")
@@ -472,8 +472,8 @@ def _claim_adagrad():
 
 def numpy_step_sizes(rule, lr, steps, g=1.0):
     """|x_t - x_{t-1}| under a constant gradient g, from the lecture's numpy rule (H = 0 and a fixed g)."""
-    x, s, m, out = 0.0, 0.0, 0.0, []
-    for t in range(1, steps + 1):
+    x, s, out = 0.0, 0.0, []
+    for _ in range(steps):
         if rule == "adagrad":
             s += g * g
             step = lr * g / (np.sqrt(s) + 1e-7)

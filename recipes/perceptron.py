@@ -163,7 +163,7 @@ def run(ctx):
              "final_mistakes": int(ep["mistakes"].iloc[-1]), "final_accuracy": ep["accuracy"].iloc[-1],
              "final_weights": str(np.round(ep["weights"].iloc[-1], 4).tolist())}
             for name, (st, ep, _) in runs.items() if not name.startswith("separable")]
-    for k, (x, y, st, ep, (bound, radius, gamma), _) in enumerate(separable):
+    for k, (_x, _y, st, ep, (bound, radius, gamma), _) in enumerate(separable):
         rows.append({"problem": f"separable seed {ctx.seed + k}", "epochs": len(ep), "updates": int(st["mistake"].sum()),
                      "final_mistakes": int(ep["mistakes"].iloc[-1]), "final_accuracy": ep["accuracy"].iloc[-1],
                      "final_weights": str(np.round(ep["weights"].iloc[-1], 4).tolist()),
@@ -239,7 +239,7 @@ def _claim_worked(runs):
 
 def _claim_separable(separable, cfg):
     parts, ok = [], True
-    for x, y, steps, epochs, (bound, _, gamma), _ in separable:
+    for _x, _y, steps, epochs, (bound, _, gamma), _ in separable:
         updates = int(steps["mistake"].sum())
         converged = epochs["mistakes"].iloc[-1] == 0 and epochs["accuracy"].iloc[-1] == 1.0
         ok &= bool(converged and updates <= bound)

@@ -18,10 +18,10 @@ import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
+from nnzoo.datasets import Dataset, stratified_split
 from sklearn.datasets import make_classification
 
 from nnzoo import plots
-from nnzoo.datasets import Dataset, stratified_split
 from nnzoo.inputs import standardizer
 from nnzoo.results import RecipeResult, check, fmt
 

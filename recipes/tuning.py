@@ -207,7 +207,7 @@ def _claim_random_vs_grid(cfg, seed, trials=9):
 
 def _search_figure(table):
     fig, (ax,) = plots.grid(1, size=(6.0, 4.5), title="random search: validation accuracy per trial")
-    for k, (stage, part) in enumerate(table[table.stage.isin(["coarse", "fine"])].groupby("stage")):
+    for stage, part in table[table.stage.isin(["coarse", "fine"])].groupby("stage"):
         points = ax.scatter(part["learning_rate"], part["l2"], c=part["val_accuracy"], cmap="viridis", vmin=0, vmax=1,
                             marker="o" if stage == "coarse" else "^", label=stage)
     ax.set(xscale="log", yscale="log", xlabel="learning rate (Adam)", ylabel="L2 strength")

@@ -15,9 +15,9 @@ import keras
 import numpy as np
 import pandas as pd
 from keras import ops
+from nnzoo.recipes.mcp_neurons import threshold_layer
 
 from nnzoo import plots
-from nnzoo.recipes.mcp_neurons import threshold_layer
 from nnzoo.results import RecipeResult, check, fmt
 
 LECTURES = ("001", "002", "003", "004")

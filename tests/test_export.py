@@ -5,15 +5,14 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
-
-from nnzoo import cli, datasets, export, training
 from nnzoo.custom_layers import ScratchBatchNormalization, ScratchDense
 from nnzoo.custom_optimizers import ScratchAdam
+
+from nnzoo import cli, datasets, export, training
 from nnzoo.errors import NnzooError
 from nnzoo.inputs import standardizer
 

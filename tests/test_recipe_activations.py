@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+from nnzoo.recipes import activations
 
 import nnzoo
-from nnzoo.recipes import activations
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,10 @@
 """backprop recipe in quick mode: the slides' worked numbers, three ways, and the engine itself."""
 
 import pytest
+from nnzoo.recipes import backprop
 
 import nnzoo
 from nnzoo import autodiff
-from nnzoo.recipes import backprop
 
 
 @pytest.fixture(scope="module")

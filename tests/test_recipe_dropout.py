@@ -71,9 +71,9 @@ def test_files_written(result):
 
 def test_tunable_model_compiles():
     import keras_tuner
+    from nnzoo.recipes import dropout
 
     from nnzoo import datasets
-    from nnzoo.recipes import dropout
 
     model = dropout.tunable_model(keras_tuner.HyperParameters(), datasets.load("digits"))
     assert model.optimizer is not None and model.output_shape == (None, 10)

@@ -108,9 +108,9 @@ def test_build_model_rejects_unknown_variant():
 
 def test_tunable_model_compiles():
     import keras_tuner
+    from nnzoo.recipes import initialization
 
     from nnzoo import datasets
-    from nnzoo.recipes import initialization
 
     model = initialization.tunable_model(keras_tuner.HyperParameters(), datasets.load("digits"))
     assert model.optimizer is not None and model.output_shape == (None, 10)

@@ -3,9 +3,9 @@
 import math
 
 import pytest
+from nnzoo.recipes import losses
 
 import nnzoo
-from nnzoo.recipes import losses
 
 
 @pytest.fixture(scope="module")

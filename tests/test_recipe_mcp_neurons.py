@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
+from nnzoo.recipes import mcp_neurons
 
 import nnzoo
-from nnzoo.recipes import mcp_neurons
 
 
 @pytest.fixture(scope="module")

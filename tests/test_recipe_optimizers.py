@@ -70,8 +70,9 @@ def test_adagrad_steps_decay():
 
 def test_tunable_model_compiles():
     keras_tuner = pytest.importorskip("keras_tuner")
-    from nnzoo import datasets
     from nnzoo.recipes.optimizers import tunable_model
+
+    from nnzoo import datasets
 
     hp = keras_tuner.HyperParameters()
     model = tunable_model(hp, datasets.load("digits"))

@@ -65,9 +65,9 @@ def test_build_model_rejects_unknown_variant():
 
 def test_tunable_model_compiles():
     import keras_tuner
+    from nnzoo.recipes import regularization
 
     from nnzoo import datasets
-    from nnzoo.recipes import regularization
 
     model = regularization.tunable_model(keras_tuner.HyperParameters(), datasets.load("digits"))
     assert model.optimizer is not None and model.output_shape == (None, 10)

@@ -3,9 +3,9 @@
 import math
 
 import pytest
+from nnzoo.recipes import tuning
 
 import nnzoo
-from nnzoo.recipes import tuning
 
 
 @pytest.fixture(scope="module")
