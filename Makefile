@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml
 # A development venv that reuses the TensorFlow already installed for $(PYTHON).
 dev:
 	$(PYTHON) -m venv --system-site-packages $(VENV)
+	$(BIN)/python -m pip install --quiet 'setuptools>=77' wheel
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	$(BIN)/python -m pip install --quiet 'pytest>=8.0' 'pytest-xdist>=3.8' 'tf2onnx>=1.17.0' 'onnx>=1.23.2' \
-		'onnxruntime>=1.32.0' 'ai-edge-litert>=2.3.0' 'tensorflow-serving-api>=2.21'
+	$(BIN)/python -m pip install --quiet 'pytest>=8.0' 'pytest-xdist>=3.8' 'ruff>=0.17' 'tf2onnx>=1.17.0' \
+		'onnx>=1.23.2' 'onnxruntime>=1.32.0' 'ai-edge-litert>=2.3.0' 'tensorflow-serving-api>=2.21'
 	touch $(STAMP)
 
 demo: setup

@@ -12,7 +12,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-
 from nnzoo.custom_layers import InvertedDropout, ScratchBatchNormalization, ScratchDense  # noqa: E402
 
 PAIRS = {

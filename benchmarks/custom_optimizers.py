@@ -21,7 +21,6 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from fit_speed import reference_mlp  # noqa: E402
-
 from nnzoo.custom_optimizers import TWINS  # noqa: E402
 
 CASES = [("sgd", {}), ("sgd", {"momentum": 0.9, "nesterov": True}), ("adagrad", {}), ("adadelta", {}),

@@ -12,9 +12,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from nnzoo.datasets import Dataset  # noqa: E402
 
 from nnzoo import training  # noqa: E402
-from nnzoo.datasets import Dataset  # noqa: E402
 
 
 def reference_mlp():

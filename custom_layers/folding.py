@@ -10,7 +10,6 @@ outputs without the BN layers' extra work at test time.
 
 import keras
 import numpy as np
-
 from nnzoo.custom_layers.batch_normalization import ScratchBatchNormalization
 from nnzoo.custom_layers.dense import ScratchDense
 

@@ -6,7 +6,6 @@ passed to ``model.compile(optimizer=...)``.
 """
 
 import keras
-
 from nnzoo.custom_optimizers.adadelta import ScratchAdadelta
 from nnzoo.custom_optimizers.adagrad import ScratchAdagrad
 from nnzoo.custom_optimizers.adam import ScratchAdam

@@ -2,7 +2,6 @@
 
 import keras
 from keras import ops
-
 from nnzoo.custom_optimizers._slots import make_slots
 
 

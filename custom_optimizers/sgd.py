@@ -4,7 +4,6 @@ import numbers
 
 import keras
 from keras import ops
-
 from nnzoo.custom_optimizers._slots import make_slots
 
 

@@ -14,6 +14,7 @@ import functools
 
 from nnzoo.datasets import digits, keras_cache, synthetic
 from nnzoo.datasets.dataset import DEFAULT_SPLIT, Dataset, check_split, stratified_split
+
 from nnzoo.errors import NnzooError, check_range, unknown_name
 
 LOADERS = {

@@ -1,8 +1,7 @@
 """scikit-learn's bundled 8x8 handwritten digits: real data that needs no network (the default)."""
 
-from sklearn.datasets import load_digits
-
 from nnzoo.datasets.dataset import DEFAULT_SPLIT, Dataset, stratified_split
+from sklearn.datasets import load_digits
 
 
 def load(split=DEFAULT_SPLIT, seed=0, flatten=True):

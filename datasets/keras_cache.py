@@ -10,8 +10,8 @@ import os
 from pathlib import Path
 
 import numpy as np
-
 from nnzoo.datasets.dataset import DEFAULT_SPLIT, Dataset, stratified_split
+
 from nnzoo.errors import NnzooError
 
 FASHION_FILES = (

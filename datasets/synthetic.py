@@ -8,8 +8,8 @@ and two features of wildly different scales (lecture 001).
 import itertools
 
 import numpy as np
-
 from nnzoo.datasets.dataset import DEFAULT_SPLIT, Dataset, stratified_split
+
 from nnzoo.errors import NnzooError, check_range, unknown_name
 
 GATES = {

@@ -9,7 +9,7 @@ __all__ = ["__version__", "run"]
 
 
 def run(recipe, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1, config=None):
-    """Run one recipe and return its :class:`nnzoo.results.RecipeResult`.
+    """Run one recipe and return its :class:`nnzoo.results.Run`.
 
     Mirrors ``nnzoo run RECIPE``: ``out=None`` writes to ``runs/RECIPE/<UTC timestamp>/``; ``config``
     (an instance of the recipe's ``Config``) replaces its FULL/QUICK hyperparameters.

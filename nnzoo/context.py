@@ -23,8 +23,7 @@ class RunContext:
     verbose: int = 1
     hyperparameters: object = None  # the recipe's Config to use instead of FULL/QUICK (a notebook's edited cell)
     config: dict = dataclasses.field(default_factory=dict)
-    notes: list = dataclasses.field(default_factory=list)
-    monitor_findings: dict = dataclasses.field(default_factory=dict)
+    monitor_notes: list = dataclasses.field(default_factory=list)
     monitor_figures: dict = dataclasses.field(default_factory=dict)
 
     def pick(self, full, quick):
@@ -75,17 +74,11 @@ class RunContext:
 
     def _collect_monitor(self, name, monitor):
         """Keep the monitor's findings and figures for the report; its table goes to monitor/NAME/."""
-        self.monitor_findings[name] = monitor.findings()
-        for finding in monitor.findings():
-            self.note(f"monitor [{name}] {finding}")
+        self.monitor_notes += [f"monitor [{name}] {finding}" for finding in monitor.findings()]
         for stem, fig in monitor.figures().items():
             self.monitor_figures[f"monitor_{name}_{stem}"] = fig
         if self.out_dir is not None:
             monitor.save(Path(self.out_dir) / "monitor" / name, figures=False)
-
-    def note(self, text):
-        """A remark for the report, such as a slide slip this recipe corrects."""
-        self.notes.append(text)
 
 
 def _accepts_seed(loader):

@@ -27,3 +27,8 @@ def check_range(name, value, low=None, high=None, *, integer=False):
         what = "an integer" if integer else "a number"
         raise NnzooError(f"{name} must be {what} in [{lo}, {hi}]. Received: {name}={value!r}")
     return value
+
+
+def check_seed(seed, name="seed"):
+    """The one seed check: Keras seeds are non-negative 32-bit integers, 0 included."""
+    return check_range(name, seed, 0, 2**31 - 1, integer=True)

@@ -88,29 +88,38 @@ def figure_html(path):
     return f'<figure><img alt="{stem}" src="data:image/png;base64,{data}"><figcaption>{stem}</figcaption></figure>'
 
 
-def render_run(result, out_dir, figure_files):
-    """The report.html of ``result``, with the PNG files already written in ``out_dir`` embedded."""
-    info = result.run_info
-    held = sum(c.passed for c in result.claims)
+def worked_table(worked):
+    rows = [{"worked example": html.escape(w.example), "computed here": table_cell(w.computed),
+             "slide": html.escape(str(w.slide)), "lecture lines": html.escape(w.source)} for w in worked]
+    return frame_html(pd.DataFrame(rows, columns=["worked example", "computed here", "slide", "lecture lines"]),
+                      "worked")
+
+
+def render_run(run, figure_files):
+    """The report.html of ``run`` (a nnzoo.results.Run), with the PNG files already written in its folder embedded."""
+    info = run.info
+    held = sum(c.passed for c in run.claims)
     cited = "".join(f"<li>{html.escape(lectures.citation(n))}</li>" for n in info.get("lectures", ())
                     if n in lectures.LECTURES)
     parts = [
-        f"<h1>{html.escape(result.recipe)}</h1>",
+        f"<h1>{html.escape(run.recipe)}</h1>",
         f"<p>{html.escape(info.get('summary', ''))}</p>",
-        f'<p class="meta">{verdict(held == len(result.claims))} {held}/{len(result.claims)} claims hold · seed '
+        f'<p class="meta">{verdict(held == len(run.claims))} {held}/{len(run.claims)} claims hold · seed '
         f"{info.get('seed')} · {'quick' if info.get('quick') else 'full'} mode · "
         f"{info.get('wall_time_s', 0):.1f} s · {html.escape(str(info.get('started_utc', '')))}</p>",
-        "<h2>Claims</h2>", claims_table(result.claims),
-        "<h2>Results</h2>", results_table(result.table),
+        "<h2>Claims</h2>", claims_table(run.claims),
+        "<h2>Results</h2>", results_table(run.table),
     ]
-    if result.notes:
-        parts += ["<h2>Notes</h2><ul>", *(f"<li>{html.escape(n)}</li>" for n in result.notes), "</ul>"]
+    if run.worked:
+        parts += ["<h2>Worked examples</h2>", worked_table(run.worked)]
+    if run.notes:
+        parts += ["<h2>Notes</h2><ul>", *(f"<li>{html.escape(n)}</li>" for n in run.notes), "</ul>"]
     if figure_files:
-        parts += ["<h2>Figures</h2>", *(figure_html(Path(out_dir) / f) for f in figure_files)]
+        parts += ["<h2>Figures</h2>", *(figure_html(Path(run.out_dir) / f) for f in figure_files)]
     if cited:
         parts += ["<h2>Lectures</h2>", f"<ul>{cited}</ul>"]
     parts += ["<h2>Configuration</h2>", f"<pre>{html.escape(json.dumps(info.get('config', {}), indent=2))}</pre>"]
-    return page(f"nnzoo {result.recipe}", "\n".join(parts))
+    return page(f"nnzoo {run.recipe}", "\n".join(parts))
 
 
 def find_runs(folder):
@@ -120,7 +129,7 @@ def find_runs(folder):
         try:
             info = json.loads(path.read_text(encoding="utf-8"))
         except ValueError as err:
-            raise NnzooError(f"{str(path)!r} is not a run.json nnzoo can read ({err}). Received: folder={str(folder)!r}")
+            raise NnzooError(f"{str(path)!r} is not a run.json nnzoo can read ({err}). Received: folder={str(folder)!r}") from None
         runs.append((info.get("started_utc", ""), info.get("recipe", ""), path.parent, info))
     return sorted(runs, key=lambda run: run[:2])
 

@@ -30,40 +30,8 @@ def learning_curves(histories, metrics=("loss", "val_loss"), *, title=None, logy
     metrics = [m for m in metrics if any(m in h for h in histories.values())]
     fig, axes = grid(len(metrics), ncols=len(metrics), title=title)
     for ax, metric in zip(axes, metrics):
-        for name, history in histories.items():
-            if metric in history:
-                ax.plot(history["epoch"], history[metric], label=name)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(metric)
-        if logy:
-            ax.set_yscale("log")
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize="small")
-    return fig
-
-
-def histograms(samples, *, title=None, bins=40, xlabel="value"):
-    """A grid of histograms: ``samples`` maps row name -> {column name: array}."""
-    rows = list(samples)
-    cols = list(dict.fromkeys(c for row in samples.values() for c in row))
-    fig = Figure(figsize=(2.6 * len(cols), 2.2 * len(rows)), layout="constrained")
-    axes = fig.subplots(len(rows), len(cols), squeeze=False)
-    for i, row in enumerate(rows):
-        for j, col in enumerate(cols):
-            ax = axes[i, j]
-            values = np.asarray(samples[row].get(col, []), dtype=float).ravel()
-            values = values[np.isfinite(values)]
-            if values.size:
-                ax.hist(values, bins=bins, color=f"C{i % 10}")
-            if i == 0:
-                ax.set_title(col, fontsize="small")
-            if j == 0:
-                ax.set_ylabel(row, fontsize="small")
-            if i == len(rows) - 1:
-                ax.set_xlabel(xlabel, fontsize="small")
-            ax.tick_params(labelsize="x-small")
-    if title:
-        fig.suptitle(title)
+        curves({name: (h["epoch"], h[metric]) for name, h in histories.items() if metric in h}, ax=ax,
+               xlabel="epoch", ylabel=metric, logy=logy)
     return fig
 
 
@@ -108,23 +76,6 @@ def mark_epochs(fig, marks, *, styles=("--", ":", "-.")):
     return fig
 
 
-def contour_paths(f, paths, *, xlim, ylim, title=None, levels=20, resolution=200):
-    """Optimizer trajectories ``{name: array (T, 2)}`` over the log-spaced contours of ``f(x, y)``."""
-    fig, (ax,) = grid(1, size=(8.0, 4.0), title=title)
-    gx, gy = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
-    z = f(gx, gy)
-    ax.contour(gx, gy, z, levels=np.geomspace(max(z.min(), 1e-3), z.max(), levels), colors="0.75", linewidths=0.6)
-    for k, (name, path) in enumerate(paths.items()):
-        path = np.asarray(path, dtype=float)
-        ax.plot(path[:, 0], path[:, 1], "-", color=f"C{k % 10}", lw=1, marker=".", ms=2, label=name)
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.legend(fontsize="small", loc="upper right")
-    return fig
-
-
 def matrix(values, *, row_labels, col_labels, ylabel="", xlabel="", title=None):
     """A heat map of a 2-D array with each cell's value written in it (a confusion matrix, say)."""
     values = np.asarray(values)
@@ -139,12 +90,6 @@ def matrix(values, *, row_labels, col_labels, ylabel="", xlabel="", title=None):
         ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize="x-small",
                 color="white" if v > threshold else "black")
     return fig
-
-
-def lines(x, series, *, xlabel="", ylabel="", title=None, logy=False):
-    """One panel with a line per ``{name: y values}`` over the shared ``x``."""
-    return curves({name: (x, y) for name, y in series.items()}, title=title, xlabel=xlabel, ylabel=ylabel,
-                  logy=logy, size=(6.0, 3.6))
 
 
 def decision_line(ax, w, b, *, label=None, lim=(-2.0, 2.0), **style):
@@ -176,19 +121,20 @@ def truth_points(ax, x, y, *, annotate=True, size=60):
     return ax
 
 
-def layer_histograms(samples, *, title=None, bins=30, xlabel="activation"):
-    """One panel per row of ``samples`` ({row: {layer: array}}), each layer's histogram a step line on a log axis.
+def histograms(samples, *, title=None, bins=30, xlabel="value"):
+    """One panel per row of ``samples`` ({row: {name: array}}), each array's histogram a step line on a log axis.
 
-    The compact form of the per-layer distribution picture: a deep network's layers share one panel,
-    coloured from the first layer (dark) to the last (light).
+    The compact form of a per-layer distribution picture: a deep network's layers share one panel,
+    coloured from the first (dark) to the last (light); non-finite values are left out.
     """
     fig, axes = grid(len(samples), ncols=min(len(samples), 5), size=(3.4, 2.8), title=title)
-    for ax, (row, layers) in zip(axes, samples.items()):
-        values = [np.asarray(v, dtype=float).ravel() for v in layers.values()]
-        lo = min(float(v.min()) for v in values)
-        hi = max(float(v.max()) for v in values)
+    for ax, (row, named) in zip(axes, samples.items()):
+        values = [np.asarray(v, dtype=float).ravel() for v in named.values()]
+        values = [v[np.isfinite(v)] for v in values]
+        lo = min((float(v.min()) for v in values if v.size), default=0.0)
+        hi = max((float(v.max()) for v in values if v.size), default=1.0)
         colors = np.linspace(0.0, 0.85, len(values))
-        for shade, (name, v) in zip(colors, zip(layers, values)):
+        for shade, (name, v) in zip(colors, zip(named, values)):
             ax.hist(v, bins=bins, range=(lo, hi), histtype="step", color=(shade, shade, 0.9 - 0.5 * shade), label=name)
         ax.set_yscale("log")
         ax.set_title(row, fontsize="small")
@@ -198,13 +144,13 @@ def layer_histograms(samples, *, title=None, bins=30, xlabel="activation"):
     return fig
 
 
-def contour_panels(panels, *, title=None, levels=20, resolution=200):
+def contour_panels(panels, *, title=None, levels=20, resolution=200, size=(4.6, 4.0)):
     """Side-by-side contour plots with paths: ``panels`` maps a panel title to a dict with ``f(x, y)``,
     ``paths`` ({name: array (T, 2)}), ``xlim``, ``ylim`` and optional ``xlabel``/``ylabel``.
 
     Contours are log-spaced between the window's minimum and maximum, so elongated valleys stay visible.
     """
-    fig, axes = grid(len(panels), ncols=len(panels), size=(4.6, 4.0), title=title)
+    fig, axes = grid(len(panels), ncols=len(panels), size=size, title=title)
     for ax, (name, panel) in zip(axes, panels.items()):
         gx, gy = np.meshgrid(np.linspace(*panel["xlim"], resolution), np.linspace(*panel["ylim"], resolution))
         z = panel["f"](gx, gy)

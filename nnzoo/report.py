@@ -22,43 +22,54 @@ def _cell(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def write_run(result, out_dir):
-    """Write every artefact of ``result`` into ``out_dir`` (files appear only when complete)."""
-    out_dir = Path(out_dir)
+def worked_markdown(worked):
+    lines = ["| worked example | computed here | slide | lecture |", "|---|---|---|---|"]
+    for w in worked:
+        computed = f"{w.computed:.6g}" if isinstance(w.computed, float) else w.computed
+        lines.append(f"| {_cell(w.example)} | {_cell(computed)} | {_cell(w.slide)} | {w.source} |")
+    return "\n".join(lines)
+
+
+def write_run(run):
+    """Write every artefact of ``run`` (a nnzoo.results.Run) into its folder; files appear only when complete."""
+    out_dir = Path(run.out_dir)
     with io.atomic_path(out_dir / "results.csv") as tmp:
-        result.table.to_csv(tmp, index=False)
-    io.write_json(out_dir / "claims.json", [c.to_dict() for c in result.claims])
+        run.table.to_csv(tmp, index=False)
+    io.write_json(out_dir / "claims.json", [c.to_dict() for c in run.claims])
     figure_files = []
-    for stem, fig in result.figures.items():
+    for stem, fig in run.figures.items():
         name = f"{stem}.png"
         plots.save(fig, out_dir / name)
         figure_files.append(name)
-    io.write_text(out_dir / "report.md", render_markdown(result, figure_files))
-    io.write_text(out_dir / "report.html", html_report.render_run(result, out_dir, figure_files))
-    io.write_json(out_dir / "run.json", result.run_info)
+    io.write_text(out_dir / "report.md", render_markdown(run, figure_files))
+    io.write_text(out_dir / "report.html", html_report.render_run(run, figure_files))
+    io.write_json(out_dir / "run.json", run.info)
 
 
-def render_markdown(result, figure_files):
-    info = result.run_info
+def render_markdown(run, figure_files):
+    info = run.info
     parts = [
-        f"# {result.recipe}",
+        f"# {run.recipe}",
         "",
         f"{info.get('summary', '')}",
         "",
-        f"{result.summary()} · seed {info.get('seed')} · {'quick' if info.get('quick') else 'full'} mode "
+        f"{run.summary()} · seed {info.get('seed')} · {'quick' if info.get('quick') else 'full'} mode "
         f"· {info.get('wall_time_s', 0):.1f} s",
         "",
         "## Claims",
         "",
-        claims_markdown(result.claims),
+        claims_markdown(run.claims),
         "",
         "## Results",
         "",
-        markdown_table(result.table),
+        markdown_table(run.table),
         "",
     ]
-    if result.notes:
-        parts += ["## Notes", ""] + [f"- {n}" for n in result.notes] + [""]
+    if run.worked:
+        parts += ["## Worked examples from the slides", "", "Slide arithmetic redone on the slide's constants "
+                  "(shown, not counted as claims).", "", worked_markdown(run.worked), ""]
+    if run.notes:
+        parts += ["## Notes", ""] + [f"- {n}" for n in run.notes] + [""]
     if figure_files:
         parts += ["## Figures", ""] + [f"![{Path(f).stem}]({f})" for f in figure_files] + [""]
     parts += ["## Configuration", "", "```json", json.dumps(info.get("config", {}), indent=2), "```", ""]

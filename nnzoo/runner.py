@@ -9,8 +9,9 @@ from importlib import metadata
 from pathlib import Path
 
 from nnzoo import registry
-from nnzoo.errors import NnzooError
+from nnzoo.errors import NnzooError, check_seed
 from nnzoo.io import ensure_writable_dir
+from nnzoo.results import Run
 
 VERSIONED = ("nnzoo", "tensorflow", "keras", "keras-tuner", "numpy", "pandas", "scikit-learn", "matplotlib")
 
@@ -46,13 +47,12 @@ def versions():
 
 
 def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1, config=None):
-    """Run recipe ``name`` and write its folder; returns the RecipeResult (see nnzoo.results).
+    """Run recipe ``name`` and write its folder; returns the Run (see nnzoo.results).
 
     ``config``, an instance of the recipe's ``Config``, replaces its FULL/QUICK hyperparameters.
     """
     info = registry.get(name)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
-        raise NnzooError(f"seed must be an integer in [0, 2147483647]. Received: seed={seed!r}")
+    check_seed(seed)
     out_dir = prepare_out_dir(default_out_dir(name) if out is None else out)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras  # TensorFlow loads here, not before
@@ -75,12 +75,7 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
               file=sys.stderr, flush=True)
     seed_everything(seed)
     result = module.run(ctx)
-    result.notes = list(ctx.notes) + [n for n in result.notes if n not in ctx.notes]
-    if ctx.monitor_figures:
-        result.figures.update(ctx.monitor_figures)
-    result.config = result.config or ctx.config
-    result.out_dir = out_dir
-    result.run_info = {
+    record = {
         "recipe": name,
         "summary": info.summary,
         "lectures": list(info.lectures),
@@ -88,7 +83,7 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
         "quick": quick,
         "monitor": monitor,
         "strategy": None if strategy is None else type(strategy).__name__,
-        "config": result.config,
+        "config": ctx.config,
         "versions": versions(),
         "started_utc": started.isoformat(timespec="seconds"),
         "wall_time_s": round(time.perf_counter() - clock, 3),
@@ -96,8 +91,10 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
         "platform": platform.platform(),
         "claims": {"total": len(result.claims), "passed": sum(c.passed for c in result.claims)},
     }
+    run = Run(recipe=name, result=result, out_dir=out_dir, info=record, monitor_notes=ctx.monitor_notes,
+              monitor_figures=ctx.monitor_figures)
     from nnzoo.report import write_run
 
-    write_run(result, out_dir)
-    return result
+    write_run(run)
+    return run
 

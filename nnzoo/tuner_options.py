@@ -7,7 +7,7 @@ import hashlib
 import json
 
 from nnzoo import registry
-from nnzoo.errors import NnzooError, check_range, unknown_name
+from nnzoo.errors import NnzooError, check_range, check_seed, unknown_name
 
 TUNERS = ("random", "grid", "hyperband", "bayesian")
 OBJECTIVES = {"val_loss": "min", "val_accuracy": "max", "val_mae": "min", "val_mse": "min"}
@@ -61,7 +61,7 @@ class Options:
                              f"use --folds 1 with hyperband. Received: tuner='hyperband', folds={self.folds!r}")
         check_range("--folds", self.folds, 1, 20, integer=True)
         check_range("--executions-per-trial", self.executions_per_trial, 1, 100, integer=True)
-        check_range("--seed", self.seed, 0, 2**31 - 1, integer=True)
+        check_seed(self.seed, "--seed")
         return self
 
     @property

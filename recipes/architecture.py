@@ -136,6 +136,7 @@ def _claim_masks(cfg, seed):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     rows = []
     claims = _claims_counts(rows) + [_claim_masks(cfg, ctx.seed)]
 
@@ -171,7 +172,7 @@ def run(ctx):
         "labels per order (first seed): " + ", ".join(f"{o}: {lab}" for o, lab in zip(sweeps[0]["order"], sweeps[0]["label"]))
         + f"; as expected in {sum(labelled)}/{len(sweeps)} seeds", "01:700-723, 04:557-583"))
 
-    ctx.note("The capacity data are chosen (the slides' figures are lost): " + data.description
+    notes.append("The capacity data are chosen (the slides' figures are lost): " + data.description
              + f", split {cfg.split}, seeds {ctx.seed}..{ctx.seed + cfg.seeds - 1}.")
     fig, (ax,) = plots.grid(1, size=(6.0, 4.0), title="capacity: polynomial order vs error (median over seeds)")
     plots.curves({"training": (median.index, median.train_mse), "validation": (median.index, median.val_mse)},
@@ -180,7 +181,7 @@ def run(ctx):
     for order, lab in labels.items():
         ax.annotate(lab[:5], (order, median.val_mse[order]), fontsize="x-small", rotation=45,
                     xytext=(0, 6), textcoords="offset points")
-    return RecipeResult("architecture", pd.DataFrame(rows), {"capacity": fig}, claims)
+    return RecipeResult(pd.DataFrame(rows), {"capacity": fig}, claims, notes=notes)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import pandas as pd
 import tensorflow as tf
 
 from nnzoo import autodiff, plots
-from nnzoo.results import RecipeResult, check, fmt
+from nnzoo.results import RecipeResult, WorkedExample, fmt, judge
 
 LECTURES = ("000", "002", "003", "004")
 VARIANTS = ("hand_made", "precipitation", "two_hidden")
@@ -175,8 +175,8 @@ def with_tape(variant, learning_rate):
         [(g, v) for gs, vs in zip(grads, layer_vars) for g, v in zip(gs, vs)])
     updated = [[np.asarray(v) for v in vs] for vs in layer_vars]
     names = KERAS_NAMES[variant]
-    return (float(loss), {k: float(per_layer[l][i][e]) for k, (l, i, e) in names.items()},
-            {k: float(updated[l][i][e]) for k, (l, i, e) in names.items()})
+    return (float(loss), {k: float(per_layer[layer][i][e]) for k, (layer, i, e) in names.items()},
+            {k: float(updated[layer][i][e]) for k, (layer, i, e) in names.items()})
 
 
 # ----- the claims -----
@@ -195,10 +195,8 @@ def _function_example(name, fn, values, slide, cfg, rows):
     fd = finite_differences(fn, values, cfg.fd_step)
     computed = {k: named[k].value for k in slide if not k.startswith("df/")}
     computed.update({f"df/d{k}": named[k].grad for k in values})
-    ok = all(computed[k] == v for k, v in slide.items())  # exact in float64
-    ok &= float(f) == out.value
-    for k in values:
-        ok &= _agree(tape_grads[k], named[k].grad) and _agree(fd[k], named[k].grad)
+    ok = float(f) == out.value and all(_agree(tape_grads[k], named[k].grad) and _agree(fd[k], named[k].grad)
+                                       for k in values)
     for k, v in slide.items():
         var = k[4:] if k.startswith("df/") else None
         rows.append({"example": name, "quantity": k, "slide": v, "by_hand": computed[k],
@@ -210,20 +208,19 @@ def _function_example(name, fn, values, slide, cfg, rows):
 def _claim_x2y_over_z(cfg, rows):
     slide = {"v": 9, "u": 36, "f": 18, "df/dx": 12, "df/dy": 4.5, "df/dz": -9}
     ok, got, tape, fd = _function_example("x^2 y / z", x2y_over_z, {"x": 3.0, "y": 4.0, "z": 2.0}, slide, cfg, rows)
-    analytic = {"x": 2 * 3 * 4 / 2, "y": 9 / 2, "z": -36 / 2**2}  # 2xy/z, v/z, -u/z^2 (02:405-410)
-    ok &= all(got[f"df/d{k}"] == v for k, v in analytic.items())
-    return check(
+    return judge(
         "f = x^2 y / z at (3, 4, 2): v = 9, u = 36, f = 18; df/dx = 2xy/z = 12, df/dy = v/z = 4.5, df/dz = -u/z^2 = -9; "
-        "backprop on the graph equals the analytic result exactly, and GradientTape and finite differences agree",
-        ok, _evidence(got, tape, fd), "02:398-414, 02:467")
+        "backprop on the graph (nnzoo.autodiff) gives the slide's numbers exactly, and GradientTape and finite "
+        "differences agree", x2y_over_z_matches_slide, {"computed": got, "tools_agree": ok},
+        _evidence(got, tape, fd), "02:398-414, 02:467")
 
 
 def _claim_sum_times(cfg, rows):
     slide = {"q": 3, "f": -12, "df/dx": -4, "df/dy": -4, "df/dz": 3}
     ok, got, tape, fd = _function_example("(x + y) z", sum_times, {"x": -2.0, "y": 5.0, "z": -4.0}, slide, cfg, rows)
-    return check("f = (x + y) z at (-2, 5, -4): q = 3, f = -12; df/dq = z = -4, df/dz = q = 3, df/dx = df/dy = -4 "
+    return judge("f = (x + y) z at (-2, 5, -4): q = 3, f = -12; df/dq = z = -4, df/dz = q = 3, df/dx = df/dy = -4 "
                  "(exact), the same by GradientTape and finite differences",
-                 ok, _evidence(got, tape, fd), "04:236-470")
+                 sum_times_matches_slide, {"computed": got, "tools_agree": ok}, _evidence(got, tape, fd), "04:236-470")
 
 
 def _evidence(got, tape, fd):
@@ -245,8 +242,8 @@ def _network_example(variant, fn, values, cfg, rows, slide):
     agree &= all(_agree(updated[k], hand_update[k]) for k in weights)
     for k, v in slide.items():
         kind, _, var = k.partition(":")
-        by = {"value": lambda: named[var].value, "grad": lambda: named[var].grad,
-              "new": lambda: hand_update[var]}[kind]()
+        by = {"value": lambda var=var: named[var].value, "grad": lambda var=var: named[var].grad,
+              "new": lambda var=var: hand_update[var]}[kind]()
         rows.append({"example": variant, "quantity": k, "slide": v, "by_hand": by,
                      "gradient_tape": {"value": loss if var == "loss" else np.nan,
                                        "grad": tape.get(var, np.nan), "new": updated.get(var, np.nan)}[kind],
@@ -259,28 +256,27 @@ def _claims_hand_made(cfg, rows):
              "grad:o5": -18, "grad:w5": -90, "grad:o3": 36, "grad:o1": 36, "grad:w1": 72,
              "new:w5": -1.91, "new:w1": -0.072}
     out, n, tape_loss, tape, fd, updated, new, agree = _network_example("hand_made", hand_made_loss, HAND_MADE, cfg, rows, slide)
-    values_ok = all(n[k].value == v for k, v in (("o1", 5), ("o2", -8), ("o3", 5), ("o4", 0), ("o5", -4)))
-    grads_ok = (out.value == 81 and n["o5"].grad == -18 and n["w5"].grad == -90 and n["o3"].grad == 36
-                and n["o1"].grad == 36 and n["w1"].grad == 72)
     ext = {k: n[k].grad for k in ("w2", "b1", "b3", "w6", "w3", "w4", "b2")}
-    ext_ok = ext == {"w2": 36, "b1": 36, "b3": -18, "w6": 0, "w3": 0, "w4": 0, "b2": 0}
+    computed = {**{f"value:{k}": n[k].value for k in ("o1", "o2", "o3", "o4", "o5")}, "value:loss": out.value,
+                **{f"grad:{k}": n[k].grad for k in ("o5", "w5", "o3", "o1", "w1", *ext)}}
     slide_w5 = HAND_MADE["w5"]  # the slide prints -2.00 (04:899)
     return [
-        check("Hand-made ReLU net (x = (2, 1), y = 5): o1 = 5, o2 = -8, o3 = 5, o4 = 0, o5 = -4, loss = 81; "
+        judge("Hand-made ReLU net (x = (2, 1), y = 5): o1 = 5, o2 = -8, o3 = 5, o4 = 0, o5 = -4, loss = 81; "
               "dL/do5 = -18, dL/dw5 = -90, dL/do3 = 36, dL/do1 = 36, dL/dw1 = 72; also dL/dw2 = dL/db1 = 36, "
               "dL/db3 = -18 and zero gradients through the dead ReLU (w3, w4, b2, w6); by hand = GradientTape on the "
               "Keras model = finite differences",
-              values_ok and grads_ok and ext_ok and agree,
+              hand_made_matches_slide, {"computed": computed, "tools_agree": agree},
               f"o1..o5 = {[n[k].value for k in ('o1', 'o2', 'o3', 'o4', 'o5')]}, loss = {fmt(out.value)}; "
               f"dL/d(o5, w5, o3, o1, w1) = {[n[k].grad for k in ('o5', 'w5', 'o3', 'o1', 'w1')]}; others {ext}; "
               f"GradientTape loss {fmt(tape_loss)}, max |tape - hand| = "
               f"{fmt(max(abs(tape[k] - n[k].grad) for k in tape))}, max |FD - hand| = "
               f"{fmt(max(abs(fd[k] - n[k].grad) for k in tape))}",
               "04:835-903"),
-        check("One GD step with lr = 1e-3: w5 = -2 + 0.09 = -1.91 (the slide prints -2.00, slip S4) and "
+        judge("One GD step with lr = 1e-3: w5 = -2 + 0.09 = -1.91 (the slide prints -2.00, slip S4) and "
               "w1 = 0 - 0.072 = -0.072; keras SGD.apply_gradients gives the same",
-              round(new["w5"], 2) == -1.91 and round(new["w1"], 3) == -0.072 and round(new["w5"], 2) != slide_w5
-              and _agree(updated["w5"], new["w5"]) and _agree(updated["w1"], new["w1"]),
+              one_step_matches,
+              {"w5": new["w5"], "w1": new["w1"], "slide_w5": slide_w5,
+               "keras_agrees": _agree(updated["w5"], new["w5"]) and _agree(updated["w1"], new["w1"])},
               f"by hand w5 = {new['w5']:.6g}, w1 = {new['w1']:.6g}; keras SGD w5 = {updated['w5']:.6g}, "
               f"w1 = {updated['w1']:.6g}; the slide's -2.00 is off by {abs(new['w5'] - slide_w5):.3g} (S4)",
               "04:899-903"),
@@ -296,15 +292,14 @@ def _claim_precipitation(cfg, rows):
     one_over_n = (y - y_hat) ** 2  # the 1/N formula of 00:470 with N = 1
     slide_grad = 0.3033201
     slide_own = 0.3 - cfg.learning_rate * slide_grad  # the slide's own inputs (S2)
-    ok = (round(z1, 10) == 0.51 and round(y_hat, 10) == 0.229 and round(out.value, 4) == 0.2119
-          and round(n["w31"].grad, 10) == -0.33201 and round(new["w31"], 10) == 0.30033201
-          and new["w31"] > PRECIPITATION["w31"] and round(one_over_n, 4) != 0.2119 and agree)
-    return check(
+    return judge(
         "Precipitation net (y = 0.88, y_hat = 0.229, z1 = 0.51, w31 = 0.3, lr = 0.001): loss 0.2119 = 1/2 (0.88 - 0.229)^2 "
         "(the 1/N formula gives 0.4238, slip S3); dMSE/dw31 = (0.229 - 0.88) x 1 x 0.51 = -0.33201 (the slide's "
         "+0.3033201 has the wrong sign and digits, S1); w31 becomes 0.30033201 (S2): it increases because the output "
         "is too low; by hand = GradientTape = finite differences",
-        ok,
+        precipitation_matches_slide,
+        {"z1": z1, "y_hat": y_hat, "loss": out.value, "grad_w31": n["w31"].grad, "new_w31": new["w31"],
+         "old_w31": PRECIPITATION["w31"], "one_over_n_loss": one_over_n, "tools_agree": agree},
         f"loss = {out.value:.7f} (1/N: {one_over_n:.5f}); dMSE/dw31 = {n['w31'].grad:.8g} (tape {tape['w31']:.8g}, "
         f"FD {fd['w31']:.8g}); new w31 = {new['w31']:.8f} (keras SGD {updated['w31']:.8f}); the slide's update with "
         f"its own gradient would give {slide_own:.8f}, it prints 0.3033201",
@@ -388,9 +383,8 @@ def _matrix_backprop(cfg, seed):
     jac = np.asarray(tape.jacobian(z, first.kernel)).reshape(z.shape[0] * z.shape[1], -1)
     jac_grad = (jac.T @ dl_dz).reshape(first.kernel.shape)
     jac_err = float(np.abs(jac_grad - tape_grads[0]).max())
-    s5 = {"dL/dz shape": tuple(z.shape), "W shape": tuple(first.kernel.shape),
-          "x^T dL/dz error": float(np.abs(x.T @ dl_dz.reshape(z.shape) - tape_grads[0]).max())}
-    return manual_err, fd_err, jac_err, s5
+    transpose_err = float(np.abs(x.T @ dl_dz.reshape(z.shape) - tape_grads[0]).max())
+    return manual_err, fd_err, jac_err, transpose_err
 
 
 def _claims_matrix(cfg, seeds):
@@ -398,31 +392,22 @@ def _claims_matrix(cfg, seeds):
     manual = max(r[0] for r in results)
     fd = max(r[1] for r in results)
     jac = max(r[2] for r in results)
-    s5 = results[0][3]
+    transpose = max(r[3] for r in results)
     softmax = max(_claim_softmax_nll(cfg, s) for s in seeds)
-    p = HAND_MADE
-    _, named = by_hand(hand_made_loss, p)
-    wrong_w1 = p["w1"] - cfg.learning_rate * named["o1"].grad  # the S5 rule: dL/do1 instead of dL/dw1
-    right_w1 = p["w1"] - cfg.learning_rate * named["w1"].grad
     sizes = "-".join(map(str, cfg.layer_sizes))
     return [
-        check("Output gradient of softmax + NLL: grad_a(-log f(x)_y) = f(x) - e(y) (03:1094-1116), equal to autodiff",
-              softmax < 1e-6, f"max |GradientTape - (f - e(y))| = {fmt(softmax)} over {len(seeds)} seeds x "
+        judge("Output gradient of softmax + NLL: grad_a(-log f(x)_y) = f(x) - e(y) (03:1094-1116), equal to autodiff",
+              softmax_gradient_is_f_minus_e, {"max_error": softmax}, f"max |GradientTape - (f - e(y))| = {fmt(softmax)} over {len(seeds)} seeds x "
                               f"{cfg.examples} examples of 10 random logits (float64)", "03:1094-1116, 03:1219"),
-        check(f"Matrix backprop of a {sizes} tanh network (grad_h = W^T grad_a, grad_a = grad_h * g'(a), "
+        judge(f"Matrix backprop of a {sizes} tanh network (grad_h = W^T grad_a, grad_a = grad_h * g'(a), "
               "grad_W = grad_a h^T, grad_b = grad_a) equals GradientTape and central finite differences",
-              manual < 1e-5 and fd < 1e-4,
+              matrix_backprop_matches, {"manual_error": manual, "fd_error": fd},
               f"max |manual - tape| = {fmt(manual)}; max relative |FD - tape| = {fmt(fd)} (h = {cfg.fd_step:g}) "
               f"over every weight, {len(seeds)} seeds", "03:1152-1235"),
-        check("Jacobian form: dL/dW = (dZ/dW)^T dL/dZ (for Z = XW + b this is X^T dL/dZ)",
-              jac < 1e-10 and s5["x^T dL/dz error"] < 1e-10,
-              f"max |(dZ/dW)^T dL/dZ - tape| = {fmt(jac)}; max |X^T dL/dZ - tape| = {fmt(s5['x^T dL/dz error'])}",
+        judge("Jacobian form: dL/dW = (dZ/dW)^T dL/dZ (for Z = XW + b this is X^T dL/dZ)",
+              jacobian_form_matches, {"jacobian_error": jac, "transpose_error": transpose},
+              f"max |(dZ/dW)^T dL/dZ - tape| = {fmt(jac)}; max |X^T dL/dZ - tape| = {fmt(transpose)}",
               "04:216-224"),
-        check("Slip S5: the update needs dL/dW, not dL/dz: dL/dz has the shape of the layer's output, not of W, "
-              "and on the hand-made net the slide's rule would move w1 by lr x dL/do1 instead of lr x dL/dw1",
-              s5["dL/dz shape"] != s5["W shape"] and wrong_w1 != right_w1,
-              f"dL/dz shape {s5['dL/dz shape']} vs W shape {s5['W shape']}; w1 with dL/do1 = {wrong_w1:.4g}, with "
-              f"dL/dw1 = {right_w1:.4g}", "04:188-197"),
     ]
 
 
@@ -439,17 +424,18 @@ def graph_panel(ax, output, title, fontsize=8):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     rows = []
     claims = [_claim_x2y_over_z(cfg, rows), _claim_sum_times(cfg, rows), *_claims_hand_made(cfg, rows),
               _claim_precipitation(cfg, rows)]
     claims += _claims_matrix(cfg, [ctx.seed + k for k in range(cfg.seeds)])
 
-    ctx.note("Slip S1 (00:552): dMSE/dw31 = (0.229 - 0.88) x 1 x 0.51 = -0.33201, not +0.3033201.")
-    ctx.note("Slip S2 (00:554): w31 = 0.3 - 0.001 x (-0.33201) = 0.30033201, not 0.3033201.")
-    ctx.note("Slip S3 (00:470 vs 00:548): 0.2119 is 1/2 (0.88 - 0.229)^2; the 1/N formula printed first gives 0.4238.")
-    ctx.note("Slip S4 (04:899): w5 = -2 + 90e-3 = -1.91, not -2.00.")
-    ctx.note("Slip S5 (04:188-197): the weights are updated with dL/dW_i, not dL/dz_i.")
-    ctx.note("The precipitation network's inputs, hidden weights and w32 are chosen (the figure was lost); only "
+    notes.append("Slip S1 (00:552): dMSE/dw31 = (0.229 - 0.88) x 1 x 0.51 = -0.33201, not +0.3033201.")
+    notes.append("Slip S2 (00:554): w31 = 0.3 - 0.001 x (-0.33201) = 0.30033201, not 0.3033201.")
+    notes.append("Slip S3 (00:470 vs 00:548): 0.2119 is 1/2 (0.88 - 0.229)^2; the 1/N formula printed first gives 0.4238.")
+    notes.append("Slip S4 (04:899): w5 = -2 + 90e-3 = -1.91, not -2.00.")
+    notes.append("Slip S5 (04:188-197): the weights are updated with dL/dW_i, not dL/dz_i.")
+    notes.append("The precipitation network's inputs, hidden weights and w32 are chosen (the figure was lost); only "
              "y = 0.88, y_hat = 0.229, z1 = 0.51, w31 = 0.3 and lr = 0.001 are the slide's.")
 
     fig, axes = plots.grid(2, ncols=2, size=(6.0, 3.6), title="computational graphs: value and gradient per node, "
@@ -460,8 +446,62 @@ def run(ctx):
     graph_panel(net_axes[0], by_hand(hand_made_loss, HAND_MADE)[0], "lecture 004's hand-made ReLU net, (o5 - y)^2", 7)
     graph_panel(net_axes[1], by_hand(precipitation_loss, PRECIPITATION)[0],
                 "precipitation net (chosen inputs), 1/2 (y - y_hat)^2", 7)
-    return RecipeResult("backprop", pd.DataFrame(rows), {"computational_graphs": fig, "network_graphs": nets},
-                        claims)
+    return RecipeResult(pd.DataFrame(rows), {"computational_graphs": fig, "network_graphs": nets},
+                        claims, notes=notes, worked=_worked_examples(cfg))
+
+
+def _worked_examples(cfg):
+    _, named = by_hand(hand_made_loss, HAND_MADE)
+    return [
+        WorkedExample("Analytic df/dx = 2xy/z at (3, 4, 2)", 2 * 3 * 4 / 2, "12", "02:405-410"),
+        WorkedExample("S5: w1 after one step with dL/do1 in place of dL/dw1 (lr 1e-3, hand-made net)",
+                      HAND_MADE["w1"] - cfg.learning_rate * named["o1"].grad, "w -= lr dL/dz", "04:188-197"),
+        WorkedExample("... and with dL/dw1", HAND_MADE["w1"] - cfg.learning_rate * named["w1"].grad, "-0.072",
+                      "04:899-903"),
+    ]
+
+
+# ---- verdicts: pure functions of the measured numbers -------------------------------------------------
+
+def _match(computed, slide, tools_agree):
+    return tools_agree and all(computed[k] == v for k, v in slide.items())
+
+
+def x2y_over_z_matches_slide(computed, tools_agree):
+    return _match(computed, {"v": 9, "u": 36, "f": 18, "df/dx": 12, "df/dy": 4.5, "df/dz": -9}, tools_agree)
+
+
+def sum_times_matches_slide(computed, tools_agree):
+    return _match(computed, {"q": 3, "f": -12, "df/dx": -4, "df/dy": -4, "df/dz": 3}, tools_agree)
+
+
+def hand_made_matches_slide(computed, tools_agree):
+    slide = {"value:o1": 5, "value:o2": -8, "value:o3": 5, "value:o4": 0, "value:o5": -4, "value:loss": 81,
+             "grad:o5": -18, "grad:w5": -90, "grad:o3": 36, "grad:o1": 36, "grad:w1": 72,
+             "grad:w2": 36, "grad:b1": 36, "grad:b3": -18, "grad:w6": 0, "grad:w3": 0, "grad:w4": 0, "grad:b2": 0}
+    return _match(computed, slide, tools_agree)
+
+
+def one_step_matches(w5, w1, slide_w5, keras_agrees):
+    return round(w5, 2) == -1.91 and round(w1, 3) == -0.072 and round(w5, 2) != slide_w5 and keras_agrees
+
+
+def precipitation_matches_slide(z1, y_hat, loss, grad_w31, new_w31, old_w31, one_over_n_loss, tools_agree):
+    return (round(z1, 10) == 0.51 and round(y_hat, 10) == 0.229 and round(loss, 4) == 0.2119
+            and round(grad_w31, 10) == -0.33201 and round(new_w31, 10) == 0.30033201 and new_w31 > old_w31
+            and round(one_over_n_loss, 4) != 0.2119 and tools_agree)
+
+
+def softmax_gradient_is_f_minus_e(max_error):
+    return max_error < 1e-6
+
+
+def matrix_backprop_matches(manual_error, fd_error):
+    return manual_error < 1e-5 and fd_error < 1e-4
+
+
+def jacobian_form_matches(jacobian_error, transpose_error):
+    return jacobian_error < 1e-10 and transpose_error < 1e-10
 
 
 if __name__ == "__main__":

@@ -20,15 +20,11 @@ import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
+from nnzoo.custom_layers import InvertedDropout
 
 from nnzoo import plots
 from nnzoo.inputs import standardizer
-from nnzoo.results import RecipeResult, check, fmt
-
-try:
-    from nnzoo.custom_layers import InvertedDropout
-except ImportError:  # the from-scratch layer lives in another part of nnzoo; the claim says when it is missing
-    InvertedDropout = None
+from nnzoo.results import RecipeResult, WorkedExample, fmt, judge
 
 LECTURES = ("000", "001", "002", "003")
 VARIANTS = ("none", "dropout_0.2", "dropout_0.5", "scratch_0.5")
@@ -67,9 +63,6 @@ def build_model(variant, config=FULL, *, input_dim=64, num_classes=10, normalize
     ("scratch_<rate>") after every hidden layer, as the lecture's code places Dropout(rate=0.2) (01:1128-1135)."""
     if variant not in VARIANTS:
         raise ValueError(f"Unknown variant; expected one of {VARIANTS}. Received: variant={variant!r}")
-    if variant.startswith("scratch") and InvertedDropout is None:
-        raise ValueError("The scratch variant needs nnzoo.custom_layers.InvertedDropout, which is not installed. "
-                         f"Received: variant={variant!r}")
     layers = [keras.Input((input_dim,))]
     if normalizer is not None:
         layers.append(normalizer)
@@ -117,13 +110,13 @@ def mask_expectations(w=(0.7, -0.3), inputs=(2.0, 1.5), keep=0.5):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     data = ctx.load(cfg.dataset, n=cfg.n, noise=cfg.noise)
-    variants = [v for v in VARIANTS if not (v.startswith("scratch") and InvertedDropout is None)]
     runs = {v: [ctx.train(v if k == 0 else f"{v}_seed{k}",
                           lambda v=v: build_model(v, cfg, input_dim=data.input_shape[0], num_classes=data.num_classes,
                                                   normalizer=keras.layers.Rescaling(1 / 5)),  # inputs in [-6, 6]
                           data, seed=ctx.seed + k, epochs=cfg.epochs, learning_rate=cfg.learning_rate,
-                          batch_size=cfg.batch_size, save=(k == 0)) for k in range(cfg.seeds)] for v in variants}
+                          batch_size=cfg.batch_size, save=(k == 0)) for k in range(cfg.seeds)] for v in VARIANTS}
     rows = []
     for v, trained in runs.items():
         for k, r in enumerate(trained):
@@ -141,17 +134,13 @@ def run(ctx):
     claims = [
         _claim_rates(ctx.seed, cfg),
         _claim_inverted_scaling(ctx.seed, cfg),
-        _claim_expectation(),
-        _claim_mask_count(),
         _claim_zero_gradient(ctx.seed),
-        _claim_gap(table, cfg),
+        _claim_gap(table, runs, cfg, 1 / data.num_classes),
         _claim_scratch(runs, cfg),
     ]
-    ctx.note("Slip S23 (01:1100 vs 01:1122-1124): with p = the drop rate, test outputs are scaled by (1 - p) and "
+    notes.append("Slip S23 (01:1100 vs 01:1122-1124): with p = the drop rate, test outputs are scaled by (1 - p) and "
              "inverted dropout divides by (1 - p) at training; Keras Dropout(0.2) scales the kept units by 1.25.")
-    ctx.note("Slip S24 (02:1066): E_train[a] = 0.5 E_test[a] (keep probability times the test output), not the reverse.")
-    ctx.note(f"Masks (02:1034-1036): a layer of 4096 units has 2^4096 = 10^{4096 * np.log10(2):.2f} dropout masks, "
-             "each a thinned network sharing the same weights.")
+    notes.append("Slip S24 (02:1066): E_train[a] = 0.5 E_test[a] (keep probability times the test output), not the reverse.")
     figures = {
         "learning_curves": plots.learning_curves(
             {v: r[0].history for v, r in runs.items()}, ("accuracy", "val_accuracy", "val_loss"),
@@ -163,10 +152,45 @@ def run(ctx):
             title="a = w1 x + w2 y, w = (0.7, -0.3), (x, y) = (2, 1.5), rate 0.5: outputs per mask",
             ylabel="output"),
     }
-    return RecipeResult("dropout", table, figures, claims)
+    worked = [
+        WorkedExample("E_train[a] over the 4 masks of a = w1 x + w2 y at keep 0.5, w = (0.7, -0.3), (x, y) = (2, 1.5)",
+                      plain, "0.475 (= 1/2 of E_test 0.95)", "02:1040-1066"),
+        WorkedExample("E_test[a] = w1 x + w2 y", full, "0.95", "02:1058-1066"),
+        WorkedExample("Inverted dropout's E_train[a] at keep 0.5 (kept inputs divided by 0.5)", inverted, "= E_test",
+                      "01:1117-1125"),
+        WorkedExample("log10 of the number of masks of a 4096-unit layer: 4096 log10 2", 4096 * np.log10(2),
+                      "2^4096 ~ 10^1233", "02:1030-1036"),
+    ]
+    return RecipeResult(table, figures, claims, notes=notes, worked=worked)
 
 
-# ---- claims ----------------------------------------------------------------------------------------
+# ---- verdicts: pure functions of the measured numbers -------------------------------------------------
+
+def drop_fraction_is_rate(fractions):
+    """``fractions`` maps a rate to the fraction of units Keras zeroed."""
+    return all(abs(f - r) < 0.01 for r, f in fractions.items())
+
+
+def kept_units_scaled_up(all_kept_exact, mean_outputs, identity_at_test):
+    return all(all_kept_exact) and all(abs(m - 1) < 0.01 for m in mean_outputs) and all(identity_at_test)
+
+
+def dropped_units_get_zero_gradient(dropped, dropped_gradients, kept_gradients, rate):
+    return (dropped > 0 and set(dropped_gradients) == {0.0}
+            and set(kept_gradients) == {float(np.float32(1 / (1 - rate)))})
+
+
+def dropout_narrows_gap(loss_gaps, accuracy_gaps):
+    """``loss_gaps`` and ``accuracy_gaps`` map a variant to its mean train-validation gap."""
+    return all(loss_gaps[v] < loss_gaps["none"] and accuracy_gaps[v] < accuracy_gaps["none"]
+               for v in ("dropout_0.2", "dropout_0.5"))
+
+
+def scratch_trains_like_keras(max_difference):
+    return max_difference < 1e-4
+
+
+# ---- measurements ---------------------------------------------------------------------------------------
 
 def _dropped(rate, seed, n):
     layer = keras.layers.Dropout(rate=rate, seed=seed)
@@ -175,55 +199,32 @@ def _dropped(rate, seed, n):
 
 def _claim_rates(seed, cfg):
     fractions = {r: float((_dropped(r, seed, cfg.units_probe)[0] == 0).mean()) for r in (0.2, 0.3, 0.5)}
-    return check(
+    return judge(
         "Keras's Dropout(rate) drops a fraction `rate` of the units (0.2 in the lecture's code, H2O's 0.2 / 0.3, "
         "0.5 'common'); the keep probability is 1 - rate (000's p)",
-        all(abs(f - r) < 0.01 for r, f in fractions.items()),
+        drop_fraction_is_rate, {"fractions": fractions},
         f"zero fraction over {cfg.units_probe:,} units: "
         + ", ".join(f"rate {r}: {f:.4f} (keep {1 - f:.4f})" for r, f in fractions.items()),
         "01:1100, 01:1134, 02:1013-1014, 03:2454, 03:2475, 00:988")
 
 
 def _claim_inverted_scaling(seed, cfg):
-    evidence, ok = [], True
+    evidence, measured = [], {"all_kept_exact": [], "mean_outputs": [], "identity_at_test": []}
     for rate in (0.2, 0.5):
         out, layer = _dropped(rate, seed, cfg.units_probe)
         kept = out[out != 0]
         exact = bool(np.all(kept == np.float32(1 / (1 - rate))))
         x = np.random.default_rng(seed).standard_normal((4, 32)).astype("float32")
         identity = bool(np.array_equal(np.asarray(layer(x, training=False)), x))
-        ok &= exact and abs(out.mean() - 1) < 0.01 and identity
+        measured["all_kept_exact"].append(exact)
+        measured["mean_outputs"].append(float(out.mean()))
+        measured["identity_at_test"].append(identity)
         evidence.append(f"rate {rate}: kept units = {fmt(kept[0])} (all exactly 1/(1 - rate): {exact}), "
                         f"E[out] = {out.mean():.4f}, identity at training=False: {identity}")
-    return check(
+    return judge(
         "Inverted dropout: Keras scales the kept units by 1/(1 - rate) while training (1.25 for 0.2, 2.0 for 0.5), so "
         "E[out] = in, and is the identity at test time (slip S23: the factors use 1 - p, p the drop rate)",
-        ok, "; ".join(evidence), "01:1117-1125, 00:990")
-
-
-def _claim_expectation():
-    rows, plain, inverted, full = mask_expectations()
-    inverted_08 = mask_expectations(keep=0.8)[2]
-    return check(
-        "Enumerating the 4 masks of the lecture's two-input unit at rate 0.5 (w = (0.7, -0.3), (x, y) = (2, 1.5)): "
-        "E_train[a] = 1/2 (w1 x + w2 y) = 0.475 against E_test[a] = 0.95, so plain dropout must scale test outputs by "
-        "the keep probability 0.5 (slip S24 states it reversed); inverted dropout's E_train is 0.95 for keep 0.5 "
-        "and 0.8",
-        abs(plain - 0.475) < 1e-12 and abs(full - 0.95) < 1e-12 and abs(plain - 0.5 * full) < 1e-12
-        and abs(inverted - full) < 1e-12 and abs(inverted_08 - full) < 1e-12 and abs(sum(r["probability"] for r in rows) - 1) < 1e-12,
-        "masks (x, y kept?): " + ", ".join(f"{r['mask']}: {r['output']:g}" for r in rows)
-        + f"; E_train {plain:g}, E_test {full:g}, ratio {plain / full:g}; inverted E_train {inverted:g} (keep 0.5), "
-        f"{inverted_08:g} (keep 0.8)",
-        "02:1040-1066")
-
-
-def _claim_mask_count():
-    exponent = 4096 * np.log10(2)
-    return check(
-        "A 4096-unit layer has 2^4096 ~ 10^1233 dropout masks (each a thinned network sharing the weights)",
-        abs(exponent - 1233.02) < 0.005,
-        f"log10(2^4096) = 4096 log10 2 = {exponent:.4f}",
-        "02:1030-1036")
+        kept_units_scaled_up, measured, "; ".join(evidence), "01:1117-1125, 00:990")
 
 
 def _claim_zero_gradient(seed, rate=0.5):
@@ -234,46 +235,43 @@ def _claim_zero_gradient(seed, rate=0.5):
         total = tf.reduce_sum(out)
     grad = np.asarray(tape.gradient(total, h))
     dropped = np.asarray(out) == 0
-    ok = (grad[dropped] == 0).all() and np.all(grad[~dropped] == np.float32(1 / (1 - rate))) and dropped.any()
-    return check(
+    return judge(
         "Backprop through dropout: a dropped unit gets exactly zero gradient, a kept one 1/(1 - rate)",
-        ok,
+        dropped_units_get_zero_gradient,
+        {"dropped": int(dropped.sum()), "dropped_gradients": sorted(set(grad[dropped].tolist())),
+         "kept_gradients": sorted(set(grad[~dropped].tolist())), "rate": rate},
         f"{int(dropped.sum())} of {dropped.size} units dropped; gradient on dropped units "
         f"{sorted(set(grad[dropped].tolist()))}, on kept units {sorted(set(grad[~dropped].tolist()))}",
         "01:1104")
 
 
-def _claim_gap(table, cfg):
+def _claim_gap(table, runs, cfg, chance):
     t = table[table["experiment"] == "gap"].assign(loss_gap=lambda d: d["val_loss"] - d["train_loss"]).groupby("variant")
     mean, std = t.mean(numeric_only=True), t.std(numeric_only=True, ddof=0)
-    none = mean.loc["none"]
     rates = ("dropout_0.2", "dropout_0.5")
-    return check(
+    return judge(
         f"Dropout(0.2) and Dropout(0.5) narrow the train-validation gap (in loss and in accuracy, both measured in "
         f"inference mode) of an overfitting {cfg.hidden_layers} x {cfg.units} MLP on a small noisy "
         f"'{cfg.dataset}' set (mean of {cfg.seeds} seeds)",
-        all(mean.loc[v, "loss_gap"] < none["loss_gap"] and mean.loc[v, "gap"] < none["gap"] for v in rates),
+        dropout_narrows_gap,
+        {"loss_gaps": mean["loss_gap"].to_dict(), "accuracy_gaps": mean["gap"].to_dict()},
         "; ".join(f"{v}: loss gap {fmt(mean.loc[v, 'loss_gap'])} (± {fmt(std.loc[v, 'loss_gap'], 2)}), accuracy gap "
                   f"{fmt(mean.loc[v, 'gap'])} (± {fmt(std.loc[v, 'gap'], 2)}), train {fmt(mean.loc[v, 'train_accuracy'])}, "
                   f"val {fmt(mean.loc[v, 'val_accuracy'])}" for v in ("none", *rates)),
-        "02:1021-1026, 03:2485-2486, 00:986")
+        "02:1021-1026, 03:2485-2486, 00:986", variants=[r for v in ("none", *rates) for r in runs[v]], chance=chance)
 
 
 def _claim_scratch(runs, cfg):
-    if "scratch_0.5" not in runs:
-        return check("nnzoo's from-scratch InvertedDropout trains like keras.layers.Dropout", False,
-                     "nnzoo.custom_layers.InvertedDropout is not installed, so the comparison did not run (0 runs)",
-                     "01:1117-1125")
     diffs = [float(np.abs(a.history[c] - b.history[c]).max())
              for a, b in zip(runs["scratch_0.5"], runs["dropout_0.5"]) for c in ("loss", "val_accuracy", "val_loss")]
-    return check(
+    return judge(
         "nnzoo's from-scratch InvertedDropout(0.5) beside keras.layers.Dropout(0.5) gives the same learning curves "
         f"(same seeds, {cfg.seeds} runs each: the same masks, so the same training)",
-        max(diffs) < 1e-4,
+        scratch_trains_like_keras, {"max_difference": max(diffs)},
         f"max |difference| over {cfg.epochs} epochs of loss, val_accuracy and val_loss: {fmt(max(diffs))}; final val "
         f"accuracy scratch {fmt(runs['scratch_0.5'][0].final('val_accuracy'))} vs Keras "
         f"{fmt(runs['dropout_0.5'][0].final('val_accuracy'))}",
-        "01:1117-1135")
+        "01:1117-1135", variants=[*runs["scratch_0.5"], *runs["dropout_0.5"]])
 
 
 if __name__ == "__main__":

@@ -146,7 +146,7 @@ def run(ctx):
         {"seed 0" + ("" if full is None else " (no stopping)"): curve}, ("val_accuracy", "val_loss"),
         title=f"EarlyStopping('val_accuracy', patience={cfg.patience}): best and stopping epochs")
     plots.mark_epochs(figure, {f"best epoch {best}": best, f"stopped at epoch {stop}": stop})
-    return RecipeResult("early_stopping", table, {"validation_curve": figure}, claims)
+    return RecipeResult(table, {"validation_curve": figure}, claims)
 
 
 def _row(variant, k, trained, stopper, norms, cfg):

@@ -128,7 +128,7 @@ def run(ctx):
         curves, ("loss", "val_loss"), logy=True,
         title=f"{cfg.depth}-layer linear chain, init gain {cfg.init_gain}, SGD lr {cfg.learning_rate}: "
               f"no clipping (NaN) vs clipvalue={cfg.clipvalue:g} vs clipnorm={cfg.clipnorm:g}")
-    return RecipeResult("gradient_clipping", pd.DataFrame(rows), {"loss_curves": figure}, claims)
+    return RecipeResult(pd.DataFrame(rows), {"loss_curves": figure}, claims)
 
 
 def _claim_by_value():

@@ -265,6 +265,7 @@ def _claim_epochs(ctx, data, cfg, rows):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     rows = []
     claims = _claims_1d() + _claims_quadratic(rows) + [_claim_stopping()]
     # y = 2x + 1 + noise on [-2, 2]; the training split is cut to exactly n_train samples.
@@ -275,18 +276,18 @@ def run(ctx):
     epoch_claim, histories = _claim_epochs(ctx, data, cfg, rows)
     claims += regime_claims + [epoch_claim]
 
-    ctx.note("The step sizes on x^2 and on the quadratic and the 2000-sample / batch-500 example are the catalogue's "
+    notes.append("The step sizes on x^2 and on the quadratic and the 2000-sample / batch-500 example are the catalogue's "
              "choices: the slides' figures holding them were lost.")
     paths = {f"eta = {eta}": descend(X0, eta, max_iter=60)[0][:60] for eta in (0.05, 0.1, 0.2, 0.25)}
     figures = {
-        "trajectories": plots.contour_paths(lambda a, b: a**2 + a * b + 4 * b**2, paths, xlim=(-6, 6), ylim=(-6, 6),
-                                            title="GD on x1^2 + x1 x2 + 4 x2^2 from (3, 3)"),
+        "trajectories": plots.contour_panels({"GD on x1^2 + x1 x2 + 4 x2^2 from (3, 3)": {
+            "f": lambda a, b: a**2 + a * b + 4 * b**2, "paths": paths, "xlim": (-6, 6), "ylim": (-6, 6)}}),
         "batch_regimes": plots.curves(curves, title=f"full-data loss after every update, lr {cfg.learning_rate}",
                                       xlabel="epoch", ylabel="mean squared error", logy=True),
         "keras_regimes": plots.learning_curves(histories, ("loss", "val_loss"),
                                                title="Keras SGD: loss per epoch by batch size"),
     }
-    return RecipeResult("gradient_descent", pd.DataFrame(rows), figures, claims)
+    return RecipeResult(pd.DataFrame(rows), figures, claims, notes=notes)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,7 @@ def three_input_patterns(ctx):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     binary, bipolar = ctx.load("and", encoding="binary"), ctx.load("and", encoding="bipolar")
     data = {
         "binary": (binary.x_train, binary.y_train),
@@ -105,13 +106,13 @@ def run(ctx):
         _claim_three_input(results["three_input"]),
         _claim_separable(results["three_input"], cfg),
     ]
-    ctx.note("Slip S7 (03:370): the bipolar table's first pair is input (1 1 1) with target 1 (change (1 1 1)); "
+    notes.append("Slip S7 (03:370): the bipolar table's first pair is input (1 1 1) with target 1 (change (1 1 1)); "
              "the slide prints input (1 -1 1) with target -1.")
-    ctx.note("Slips S8, S9 (03:392, 03:402): after the 3rd and 4th pairs the weights are (1 1 -1) and (2 2 -2); the "
+    notes.append("Slips S8, S9 (03:392, 03:402): after the 3rd and 4th pairs the weights are (1 1 -1) and (2 2 -2); the "
              "slide prints (0 2 0) and (1 1 -1), though its lines x2 = -x1 + 1 match the correct weights.")
-    ctx.note("Slip S10 (03:413): the 3-input failure case's first row has target +1 (its printed change (1 1 1 1) "
+    notes.append("Slip S10 (03:413): the 3-input failure case's first row has target +1 (its printed change (1 1 1 1) "
              "and final (0 0 0 -2) need it); with the printed -1 the final weights would be (-2 -2 -2 -4).")
-    return RecipeResult("hebb", pd.DataFrame(rows), {"decision_lines": _figure(results)}, claims)
+    return RecipeResult(pd.DataFrame(rows), {"decision_lines": _figure(results)}, claims, notes=notes)
 
 
 def _ints(a):

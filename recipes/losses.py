@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from nnzoo import plots
-from nnzoo.results import RecipeResult, check, fmt
+from nnzoo.results import RecipeResult, WorkedExample, fmt, judge
 
 LECTURES = ("000", "001", "002", "003", "004")
 VARIANTS = ("uniform",)
@@ -114,6 +114,7 @@ def quiz(config):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     rows, claims = [], []
     hand = {m: by_hand(o) for m, o in TABLES.items()}
     keras_values = {m: with_keras(o) for m, o in TABLES.items()}
@@ -124,52 +125,30 @@ def run(ctx):
         for k, v in alt[m].items():
             rows.append({"table": m, "loss": k, "slide": np.nan, "by_hand": v, "keras": np.nan})
 
-    for m, number in (("model 1", "Table 1"), ("model 2", "Table 2")):
-        ok = all(round(hand[m][k], 2) == SLIDE[m][k] and abs(keras_values[m][k] - hand[m][k]) < 1e-6
-                 for k in ("CE", "MSE", "ACE"))
-        claims.append(check(
-            f"{number}: CE = {SLIDE[m]['CE']}, MSE = {SLIDE[m]['MSE']}, ACE = {SLIDE[m]['ACE']} "
-            "(keras and by hand agree)", ok,
-            "by hand " + ", ".join(f"{k} {v:.5f}" for k, v in hand[m].items())
-            + "; keras " + ", ".join(f"{k} {v:.5f}" for k, v in keras_values[m].items()),
-            "01:405-415" if m == "model 1" else "01:417-427"))
-
-    alt_digits = {name: [round(alt[m][name], 2) for m in TABLES] for name in alt["model 1"]}
-    slide_lists = ([SLIDE[m]["ACE"] for m in TABLES], [SLIDE[m]["MSE"] for m in TABLES])
-    only_this = (all(round(hand[m][k], 2) == SLIDE[m][k] for m in TABLES for k in ("MSE", "ACE"))
-                 and not any(d in slide_lists for d in alt_digits.values()))
-    claims.append(check(
-        "The slides' digits need MSE summed over the classes and ACE with the natural log and the 1/3: the printed "
-        "'-2 log 0.4 - log 0.1' leaves out the 1/3, log10 or keras's class-averaged MSE give other numbers",
-        only_this,
-        "; ".join(f"{m}: ACE without 1/3 {alt[m]['ACE without 1/n']:.4f}, ACE with log10 "
-                  f"{alt[m]['ACE with log10']:.4f}, keras MSE (mean over classes) "
-                  f"{keras_values[m]['MSE (keras, mean over classes)']:.5f}" for m in TABLES),
-        "01:411-427"))
-    m1, m2 = hand["model 1"], hand["model 2"]
-    claims.append(check(
-        "CE does not tell the two models apart (0.33 = 0.33); MSE and ACE both prefer model 2",
-        m1["CE"] == m2["CE"] and m2["MSE"] < m1["MSE"] and m2["ACE"] < m1["ACE"],
-        f"CE {fmt(m1['CE'])} vs {fmt(m2['CE'])}; MSE {fmt(m1['MSE'])} vs {fmt(m2['MSE'])}; "
-        f"ACE {fmt(m1['ACE'])} vs {fmt(m2['ACE'])}", "01:397-403"))
-
+    gap = max(abs(keras_values[m][k] - hand[m][k]) for m in TABLES for k in ("CE", "MSE", "ACE"))
+    claims.append(judge(
+        "Keras's losses on the slides' two prediction tables equal the lecture's formulas (CE, MSE summed over "
+        "the classes, ACE with the natural log and 1/n); the tables' digits are worked examples below",
+        keras_losses_match_formulas, {"max_gap": gap},
+        "by hand " + "; ".join(f"{m}: " + ", ".join(f"{k} {v:.5f}" for k, v in hand[m].items()) for m in TABLES)
+        + "; max |keras - by hand| = " + fmt(gap), "01:397-427"))
     one_hot = keras.utils.to_categorical([3, 6, 0], num_classes=10)
-    one_hot_ok = one_hot.shape == (3, 10) and one_hot.sum() == 3 and [int(r.argmax()) for r in one_hot] == [3, 6, 0]
     s = np.array([[0.9, 0.07, 0.03]])
     single = float(keras.losses.CategoricalCrossentropy(dtype="float64")(np.array([[1.0, 0.0, 0.0]]), s))
-    claims.append(check(
+    claims.append(judge(
         "One-hot targets: labels 3, 6, 0 become 10-vectors with a single 1 at index 3, 6, 0; the example "
         "S = [0.9, ..., 0.03] with y = c1 costs -ln 0.9 = 0.10536",
-        one_hot_ok and round(single, 5) == 0.10536,
+        one_hot_and_single_ce,
+        {"argmaxes": [int(r.argmax()) for r in one_hot], "row_sums": one_hot.sum(axis=1).tolist(), "ce": single},
         f"to_categorical rows argmax {[int(r.argmax()) for r in one_hot]}, sums {one_hot.sum(axis=1).tolist()}; "
         f"keras CE {single:.5f} (the middle classes of S are chosen: 0.07)", "03:754-757, 01:393"))
 
     data = ctx.load("digits")
     model = build_model(input_dim=data.input_shape[0], num_classes=data.num_classes)
     uniform = float(keras.losses.SparseCategoricalCrossentropy()(data.y_val, model(data.x_val)))
-    claims.append(check(
+    claims.append(judge(
         "The NLL uses the natural log: a network that predicts 1/10 for every class of digits has loss ln 10 = 2.302585",
-        round(uniform, 5) == round(math.log(10), 5) and round(math.log(10), 6) == 2.302585,
+        uniform_prediction_costs_ln10, {"loss": uniform},
         f"keras SparseCategoricalCrossentropy of the all-zero-weight softmax on {len(data.x_val)} validation digits "
         f"= {uniform:.6f}; ln 10 = {math.log(10):.6f}, log10 10 = 1", "03:772, 01:558-562"))
 
@@ -179,30 +158,28 @@ def run(ctx):
         y, p = rng.normal(size=(cfg.random_size, 1)), rng.normal(size=(cfg.random_size, 1))
         errs.append(max(abs(float(keras.losses.MeanSquaredError()(y, p)) - np.mean((y - p) ** 2)),
                         abs(float(keras.losses.MeanAbsoluteError()(y, p)) - np.mean(np.abs(y - p)))))
-    half = 0.5 * (0.88 - 0.229) ** 2
-    claims.append(check(
-        "Keras MSE and MAE are the lectures' (1/n) sum (y - y_hat)^2 and (1/n) sum |y - y_hat|; the 1/2 convention "
-        "gives the precipitation example's 0.2119 (the 1/N formula gives 0.4238, slip S3)",
-        max(errs) < 1e-6 and round(half, 4) == 0.2119 and round(2 * half, 4) != 0.2119,
-        f"max |keras - numpy| = {fmt(max(errs))} over {cfg.seeds} x {cfg.random_size} random pairs; "
-        f"1/2 (0.88 - 0.229)^2 = {half:.7f}, (0.88 - 0.229)^2 = {2 * half:.5f}", "02:505-507, 04:917-921, 02:73, 00:548"))
+    claims.append(judge(
+        "Keras MSE and MAE are the lectures' (1/n) sum (y - y_hat)^2 and (1/n) sum |y - y_hat|",
+        keras_mse_mae_are_means, {"max_error": max(errs)},
+        f"max |keras - numpy| = {fmt(max(errs))} over {cfg.seeds} x {cfg.random_size} random pairs",
+        "02:505-507, 04:917-921, 02:73"))
 
     found = quiz(cfg)
     usable = [name for name, f in found.items() if f["usable"]]
-    claims.append(check(
+    claims.append(judge(
         "Quiz: among e^3, log e, sin e, 1/e and 5e^2 - 2 only 5e^2 - 2 is continuous, bounded below and has a unique "
         "minimum (at e = 0)",
-        usable == ["5e^2 - 2"] and abs(found["5e^2 - 2"]["argmin"]) < 1e-3,
+        only_quadratic_is_a_loss, {"usable": usable, "argmin": found["5e^2 - 2"]["argmin"]},
         "; ".join(f"{n}: continuous {f['continuous']}, bounded below {f['bounded_below']}, "
                   f"{f['local_minima']} local minima" for n, f in found.items())
         + f" (grid of {cfg.quiz_points} points on [-{cfg.quiz_limit:g}, {cfg.quiz_limit:g}])", "04:1001-1011, 04:908-911"))
     for name, f in found.items():
         rows.append({"table": "quiz", "loss": name, **{k: v for k, v in f.items() if k != "argmin"}})
 
-    ctx.note("The slides' 'ACE = -2 log 0.4 - log 0.1 = 1.38' and '-2 log 0.7 - log 0.3 = 0.64' omit the 1/3 "
+    notes.append("The slides' 'ACE = -2 log 0.4 - log 0.1 = 1.38' and '-2 log 0.7 - log 0.3 = 0.64' omit the 1/3 "
              "(without it: 4.1352 and 1.9173) and use the natural log; MSE 0.81 / 0.34 sums over the classes "
              "(keras MeanSquaredError averages over them: 0.26889 / 0.11333).")
-    ctx.note("Slip S3 (00:470 vs 00:548): 0.2119 = 1/2 (0.88 - 0.229)^2; the 1/N MSE formula printed with it gives 0.4238.")
+    notes.append("Slip S3 (00:470 vs 00:548): 0.2119 = 1/2 (0.88 - 0.229)^2; the 1/N MSE formula printed with it gives 0.4238.")
 
     e = np.linspace(-cfg.quiz_limit / 2, cfg.quiz_limit / 2, 2001)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -211,7 +188,49 @@ def run(ctx):
                             ylabel="l(e), clipped to [-30, 30]")
     table_fig = plots.bars({f"{m} {k}": hand[m][k] for m in TABLES for k in ("CE", "MSE", "ACE")},
                            title="lecture 001's two tables: CE ties, MSE and ACE prefer model 2")
-    return RecipeResult("losses", pd.DataFrame(rows), {"tables": table_fig, "quiz": quiz_fig}, claims)
+    return RecipeResult(pd.DataFrame(rows), {"tables": table_fig, "quiz": quiz_fig}, claims, notes=notes,
+                        worked=_worked_examples(hand, alt, keras_values))
+
+
+def _worked_examples(hand, alt, keras_values):
+    """Lecture 001's tables and the other conventions evaluated on the slides' own prediction tables."""
+    worked = [WorkedExample(f"{m}: {k}", hand[m][k], f"{SLIDE[m][k]}", "01:405-415" if m == "model 1" else "01:417-427")
+              for m in TABLES for k in ("CE", "MSE", "ACE")]
+    for m in TABLES:
+        worked += [WorkedExample(f"{m}: ACE without the 1/3 (as printed)", alt[m]["ACE without 1/n"],
+                                 f"ACE {SLIDE[m]['ACE']}", "01:411-427"),
+                   WorkedExample(f"{m}: ACE with log10", alt[m]["ACE with log10"], f"ACE {SLIDE[m]['ACE']}", "01:411-427"),
+                   WorkedExample(f"{m}: keras MSE (mean over the classes)", keras_values[m]["MSE (keras, mean over classes)"],
+                                 f"MSE {SLIDE[m]['MSE']}", "01:411-427")]
+    return worked + [
+        WorkedExample("Precipitation loss with the 1/2 convention: 1/2 (0.88 - 0.229)^2", 0.5 * (0.88 - 0.229) ** 2,
+                      "0.2119", "00:548"),
+        WorkedExample("... with the 1/N formula printed first (N = 1): (0.88 - 0.229)^2", (0.88 - 0.229) ** 2,
+                      "0.2119 (S3)", "00:470"),
+        WorkedExample("ln 10, the loss of a uniform 10-class prediction", math.log(10), "2.302585", "03:772"),
+    ]
+
+
+# ---- verdicts: pure functions of the measured numbers -------------------------------------------------
+
+def keras_losses_match_formulas(max_gap):
+    return max_gap < 1e-6
+
+
+def one_hot_and_single_ce(argmaxes, row_sums, ce):
+    return argmaxes == [3, 6, 0] and row_sums == [1.0, 1.0, 1.0] and round(ce, 5) == 0.10536
+
+
+def uniform_prediction_costs_ln10(loss):
+    return round(loss, 5) == round(math.log(10), 5)
+
+
+def keras_mse_mae_are_means(max_error):
+    return max_error < 1e-6
+
+
+def only_quadratic_is_a_loss(usable, argmin):
+    return usable == ["5e^2 - 2"] and abs(argmin) < 1e-3
 
 
 if __name__ == "__main__":

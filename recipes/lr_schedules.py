@@ -21,11 +21,11 @@ import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
+from nnzoo.custom_optimizers import ExpDecay, OneOverTDecay, StepDecay
+from nnzoo.recipes import optimizers
 
 from nnzoo import plots
-from nnzoo.custom_optimizers import ExpDecay, OneOverTDecay, StepDecay
 from nnzoo.inputs import standardizer
-from nnzoo.recipes import optimizers
 from nnzoo.results import RecipeResult, check, fmt
 
 LECTURES = ("000", "003")
@@ -124,6 +124,7 @@ def noisy_sgd(kind, config, seed):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     data = ctx.load("digits")
     steps_per_epoch = math.ceil(len(data.x_train) / cfg.batch_size)
     rows, histories, logs = [], {}, {}
@@ -155,27 +156,27 @@ def run(ctx):
     why = ("decaying this early buys nothing on a network still far from SGD's noise floor; annealing pays where "
            "gradient noise keeps a constant rate bouncing (the noisy quadratic)" if digits.idxmin() == "constant"
            else "annealing already pays on digits")
-    ctx.note(f"On digits after {cfg.epochs} epochs the lowest validation loss is {digits.idxmin()}'s ("
+    notes.append(f"On digits after {cfg.epochs} epochs the lowest validation loss is {digits.idxmin()}'s ("
              + ", ".join(f"{k} {fmt(v)}" for k, v in digits.items()) + f"): {why}.")
-    ctx.note("Slip S21 (00:1088): 'too slow decay can make the system converge too quickly' contradicts itself; "
+    notes.append("Slip S21 (00:1088): 'too slow decay can make the system converge too quickly' contradicts itself; "
              "it is decaying too aggressively that cools the system too quickly (CS231n), and too slow a decay "
              "that wastes time bouncing around.")
 
     epochs = np.arange(cfg.epochs + 1)
     figures = {
-        "learning_rates": plots.lines(
-            epochs, {kind: closed_form(kind, epochs, cfg) for kind in SCHEDULES}, xlabel="epoch t",
+        "learning_rates": plots.curves(
+            {kind: (epochs, closed_form(kind, epochs, cfg)) for kind in SCHEDULES}, xlabel="epoch t", size=(6.0, 3.6),
             ylabel="learning rate", title=f"alpha0 = {cfg.initial_learning_rate}, k = {cfg.k}, "
                                          f"step: x{cfg.factor} every {cfg.drop_every} epochs"),
         "learning_curves": plots.learning_curves(
             histories, ("loss", "val_loss", "val_accuracy"), title="digits MLP, SGD with each schedule"),
-        "noisy_sgd": plots.lines(
-            np.arange(1, cfg.noisy_epochs + 1),
-            {kind: losses.reshape(cfg.noisy_epochs, -1).mean(axis=1) for kind, losses in noisy.items()},
-            xlabel="epoch", ylabel="mean f over the epoch", logy=True,
+        "noisy_sgd": plots.curves(
+            {kind: (np.arange(1, cfg.noisy_epochs + 1), losses.reshape(cfg.noisy_epochs, -1).mean(axis=1))
+             for kind, losses in noisy.items()},
+            xlabel="epoch", ylabel="mean f over the epoch", logy=True, size=(6.0, 3.6),
             title=f"SGD on f = x1^2 + x1 x2 + 4 x2^2 with gradient noise (std {cfg.gradient_noise})"),
     }
-    return RecipeResult("lr_schedules", table, figures, claims)
+    return RecipeResult(table, figures, claims, notes=notes)
 
 
 def _claim_closed_forms(cfg):

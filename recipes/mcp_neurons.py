@@ -17,10 +17,11 @@ from fractions import Fraction
 import keras
 import numpy as np
 import pandas as pd
+from nnzoo.custom_layers import MCPNeuron
 from scipy.optimize import linprog
 
 from nnzoo import plots
-from nnzoo.results import RecipeResult, check, fmt
+from nnzoo.results import RecipeResult, WorkedExample, fmt, judge
 
 LECTURES = ("003",)
 INPUTS = np.array(list(itertools.product((0, 1), repeat=2)), dtype="float32")  # (0,0), (0,1), (1,0), (1,1)
@@ -61,28 +62,10 @@ FULL = Config()
 QUICK = Config(weight_step=1.0, threshold_step=0.5)
 
 
-def _step(z):
-    """Heaviside step with step(0) = 1, so a unit fires when its sum reaches the threshold."""
-    return keras.ops.heaviside(z, 1.0)
-
-
 def threshold_layer(weights, thresholds, name=None):
-    """A layer of McCulloch-Pitts units: unit j outputs 1 iff sum_i w_ij x_i >= thresholds[j].
-
-    Uses nnzoo.custom_layers.MCPNeuron where that exists; otherwise a frozen Dense with bias
-    -theta and a Heaviside activation computes the same thing.
-    """
-    weights = np.asarray(weights, dtype="float32")
-    thresholds = np.asarray(thresholds, dtype="float32")
-    try:
-        from nnzoo.custom_layers import MCPNeuron
-
-        return MCPNeuron.from_weights(weights, thresholds, name=name)
-    except (ImportError, AttributeError):
-        return keras.layers.Dense(
-            weights.shape[1], activation=_step, trainable=False, name=name,
-            kernel_initializer=keras.initializers.Constant(weights),
-            bias_initializer=keras.initializers.Constant(-thresholds))
+    """A layer of McCulloch-Pitts units (nnzoo.custom_layers.MCPNeuron): unit j outputs 1 iff
+    sum_i w_ij x_i >= thresholds[j]."""
+    return MCPNeuron.from_weights(np.asarray(weights, "float32"), np.asarray(thresholds, "float32"), name=name)
 
 
 def build_model(variant, config=FULL):
@@ -123,9 +106,9 @@ def realizable(truth, x=INPUTS):
                    b_eq=np.r_[np.zeros(3), 1.0], bounds=[(0, None)] * len(x))
     lam = [Fraction(v).limit_denominator(1000) for v in cert.x]
     exact_rows = [[Fraction(int(round(v))) for v in r] for r in rows]
-    combination = [sum(l * r[j] for l, r in zip(lam, exact_rows)) for j in range(3)]
-    proved = all(l >= 0 for l in lam) and combination == [0, 0, 0] and sum(
-        l for l, s in zip(lam, strict) if s) > 0
+    combination = [sum(m * r[j] for m, r in zip(lam, exact_rows)) for j in range(3)]
+    proved = all(m >= 0 for m in lam) and combination == [0, 0, 0] and sum(
+        m for m, s in zip(lam, strict) if s) > 0
     return False, (lam if proved else None)
 
 
@@ -141,6 +124,7 @@ def brute_force(truth, cfg, x=INPUTS):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     models = {name: build_model(name, cfg) for name in NETWORKS}
     got = {name: outputs(m, INPUTS if name != "not" else np.array([[0.0], [1.0]], "float32"))
            for name, m in models.items()}
@@ -165,62 +149,93 @@ def run(ctx):
         _claim_gates(got),
         _claim_sweep(swept),
         _claim_xor_impossible(verdicts, cfg),
-        _claim_decompositions(),
         _claim_two_layers(got, models),
     ]
-    ctx.note("The slides' MCP weights and thresholds were in lost figures (03:150, 03:170, 03:259): the values "
+    notes.append("The slides' MCP weights and thresholds were in lost figures (03:150, 03:170, 03:259): the values "
              "used here are chosen (catalogue section 1), not the slides'.")
-    ctx.note("The slide says XOR 'can be solved using two MCP neurons' (03:250): that counts the two hidden units; "
+    notes.append("The slide says XOR 'can be solved using two MCP neurons' (03:250): that counts the two hidden units; "
              "the output unit that combines them is a third.")
-    return RecipeResult("mcp_neurons", pd.DataFrame(rows), {"decision_lines": _figure()}, claims)
+    return RecipeResult(pd.DataFrame(rows), {"decision_lines": _figure()}, claims, notes=notes,
+                        worked=_worked_decompositions())
 
+
+# ---- verdicts: pure functions of the measured outputs ---------------------------------------------------
+
+def eats_only_the_blueberry(eats, blueberry, and_unit):
+    return eats == [1, 0, 0, 0] and blueberry == and_unit
+
+
+def gates_match_truth_tables(and_outputs, or_outputs, not_outputs):
+    return and_outputs == TRUTH["and"] and or_outputs == TRUTH["or"] and not_outputs == TRUTH["not"]
+
+
+def threshold_switches_and_or(swept, scaled_keeps_gates):
+    """``swept`` maps a threshold to the function the unit w = (1, 1) computes with it."""
+    and_at = [t for t, f in swept.items() if f == "AND"]
+    or_at = [t for t, f in swept.items() if f == "OR"]
+    return bool(and_at and or_at and scaled_keeps_gates and all(1 < t <= 2 for t in and_at)
+                and all(0 < t <= 1 for t in or_at) and all(swept[t] == "AND" for t in swept if 1 < t <= 2)
+                and all(swept[t] == "OR" for t in swept if 0 < t <= 1))
+
+
+def only_xor_and_xnor_need_two_lines(impossible, proved, witnessed, grid_solutions, best_accuracy):
+    xor = tuple(TRUTH["xor"])
+    return (set(impossible) == {xor, tuple(1 - v for v in xor)} and proved and witnessed and grid_solutions == 0
+            and best_accuracy == 0.75)
+
+
+def two_layers_compute_xor(hidden_pair_network, or_nand_network):
+    return hidden_pair_network == TRUTH["xor"] and or_nand_network == TRUTH["xor"]
+
+
+# ---- measurements ---------------------------------------------------------------------------------------
 
 def _claim_blueberry(got):
     table = {"blueberry": (1, 1), "golf ball": (0, 1), "violet": (1, 0), "hot dog": (0, 0)}
     eats = {obj: got["blueberry"][INPUTS.tolist().index(list(map(float, p)))] for obj, p in table.items()}
-    return check(
+    return judge(
         "The blueberry neuron (inputs purple, round; w = (1, 1), theta = 2, chosen) eats only the blueberry: "
         "Eat = 1, 0, 0, 0 for blueberry, golf ball, violet, hot dog — it is the AND unit",
-        [eats[o] for o in table] == [1, 0, 0, 0] and got["blueberry"] == got["and"],
+        eats_only_the_blueberry, {"eats": [eats[o] for o in table], "blueberry": got["blueberry"], "and_unit": got["and"]},
         "; ".join(f"{o}: {e}" for o, e in eats.items()), "03:144-161")
 
 
 def _claim_gates(got):
-    ok = all(got[g] == TRUTH[g] for g in ("and", "or", "not"))
-    return check(
+    return judge(
         "MCP units reproduce the AND, OR and NOT tables exactly: AND w=(1,1) theta=2, OR w=(1,1) theta=1, "
         "NOT w=-1 theta=0 (chosen values; the slides' figure is lost)",
-        ok, f"AND {got['and']}, OR {got['or']}, NOT {got['not']} on inputs (0,0),(0,1),(1,0),(1,1) / 0,1",
+        gates_match_truth_tables, {"and_outputs": got["and"], "or_outputs": got["or"], "not_outputs": got["not"]},
+        f"AND {got['and']}, OR {got['or']}, NOT {got['not']} on inputs (0,0),(0,1),(1,0),(1,1) / 0,1",
         "03:176-201")
 
 
 def _claim_sweep(swept):
     and_at = [t for t, f in swept.items() if f == "AND"]
     or_at = [t for t, f in swept.items() if f == "OR"]
-    ok = (all(1 < t <= 2 for t in and_at) and all(0 < t <= 1 for t in or_at)
-          and all(swept[t] == "AND" for t in swept if 1 < t <= 2) and all(swept[t] == "OR" for t in swept if 0 < t <= 1))
     scaled = all(unit_outputs((c, c), 2 * c).tolist() == TRUTH["and"]
                  and unit_outputs((c, c), c).tolist() == TRUTH["or"] for c in (0.5, 2.0, 10.0))
-    return check(
+    return judge(
         "Varying the threshold alone adapts the unit: with w = (1, 1) every theta in (1, 2] gives AND and every theta "
         "in (0, 1] gives OR; other weights and thresholds (w and theta both scaled by c > 0) give the same results",
-        ok and and_at and or_at and scaled,
+        threshold_switches_and_or, {"swept": swept, "scaled_keeps_gates": scaled},
         f"sweep step {swept and list(swept)[1] - list(swept)[0]:g}: AND at theta = {and_at}, OR at theta = {or_at}; "
         f"scaling by c = 0.5, 2, 10 keeps AND and OR: {scaled}", "03:172-173, 03:206")
 
 
 def _claim_xor_impossible(verdicts, cfg):
-    xor, xnor = tuple(TRUTH["xor"]), tuple(1 - v for v in TRUTH["xor"])
+    xor = tuple(TRUTH["xor"])
     impossible = [f for f, (ok, _) in verdicts.items() if not ok]
     certificate = verdicts[xor][1]
     proved = all(v is not None for ok, v in verdicts.values() if not ok)
     witnessed = all(tuple(unit_outputs(*v)) == f for f, (ok, v) in verdicts.items() if ok)
     solutions, best, tried = brute_force(TRUTH["xor"], cfg)
-    return check(
+    return judge(
         "No single MCP unit computes XOR ('we need two lines'): an exact infeasibility proof (Farkas/Motzkin "
         "certificate), not a sample; of the 16 two-input functions exactly XOR and XNOR are not single-unit; "
         "a brute-force grid finds no XOR unit and the best reaches accuracy 3/4",
-        set(impossible) == {xor, xnor} and proved and witnessed and solutions == 0 and best == 0.75,
+        only_xor_and_xnor_need_two_lines,
+        {"impossible": impossible, "proved": proved, "witnessed": witnessed, "grid_solutions": solutions,
+         "best_accuracy": best},
         f"XOR certificate lambda = {[str(c) for c in certificate]} on rows (0,0),(0,1),(1,0),(1,1): the weighted sum "
         f"of the four inequalities reads 0 > 0; the other 14 have LP witnesses that check out: {witnessed}; "
         f"not realizable: {[''.join(map(str, f)) for f in impossible]}; "
@@ -228,23 +243,24 @@ def _claim_xor_impossible(verdicts, cfg):
         f"{cfg.grid_limit:g}]): {solutions} solutions, best accuracy {best:g}", "03:208-249")
 
 
-def _claim_decompositions():
+def _worked_decompositions():
     x1, x2 = INPUTS[:, 0].astype(bool), INPUTS[:, 1].astype(bool)
-    first = ((x1 | x2) & (~x1 | ~x2)).astype(int).tolist()
-    second = ((x1 & ~x2) | (~x1 & x2)).astype(int).tolist()
-    return check(
-        "XOR = (x1 + x2) . (not x1 + not x2) = x1 . not x2 + not x1 . x2 (+ = OR, . = AND): both give 0, 1, 1, 0",
-        first == TRUTH["xor"] and second == TRUTH["xor"], f"first form {first}, second form {second}", "03:254-262")
+    return [
+        WorkedExample("(x1 + x2) . (not x1 + not x2) on (0,0), (0,1), (1,0), (1,1) (+ = OR, . = AND)",
+                      str(((x1 | x2) & (~x1 | ~x2)).astype(int).tolist()), "XOR: 0, 1, 1, 0", "03:254-262"),
+        WorkedExample("x1 . not x2 + not x1 . x2 on the same inputs", str(((x1 & ~x2) | (~x1 & x2)).astype(int).tolist()),
+                      "XOR: 0, 1, 1, 0", "03:254-262"),
+    ]
 
 
 def _claim_two_layers(got, models):
     hidden = keras.Model(models["xor"].inputs[0], models["xor"].layers[0].output)
     h = np.asarray(hidden(INPUTS)).astype(int).tolist()
-    return check(
+    return judge(
         "XOR from two layers of MCP units: h1 = [x1 - x2 >= 1], h2 = [x2 - x1 >= 1], out = [h1 + h2 >= 1]; and "
         "OR (theta 1) with NAND (w = (-1,-1), theta = -1) into AND (theta 2). The slide's 'two MCP neurons' are "
         "the hidden pair; the output unit is a third",
-        got["xor"] == TRUTH["xor"] and got["xor_or_nand"] == TRUTH["xor"],
+        two_layers_compute_xor, {"hidden_pair_network": got["xor"], "or_nand_network": got["xor_or_nand"]},
         f"h1, h2 per input: {h}; out {got['xor']}; OR/NAND/AND network: {got['xor_or_nand']}", "03:250-262")
 
 

@@ -16,12 +16,12 @@ import dataclasses
 import keras
 import numpy as np
 import pandas as pd
+from nnzoo.datasets import stratified_split
 from sklearn import metrics as skm
 from sklearn.model_selection import KFold
 
 from nnzoo import plots
 from nnzoo.assessment import bias_variance, binary_metrics, confusion
-from nnzoo.datasets import stratified_split
 from nnzoo.inputs import standardizer
 from nnzoo.results import RecipeResult, check, fmt
 
@@ -66,6 +66,7 @@ def build_model(variant="multiclass", config=FULL, *, input_dim=64, num_classes=
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     data = ctx.load("digits")
     claims, rows = [], []
 
@@ -86,8 +87,8 @@ def run(ctx):
     claims.append(_claim_kfold(folds, oof, cfg))
     rows += [{"experiment": "kfold", **f} for f in folds.drop(columns="indices").to_dict("records")]
 
-    ctx.note("Slip S33 (01:608, 01:626): Variance = E[(g - E g)^2]; the printed E[g - E g]^2 is identically 0.")
-    ctx.note("Confusion matrices here use the lecture's layout: rows = predicted, columns = ground truth, the "
+    notes.append("Slip S33 (01:608, 01:626): Variance = E[(g - E g)^2]; the printed E[g - E g]^2 is identically 0.")
+    notes.append("Confusion matrices here use the lecture's layout: rows = predicted, columns = ground truth, the "
              "transpose of sklearn.metrics.confusion_matrix.")
     matrix = confusion(oof["y"], oof["pred"], labels=list(range(data.num_classes)))
     figures = {
@@ -95,14 +96,14 @@ def run(ctx):
             matrix, row_labels=data.class_names, col_labels=data.class_names, ylabel="predicted",
             xlabel="ground truth",
             title=f"digits, {cfg.folds}-fold out-of-fold predictions ({len(oof['y'])} examples)"),
-        "bias_variance": plots.lines(
-            study["order"], {"bias^2": study["bias2"], "variance": study["variance"],
-                             "bias^2 + variance + sigma^2": study["decomposition"], "test MSE": study["test_mse"],
-                             "train MSE": study["train_mse"]},
-            xlabel="polynomial order", ylabel="squared error", logy=True,
+        "bias_variance": plots.curves(
+            {name: (study["order"], study[key]) for name, key in (
+                ("bias^2", "bias2"), ("variance", "variance"), ("bias^2 + variance + sigma^2", "decomposition"),
+                ("test MSE", "test_mse"), ("train MSE", "train_mse"))},
+            xlabel="polynomial order", ylabel="squared error", logy=True, size=(6.0, 3.6),
             title=f"{cfg.mc_repeats} training sets of {cfg.mc_points} grid points, sigma = {cfg.mc_noise}"),
     }
-    return RecipeResult("model_assessment", pd.DataFrame(rows), figures, claims)
+    return RecipeResult(pd.DataFrame(rows), figures, claims, notes=notes)
 
 
 # ---- 1. splits ---------------------------------------------------------------------------------

@@ -88,6 +88,7 @@ def _first_within(losses, optimum, rel):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     rows, claims = [], []
     data = ctx.load("cubic")
     x, y = all_points(data)
@@ -160,7 +161,7 @@ def run(ctx):
         "04:557-583"))
 
     claims.append(_claim_keras(ctx, data, X, y, cfg, rows))
-    ctx.note(f"The data are chosen, not the slide's (lost with the figure): {data.description}, seed {ctx.seed}. "
+    notes.append(f"The data are chosen, not the slide's (lost with the figure): {data.description}, seed {ctx.seed}. "
              f"Stability bound on this range: lr < {bound:.4g}.")
 
     grid_x = np.linspace(x.min(), x.max(), 200)
@@ -173,7 +174,7 @@ def run(ctx):
     plots.curves(curves, ax=axes[1], title="loss - optimum from w = 0", xlabel="iteration", ylabel="excess loss",
                  logy=True)
     axes[1].set_xscale("log")
-    return RecipeResult("model_fitting", pd.DataFrame(rows), {"fits_and_losses": fig}, claims)
+    return RecipeResult(pd.DataFrame(rows), {"fits_and_losses": fig}, claims, notes=notes)
 
 
 def _claim_keras(ctx, data, X, y, cfg, rows):

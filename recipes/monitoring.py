@@ -80,6 +80,7 @@ def build_model(variant, config=FULL, *, data, normalizer=True):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     data = ctx.load("digits")
 
     def monitored(name, variant, data=data, seed=ctx.seed, **fit):
@@ -115,8 +116,8 @@ def run(ctx):
     claims.append(_claim_distributions(inits))
     claims.append(_claim_first_layer(regimes, fits))
 
-    ctx.note("Slip S20 (00:1014, 00:1026): the reference update/weight ratio is about 1e-3 (CS231n), not 1.3.")
-    ctx.note("The update/weight ratio is measured per optimizer step (steps_per_execution=1): ||W_t+1 - W_t|| / ||W_t||.")
+    notes.append("Slip S20 (00:1014, 00:1026): the reference update/weight ratio is about 1e-3 (CS231n), not 1.3.")
+    notes.append("The update/weight ratio is measured per optimizer step (steps_per_execution=1): ||W_t+1 - W_t|| / ||W_t||.")
     figures = {
         "loss_per_learning_rate": plots.learning_curves(
             {f"{r} (lr {lr:g})": regimes[r][0].history for r, lr in zip(REGIMES, cfg.adam_rates)}, ("loss",),
@@ -127,7 +128,7 @@ def run(ctx):
         "dashboard_good": regimes["good"][1].figures()["dashboard"],
         "first_layer_good": regimes["good"][1].figures()["first_layer"],
     }
-    return RecipeResult("monitoring", pd.DataFrame(rows), figures, claims)
+    return RecipeResult(pd.DataFrame(rows), figures, claims, notes=notes)
 
 
 def _row(name, lr, trained, monitor):

@@ -4,7 +4,7 @@ Topic: optimizers — vanilla SGD, momentum (two equivalent forms), Nesterov (an
 look-ahead variable), Newton's one step, AdaGrad's decaying step, RMSProp, Adam's bias correction,
 AdaDelta; iteration counts on f = (x^2 + 100 y^2) / 2 from (10, 1) (condition number 100), then
 all of them training the same MLP on digits. Each Keras built-in runs beside its from-scratch twin
-in ``nnzoo.custom_optimizers`` when that package provides it.
+in ``nnzoo.custom_optimizers``.
 
 Lectures: 000 (lines 1042-1108), 002 (480-491), 003 (1648-1916, 2513), 004 (1066-1207);
 catalogue section 18 of shared/lectures/claims.md. Slips followed by the mathematics: S15
@@ -18,10 +18,11 @@ import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
+from nnzoo.custom_optimizers import TWINS
 
 from nnzoo import plots
 from nnzoo.inputs import standardizer
-from nnzoo.results import RecipeResult, check, fmt
+from nnzoo.results import RecipeResult, WorkedExample, fmt, judge
 
 LECTURES = ("000", "002", "003", "004")
 # variant -> (Keras built-in name, constructor options beyond the learning rate)
@@ -41,13 +42,7 @@ START = (10.0, 1.0)
 TOLERANCE = 1e-6  # iterate until f < 1e-6
 
 
-def scratch_twins():
-    """{built-in name: from-scratch class} from nnzoo.custom_optimizers, empty where it has none yet."""
-    try:
-        from nnzoo import custom_optimizers
-    except ImportError:
-        return {}
-    return {name: pair[0] for name, pair in getattr(custom_optimizers, "TWINS", {}).items()}
+SCRATCH = {name: scratch for name, (scratch, _) in TWINS.items()}  # built-in name -> nnzoo.custom_optimizers class
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,7 +73,7 @@ QUICK = Config(keras_steps=200, epochs=3, seeds=1, digits_variants=("sgd", "nest
 def make_optimizer(variant, learning_rate, *, scratch=False, **overrides):
     """The Keras built-in for ``variant`` (or its from-scratch twin) with the lecture's options."""
     name, options = OPTIMIZERS[variant]
-    cls = scratch_twins()[name] if scratch else BUILTINS[name]
+    cls = SCRATCH[name] if scratch else BUILTINS[name]
     return cls(learning_rate=learning_rate, **{**options, **overrides})
 
 
@@ -179,7 +174,7 @@ def keras_path(optimizer, steps, *, start=START, curvature=CURVATURE, gradient=N
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
-    twins = scratch_twins()
+    notes = []
     quad_lr = dict(cfg.quadratic_lr)
     rows, paths = [], {}
     rules = {"sgd": "sgd", "momentum": "momentum", "nesterov": "nesterov", "adagrad": "adagrad",
@@ -196,7 +191,7 @@ def run(ctx):
                "max_abs_keras_minus_numpy_100": _path_gap(built, _stored(variant, path), 100)
                if variant != "adadelta" else np.nan}
         name = OPTIMIZERS[variant][0]
-        if name in twins:
+        if name in SCRATCH:
             scratch = keras_path(make_optimizer(variant, quad_lr[variant], scratch=True, **_adagrad_zero(variant)),
                                  cfg.keras_steps)
             row["scratch_iterations"] = iterations_to(scratch)
@@ -220,30 +215,45 @@ def run(ctx):
         _claim_summary_table(),
     ]
 
-    histories, digits_rows = _train_digits(ctx, cfg, twins)
+    histories, trained, digits_rows = _train_digits(ctx, cfg)
     rows += digits_rows
     table = pd.DataFrame(rows)
-    claims.append(_claim_recommended(table, cfg))
-    if any(OPTIMIZERS[v][0] in twins for v in cfg.scratch_variants if v in cfg.digits_variants):
-        claims.append(_claim_scratch_matches(histories, cfg, twins))
-    else:
-        ctx.note("nnzoo.custom_optimizers provides no from-scratch optimizers yet: only the built-ins ran.")
-    ctx.note("Slip S15 (03:1729, 03:1744): the code's `x += learning_rate * dx` climbs the loss; it must be `-=`.")
-    ctx.note("Slip S16 (03:1892-1897): with t starting at 0 Adam's bias correction divides by 1 - beta^0 = 0; t starts at 1.")
-    ctx.note("Slip S17 (04:1190): Adam's v_t averages g_t^2, not g_t.")
-    ctx.note("Slip S18 (04:1172-1176): the rule called AdaDelta there is RMSProp; Keras Adadelta is Zeiler's.")
-    ctx.note("Slip S19 (04:1201-1202): AdaGrad and AdaDelta carry no momentum (velocity) term.")
+    claims.append(_claim_recommended(table, cfg, trained))
+    claims.append(_claim_scratch_matches(histories, cfg, trained))
+    notes.append("Slip S15 (03:1729, 03:1744): the code's `x += learning_rate * dx` climbs the loss; it must be `-=`.")
+    notes.append("Slip S16 (03:1892-1897): with t starting at 0 Adam's bias correction divides by 1 - beta^0 = 0; t starts at 1.")
+    notes.append("Slip S17 (04:1190): Adam's v_t averages g_t^2, not g_t.")
+    notes.append("Slip S18 (04:1172-1176): the rule called AdaDelta there is RMSProp; Keras Adadelta is Zeiler's.")
+    notes.append("Slip S19 (04:1201-1202): AdaGrad and AdaDelta carry no momentum (velocity) term.")
 
     figures = {
-        "trajectories": plots.contour_paths(
-            quadratic, {**{k: p[:300] for k, p in paths.items() if k != "adadelta"},
-                        "adadelta (Keras, Zeiler's rule)": keras_paths["adadelta"][:300]},
-            xlim=(-11, 11), ylim=(-1.6, 1.6), title="f = (x^2 + 100 y^2)/2 from (10, 1): first 300 steps"),
+        "trajectories": plots.contour_panels({"f = (x^2 + 100 y^2)/2 from (10, 1): first 300 steps": {
+            "f": quadratic, "paths": {**{k: p[:300] for k, p in paths.items() if k != "adadelta"},
+                                      "adadelta (Keras, Zeiler's rule)": keras_paths["adadelta"][:300]},
+            "xlim": (-11, 11), "ylim": (-1.6, 1.6)}}, size=(8.0, 4.0)),
         "digits_loss": plots.learning_curves(
             {k: h for k, h in histories.items() if not k.startswith("scratch_")}, ("loss", "val_loss", "val_accuracy"),
             title=f"digits MLP ({cfg.units} ReLU units), {cfg.epochs} epochs, seed {ctx.seed}"),
     }
-    return RecipeResult("optimizers", table, figures, claims)
+    return RecipeResult(table, figures, claims, notes=notes, worked=_worked_examples())
+
+
+def _worked_examples(b1=0.9, b2=0.999, eps=1e-7, g=0.5):
+    """The slides' closed forms on their constants: stability bound, terminal velocity, Adam's first step."""
+    m, v = (1 - b1) * g, (1 - b2) * g * g
+    return [
+        WorkedExample("GD stability bound 2 / lambda_max on (x^2 + 100 y^2)/2", 2 / max(CURVATURE), "lr < 0.02",
+                      "03:1651-1656"),
+        WorkedExample("Terminal velocity / g under a constant gradient, 1 / (1 - rho), rho = 0.9", 1 / (1 - 0.9), "10x",
+                      "03:1734-1749"),
+        WorkedExample("... rho = 0.99", 1 / (1 - 0.99), "100x", "03:1734-1749"),
+        WorkedExample("Adam's corrected first step / lr, g = 0.5: (m / (1 - b1)) / (sqrt(v / (1 - b2)) + eps)",
+                      (m / (1 - b1)) / (np.sqrt(v / (1 - b2)) + eps), "~ sign(g) = 1", "03:1889-1898"),
+        WorkedExample("Adam's uncorrected first step / lr: m / (sqrt(v) + eps)", m / (np.sqrt(v) + eps),
+                      "(1 - b1) / sqrt(1 - b2) = 3.1623", "03:1889-1898"),
+        WorkedExample("S17: v_1 without the square, (1 - b2) g for g = -0.5", (1 - b2) * -g, "a variance < 0",
+                      "04:1190"),
+    ]
 
 
 def _stored(variant, path, mu=0.9):
@@ -263,7 +273,7 @@ def _path_gap(a, b, steps):
     return float(np.abs(a[:n] - b[:n]).max())
 
 
-def _train_digits(ctx, cfg, twins):
+def _train_digits(ctx, cfg):
     data = ctx.load("digits")
     lrs = dict(cfg.digits_lr)
 
@@ -271,37 +281,98 @@ def _train_digits(ctx, cfg, twins):
         return lambda: build_model(name, cfg, input_dim=data.input_shape[0], num_classes=data.num_classes,
                                    normalizer=standardizer(data.x_train))
 
-    histories, rows = {}, []
+    histories, trained_all, rows = {}, {}, []
     for variant in cfg.digits_variants:
         jobs = [(variant, k, False) for k in range(cfg.seeds)]
-        if variant in cfg.scratch_variants and OPTIMIZERS[variant][0] in twins:
+        if variant in cfg.scratch_variants and OPTIMIZERS[variant][0] in SCRATCH:
             jobs.append((f"scratch_{variant}", 0, True))
         for name, k, scratch in jobs:
             label = name if k == 0 else f"{name}_seed{k}"
             trained = ctx.train(label, builder(name), data, seed=ctx.seed + k, epochs=cfg.epochs,
                                 batch_size=cfg.batch_size, save=(k == 0 and not scratch),
                                 optimizer=lambda v=variant, s=scratch: make_optimizer(v, lrs[v], scratch=s))
+            trained_all[label] = trained
             if k == 0:
                 histories[name] = trained.history
             rows.append({"experiment": "digits", "variant": name, "seed": k, "learning_rate": lrs[variant],
                          "final_loss": trained.final("loss"), "final_val_loss": trained.final("val_loss"),
                          "final_val_accuracy": trained.final("val_accuracy"), "test_accuracy": trained.test["accuracy"],
                          "seconds_per_epoch": trained.history["seconds"].median()})
-    return histories, rows
+    return histories, trained_all, rows
 
+
+# ---- verdicts: pure functions of the measured numbers -------------------------------------------------
+
+def vanilla_gd_counts(iterations, f_start, f_after_slide_code):
+    """``iterations`` maps a learning rate to the iterations to f < 1e-6 (NaN: never)."""
+    return (iterations[0.01] == 882 and iterations[0.019] == 463 and np.isnan(iterations[0.021])
+            and f_after_slide_code > f_start)
+
+
+def momentum_forms_agree(form_gap, keras_gap):
+    return form_gap < 1e-12 and keras_gap < 1e-4
+
+
+def keras_stores_look_ahead(look_ahead_gap, plain_gap):
+    return look_ahead_gap < 1e-6 and plain_gap > 1e-3
+
+
+def newton_one_step(distance_to_minimum, iterations_ill_conditioned):
+    return distance_to_minimum < 1e-12 and iterations_ill_conditioned == 1
+
+
+def conditioning_counts(iterations, mild_gd, mild_momentum):
+    expected = {"sgd": 882, "momentum": 162, "nesterov": 99, "adagrad": 265, "adam": 305, "newton": 1}
+    return all(iterations[k] == v for k, v in expected.items()) and mild_gd == 39 and mild_momentum == 139
+
+
+def adagrad_step_decays(steps_at, keras_gap, effective_dense, effective_sparse):
+    """``steps_at`` maps t to the step size after t steps at lr 1."""
+    expected = {1: 1.0, 4: 0.5, 16: 0.25, 100: 0.1}
+    return (all(abs(steps_at[t] - v) < 1e-6 for t, v in expected.items()) and keras_gap < 1e-5
+            and effective_sparse > effective_dense)
+
+
+def rmsprop_step_does_not_decay(last_step, keras_gap, adagrad_last_step):
+    return abs(last_step - 1) < 1e-4 and keras_gap < 1e-4 and adagrad_last_step < 0.11
+
+
+def adam_matches_keras(relative_gap):
+    return relative_gap < 1e-4
+
+
+def slide_adadelta_is_rmsprop(gap_to_rmsprop, gap_to_adadelta):
+    return gap_to_rmsprop < 1e-4 and gap_to_adadelta > 100 * max(gap_to_rmsprop, 1e-7)
+
+
+def summary_table_holds(velocity_variants, lr_ratio):
+    """``lr_ratio`` maps a variant to max/min effective learning rate over the two coordinates."""
+    return (set(velocity_variants) == {"momentum", "nesterov", "adam"} and lr_ratio["sgd"] < 1 + 1e-9
+            and min(lr_ratio["adagrad"], lr_ratio["rmsprop"], lr_ratio["adam"]) > 2)
+
+
+def recommended_beat_sgd(default_lr, mean_val_accuracy):
+    acc = mean_val_accuracy
+    return abs(default_lr - 1e-3) < 1e-9 and acc["nesterov"] > acc["sgd"] and acc["adam"] > acc["sgd"]
+
+
+def scratch_trains_like_builtin(loss_gaps):
+    return bool(loss_gaps) and max(loss_gaps.values()) < 1e-3
+
+
+# ---- measurements ---------------------------------------------------------------------------------------
 
 def _claim_vanilla():
-    h_max = max(CURVATURE)
     counts = {lr: iterations_to(numpy_path("sgd", lr, 3000)) for lr in (0.01, 0.019, 0.021)}
     climbing = numpy_path("slide_code_sgd", 0.01, 10)
     f0, f10 = quadratic(*climbing[0]), quadratic(*climbing[-1])
-    return check(
+    return judge(
         "Vanilla GD x -= lr dx on f = (x^2 + 100 y^2)/2 from (10, 1) reaches f < 1e-6 in 882 iterations at lr 0.01 "
         "and 463 at 0.019, and diverges at 0.021 (stable only for lr < 2/lambda_max = 0.02); the slide code's "
         "x += lr dx climbs (slip S15)",
-        counts[0.01] == 882 and counts[0.019] == 463 and np.isnan(counts[0.021]) and 2 / h_max == 0.02 and f10 > f0,
+        vanilla_gd_counts, {"iterations": counts, "f_start": f0, "f_after_slide_code": f10},
         f"iterations: lr 0.01 -> {counts[0.01]}, 0.019 -> {counts[0.019]}, 0.021 -> {counts[0.021]} (NaN = never); "
-        f"2/lambda_max = {2 / h_max:g}; with `x += lr dx` f goes {fmt(f0)} -> {fmt(f10)} in 10 steps",
+        f"with `x += lr dx` f goes {fmt(f0)} -> {fmt(f10)} in 10 steps",
         "00:1048, 03:1651-1656, 03:1724-1729")
 
 
@@ -310,19 +381,12 @@ def _claim_momentum(keras_momentum, lr):
     b = numpy_path("momentum_rho", lr, 500)
     form_gap = float(np.abs(a - b).max())
     keras_gap = _path_gap(keras_momentum, a, 200)
-    terminal = {}
-    for rho in (0.9, 0.99):
-        v = 0.0
-        for _ in range(5000):
-            v = rho * v + 1.0  # 03's form under a constant gradient g = 1
-        terminal[rho] = v
-    return check(
+    return judge(
         "Momentum: v = mu v - lr dx, x += v (00, 04) and v = rho v + dx, x -= lr v (03) give the same trajectory; "
-        "Keras SGD(momentum=0.9) follows it; under a constant gradient the velocity tends to g/(1 - rho): 10x for "
-        "rho = 0.9, 100x for 0.99 (the higher alpha, the more momentum)",
-        form_gap < 1e-12 and keras_gap < 1e-4 and abs(terminal[0.9] - 10) < 1e-9 and abs(terminal[0.99] - 100) < 1e-6,
+        "Keras SGD(momentum=0.9) follows it (the terminal velocity g/(1 - rho) is a worked example below)",
+        momentum_forms_agree, {"form_gap": form_gap, "keras_gap": keras_gap},
         f"max |form 1 - form 2| over 500 steps = {fmt(form_gap)}; max |Keras - numpy| over 200 steps = "
-        f"{fmt(keras_gap)} (float32); terminal velocity / g = {terminal[0.9]:.6f} (0.9), {terminal[0.99]:.4f} (0.99)",
+        f"{fmt(keras_gap)} (float32)",
         "00:1060-1062, 03:1734-1749, 04:1092-1095")
 
 
@@ -338,10 +402,10 @@ def _claim_nesterov(lr, mu=0.9, steps=100):
     stored = keras_path(keras.optimizers.SGD(learning_rate=lr, momentum=mu, nesterov=True), steps)
     gap = float(np.abs(stored - look_ahead).max() / np.abs(look_ahead).max())
     plain_gap = float(np.abs(stored - np.array(slide["x"])).max())
-    return check(
+    return judge(
         "Nesterov: Keras SGD(momentum=mu, nesterov=True) stores the look-ahead point: its weights w_t equal the "
         "slide's x_t + mu v_t (x_t, v_t from v = mu v - lr grad(x + mu v), x += v)",
-        gap < 1e-6 and plain_gap > 1e-3,
+        keras_stores_look_ahead, {"look_ahead_gap": gap, "plain_gap": plain_gap},
         f"max |w_t - (x_t + mu v_t)| / max |w| over {steps} steps = {fmt(gap)} (float32); w_t vs the slide's x_t "
         f"differ by up to {fmt(plain_gap)}",
         "00:1068-1072, 03:1798-1800, 04:1108-1116")
@@ -353,10 +417,10 @@ def _claim_newton():
     grad = h @ x0
     x1 = numpy_path("newton", 1.0, 1, start=x0, hessian=h)[-1]
     steps_ill = iterations_to(numpy_path("newton", 1.0, 3))
-    return check(
+    return judge(
         "Newton's step x <- x - H^-1 grad f reaches the minimum of a quadratic in one step: f = x1^2 + x1 x2 + 4 x2^2 "
         "from (3, 3) (gradient (9, 27)) lands exactly on (0, 0); on (x^2 + 100 y^2)/2 it needs 1 iteration",
-        np.array_equal(grad, [9.0, 27.0]) and np.abs(x1).max() < 1e-12 and steps_ill == 1,
+        newton_one_step, {"distance_to_minimum": float(np.abs(x1).max()), "iterations_ill_conditioned": steps_ill},
         f"gradient at (3, 3) = {tuple(float(g) for g in grad)}; after one step x = ({x1[0]:.3g}, {x1[1]:.3g}); "
         f"ill-conditioned quadratic: {steps_ill} iteration",
         "00:1054")
@@ -366,17 +430,16 @@ def _claim_conditioning(quad):
     h = np.diag(CURVATURE)
     sv = np.linalg.svd(h, compute_uv=False)
     counts = quad["numpy_iterations"]
-    expected = {"sgd": 882, "momentum": 162, "nesterov": 99, "adagrad": 265, "adam": 305, "newton": 1}
     mild = np.array([[2.0, 1.0], [1.0, 8.0]])
     mild_counts = {"gd_0.1": iterations_to(numpy_path("sgd", 0.1, 3000, start=(3, 3), hessian=mild), mild),
                    "momentum_0.05": iterations_to(numpy_path("momentum", 0.05, 3000, start=(3, 3), hessian=mild), mild)}
     kappa_mild = np.linalg.cond(mild)
-    return check(
+    return judge(
         "Poor conditioning (kappa = 100): GD makes slow progress along the shallow x and jitters along the steep y; "
         "iterations to f < 1e-6 from (10, 1): GD 882, momentum 162, Nesterov 99, AdaGrad (lr 1) 265, Adam (lr 0.1) "
         "305, Newton 1. On the mild quadratic (kappa 4.44) momentum does not pay: 139 (lr 0.05) vs GD 39 (lr 0.1)",
-        all(counts[k] == v for k, v in expected.items()) and sv.max() / sv.min() == 100
-        and mild_counts["gd_0.1"] == 39 and mild_counts["momentum_0.05"] == 139 and round(kappa_mild, 2) == 4.44,
+        conditioning_counts,
+        {"iterations": counts.to_dict(), "mild_gd": mild_counts["gd_0.1"], "mild_momentum": mild_counts["momentum_0.05"]},
         "iterations: " + ", ".join(f"{k} {fmt(counts[k])}" for k in quad.index)
         + f" (RMSProp lr 0.01 and the slide's AdaDelta hover near f ~ lr^2 and never reach 1e-6: see claim 7); "
           f"condition number {sv.max() / sv.min():g}; mild quadratic kappa {kappa_mild:.4f}: GD "
@@ -394,13 +457,14 @@ def _claim_adagrad():
     g[:, 0] = 1.0
     g[::10, 1] = 1.0
     effective = 1.0 / (np.sqrt((g**2).sum(axis=0)) + 1e-7)
-    return check(
+    return judge(
         "AdaGrad's step decays: with a constant gradient the step after t steps is lr/sqrt(t) (1, 0.5, 0.25, 0.1 at "
         "t = 1, 4, 16, 100 for lr 1); Keras Adagrad(initial_accumulator_value=0) takes the same steps; a parameter "
         "with sparser gradients keeps a larger effective learning rate",
-        all(abs(picks[t] - v) < 1e-6 for t, v in {1: 1.0, 4: 0.5, 16: 0.25, 100: 0.1}.items())
-        and np.abs(keras_steps - steps).max() < 1e-5 and effective[1] > effective[0],
-        f"steps: " + ", ".join(f"t={t}: {v:.6f}" for t, v in picks.items())
+        adagrad_step_decays,
+        {"steps_at": picks, "keras_gap": float(np.abs(keras_steps - steps).max()), "effective_dense": effective[0],
+         "effective_sparse": effective[1]},
+        "steps: " + ", ".join(f"t={t}: {v:.6f}" for t, v in picks.items())
         + f"; max |Keras - numpy| step = {fmt(np.abs(keras_steps - steps).max())}; effective lr after 100 steps: "
           f"dense {effective[0]:.4f}, sparse (1 in 10) {effective[1]:.4f}",
         "03:1813-1836, 04:1118-1164")
@@ -408,8 +472,8 @@ def _claim_adagrad():
 
 def numpy_step_sizes(rule, lr, steps, g=1.0):
     """|x_t - x_{t-1}| under a constant gradient g, from the lecture's numpy rule (H = 0 and a fixed g)."""
-    x, s, m, out = 0.0, 0.0, 0.0, []
-    for t in range(1, steps + 1):
+    x, s, out = 0.0, 0.0, []
+    for _ in range(steps):
         if rule == "adagrad":
             s += g * g
             step = lr * g / (np.sqrt(s) + 1e-7)
@@ -428,33 +492,25 @@ def _claim_rmsprop():
     keras_steps = -np.diff(keras_path(keras.optimizers.RMSprop(learning_rate=1.0), 100, start=(0.0, 0.0),
                                       gradient=(1.0, 1.0))[:, 0])
     adagrad = numpy_step_sizes("adagrad", 1.0, 100)
-    return check(
+    return judge(
         "RMSProp's leaky accumulator: with a constant gradient the step tends to lr sign(g) and does not decay "
         "(AdaGrad's has fallen to lr/10 by t = 100)",
-        abs(steps[-1] - 1) < 1e-4 and np.abs(keras_steps - steps).max() < 1e-4 and adagrad[-1] < 0.11,
+        rmsprop_step_does_not_decay,
+        {"last_step": steps[-1], "keras_gap": float(np.abs(keras_steps - steps).max()), "adagrad_last_step": adagrad[-1]},
         f"step / lr at t = 1, 10, 100: {steps[0]:.4f}, {steps[9]:.4f}, {steps[-1]:.6f} (Keras RMSprop "
         f"{keras_steps[0]:.4f}, {keras_steps[9]:.4f}, {keras_steps[-1]:.6f}); AdaGrad at t = 100: {adagrad[-1]:.4f}",
         "03:1853-1861")
 
 
-def _claim_adam(keras_adam, numpy_adam, b1=0.9, b2=0.999, eps=1e-7, g=0.5):
-    m, v = (1 - b1) * g, (1 - b2) * g * g
-    corrected = (m / (1 - b1)) / (np.sqrt(v / (1 - b2)) + eps) / np.sign(g)
-    uncorrected = m / (np.sqrt(v) + eps) / np.sign(g)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t0 = np.float64(m) / (1 - b1**0)  # the slide's loop starts at t = 0 (S16)
-    s17 = b2 * 0 + (1 - b2) * -g  # 04:1190 without the square: a negative "variance"
+def _claim_adam(keras_adam, numpy_adam):
     n = min(len(keras_adam), len(numpy_adam), 101)
     rel = float((np.abs(keras_adam[:n] - numpy_adam[:n]) / np.abs(numpy_adam[:n]).max(axis=1, keepdims=True)).max())
-    return check(
-        "Adam's bias correction: at t = 1 the corrected step is lr g/(|g| + eps) ~ lr sign(g) (0.9999998 lr for "
-        "g = 0.5), the uncorrected one lr (1 - b1)/sqrt(1 - b2) = 3.1623 lr; numpy Adam (t from 1, S16; v of g^2, S17) "
-        "matches keras.optimizers.Adam for 100 steps (to float32 precision: relative gap < 1e-4)",
-        round(float(corrected), 7) == 0.9999998 and round(float(uncorrected), 4) == 3.1623 and np.isinf(t0)
-        and s17 < 0 and rel < 1e-4,
-        f"step / lr at t = 1: corrected {corrected:.7f}, uncorrected {uncorrected:.4f}; with t = 0 the correction "
-        f"divides by 0 (m_hat = {t0}); without the square v_1 = {s17:.4g} < 0 for g < 0; max |Keras - numpy| / "
-        f"|x| over 100 steps = {fmt(rel)} (Keras adds eps to sqrt(v), not sqrt(v_hat))",
+    return judge(
+        "Adam with bias correction as the lecture writes it (t from 1, S16; v of g^2, S17) matches "
+        "keras.optimizers.Adam for 100 steps on the quadratic (to float32 precision: relative gap < 1e-4)",
+        adam_matches_keras, {"relative_gap": rel},
+        f"max |Keras - numpy| / |x| over 100 steps = {fmt(rel)} (Keras adds eps to sqrt(v), not sqrt(v_hat)); the "
+        "first step's size with and without the correction is a worked example below",
         "03:1889-1898, 04:1180-1190")
 
 
@@ -463,10 +519,10 @@ def _claim_adadelta(steps=50, lr=0.01, rho=0.9):
     rmsprop = keras_path(keras.optimizers.RMSprop(learning_rate=lr, rho=rho), steps)
     adadelta = keras_path(keras.optimizers.Adadelta(learning_rate=lr, rho=rho), steps)
     same, different = _path_gap(rmsprop, slide, steps), _path_gap(adadelta, slide, steps)
-    return check(
+    return judge(
         "The update called AdaDelta at 04:1166-1176 (E[g^2] decaying average, theta -= eta g / sqrt(E[g^2] + eps)) is "
         "RMSProp (slip S18): it matches Keras RMSprop and not Keras Adadelta (Zeiler's rule, with RMS[dx] in place of eta)",
-        same < 1e-4 and different > 100 * max(same, 1e-7),
+        slide_adadelta_is_rmsprop, {"gap_to_rmsprop": same, "gap_to_adadelta": different},
         f"max |slide rule - Keras RMSprop| over {steps} steps = {fmt(same)}; vs Keras Adadelta = {fmt(different)}",
         "04:1166-1176")
 
@@ -486,43 +542,42 @@ def _claim_summary_table():
         g = np.diag(CURVATURE) @ path[-2]
         effective = np.abs(path[-1] - path[-2]) / np.abs(g)
         ratio[variant] = float(effective.max() / effective.min())
-    return check(
+    return judge(
         "Summary table (04:1196-1203): momentum, Nesterov and Adam carry a velocity slot, AdaGrad does not (S19); "
         "AdaGrad, RMSProp/AdaDelta and Adam give each parameter its own learning rate, SGD one for all",
-        velocity == {"momentum", "nesterov", "adam"} and ratio["sgd"] < 1 + 1e-9
-        and min(ratio["adagrad"], ratio["rmsprop"], ratio["adam"]) > 2,
+        summary_table_holds, {"velocity_variants": sorted(velocity), "lr_ratio": ratio},
         "Keras slots per parameter: " + "; ".join(f"{k}: {v or 'none'}" for k, v in slots.items())
         + "; effective lr ratio between the two coordinates after 20 steps (lr 0.005): "
         + ", ".join(f"{k} {r:.3g}" for k, r in ratio.items()),
         "04:1196-1203")
 
 
-def _claim_recommended(table, cfg):
+def _claim_recommended(table, cfg, trained):
     digits = table[table["experiment"] == "digits"]
     acc = {v: digits[digits["variant"] == v]["final_val_accuracy"] for v in ("sgd", "nesterov", "adam")}
     default_lr = keras.optimizers.Adam().get_config()["learning_rate"]
-    return check(
+    return judge(
         f"Recommended (03:2513): SGD + Nesterov momentum or Adam at its default lr 1e-3; both beat vanilla SGD on "
         f"digits after {cfg.epochs} epochs (mean validation accuracy over {cfg.seeds} seeds)",
-        abs(default_lr - 1e-3) < 1e-9 and acc["nesterov"].mean() > acc["sgd"].mean() and acc["adam"].mean() > acc["sgd"].mean(),
+        recommended_beat_sgd, {"default_lr": default_lr, "mean_val_accuracy": {v: a.mean() for v, a in acc.items()}},
         f"Keras Adam default lr {default_lr:g}; final val accuracy: " + ", ".join(
             f"{v} {fmt(a.mean())} ± {fmt(a.std(ddof=0), 2)}" for v, a in acc.items()),
-        "03:2513")
+        "03:2513", variants=[t for name, t in trained.items() if name.split("_seed")[0] in acc], chance=0.1)
 
 
-def _claim_scratch_matches(histories, cfg, twins):
+def _claim_scratch_matches(histories, cfg, trained):
     gaps = {}
     for variant in cfg.scratch_variants:
-        if variant in cfg.digits_variants and OPTIMIZERS[variant][0] in twins and f"scratch_{variant}" in histories:
+        if variant in cfg.digits_variants and OPTIMIZERS[variant][0] in SCRATCH:
             a, b = histories[variant], histories[f"scratch_{variant}"]
             gaps[variant] = float(np.abs(a[["loss", "val_loss"]].to_numpy() - b[["loss", "val_loss"]].to_numpy()).max())
-    return check(
+    return judge(
         "Each from-scratch optimizer (nnzoo.custom_optimizers) trains the digits MLP like its Keras built-in: the loss "
         "curves coincide (same data, seed and learning rate)",
-        bool(gaps) and max(gaps.values()) < 1e-3,
+        scratch_trains_like_builtin, {"loss_gaps": gaps},
         "max |loss_scratch - loss_builtin| over epochs (train and val): "
         + ", ".join(f"{k} {fmt(g)}" for k, g in gaps.items()),
-        "03:1651-1898, 04:1066-1190")
+        "03:1651-1898, 04:1066-1190", variants=[trained[n] for v in gaps for n in (v, f"scratch_{v}")])
 
 
 if __name__ == "__main__":

@@ -132,6 +132,7 @@ def novikoff_bound(x, y, w_star):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     gates = {enc: ctx.load("and", encoding=enc) for enc in ("bipolar", "binary")}
     and_bip, and_bin = gates["bipolar"], gates["binary"]
     y_bin = 2 * and_bin.y_train - 1  # binary inputs, +-1 labels
@@ -162,7 +163,7 @@ def run(ctx):
              "final_mistakes": int(ep["mistakes"].iloc[-1]), "final_accuracy": ep["accuracy"].iloc[-1],
              "final_weights": str(np.round(ep["weights"].iloc[-1], 4).tolist())}
             for name, (st, ep, _) in runs.items() if not name.startswith("separable")]
-    for k, (x, y, st, ep, (bound, radius, gamma), _) in enumerate(separable):
+    for k, (_x, _y, st, ep, (bound, radius, gamma), _) in enumerate(separable):
         rows.append({"problem": f"separable seed {ctx.seed + k}", "epochs": len(ep), "updates": int(st["mistake"].sum()),
                      "final_mistakes": int(ep["mistakes"].iloc[-1]), "final_accuracy": ep["accuracy"].iloc[-1],
                      "final_weights": str(np.round(ep["weights"].iloc[-1], 4).tolist()),
@@ -178,9 +179,9 @@ def run(ctx):
         _claim_delta_rule(ctx.seed),
         _claim_linear_units(ctx.seed),
     ]
-    ctx.note("Slip S6 (03:501): descending the perceptron criterion is w - alpha dJ/dw = w + alpha sum_M y_i x_i; "
+    notes.append("Slip S6 (03:501): descending the perceptron criterion is w - alpha dJ/dw = w + alpha sum_M y_i x_i; "
              "the slide's w + alpha dJ/dw climbs J.")
-    ctx.note("The slide figures of the worked iterations are lost (03:490): the bipolar and binary AND runs are "
+    notes.append("The slide figures of the worked iterations are lost (03:490): the bipolar and binary AND runs are "
              "the catalogue's extension, with w0 = 0 and the truth tables' row order.")
     figures = {
         "boundary_per_epoch": _boundary_figure(runs, separable[0], {
@@ -189,7 +190,7 @@ def run(ctx):
             {name: ep for name, (_, ep, _) in runs.items()}, ("mistakes", "accuracy"),
             title="Perceptron: mistakes and accuracy at the end of each epoch"),
     }
-    return RecipeResult("perceptron", pd.DataFrame(rows), figures, claims)
+    return RecipeResult(pd.DataFrame(rows), figures, claims, notes=notes)
 
 
 def _claim_only_on_mistakes(runs, separable):
@@ -238,7 +239,7 @@ def _claim_worked(runs):
 
 def _claim_separable(separable, cfg):
     parts, ok = [], True
-    for x, y, steps, epochs, (bound, _, gamma), _ in separable:
+    for _x, _y, steps, epochs, (bound, _, gamma), _ in separable:
         updates = int(steps["mistake"].sum())
         converged = epochs["mistakes"].iloc[-1] == 0 and epochs["accuracy"].iloc[-1] == 1.0
         ok &= bool(converged and updates <= bound)

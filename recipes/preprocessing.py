@@ -135,6 +135,7 @@ def conditioning(data, cfg):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     scales = ctx.load("scales")
     digits = ctx.load("digits")
     table, gd_curves = conditioning(scales, cfg)
@@ -163,9 +164,9 @@ def run(ctx):
         _claim_tanh_inputs(table, cfg),
     ]
     pixel_max = digits.x_train.max(axis=0)
-    ctx.note("Slip S22 (01:912-924): standardization divides by the standard deviation sigma; dividing by sigma^2 "
+    notes.append("Slip S22 (01:912-924): standardization divides by the standard deviation sigma; dividing by sigma^2 "
              "leaves a std of 1/sigma.")
-    ctx.note(f"Images (00:718): every digits pixel is on the same 0-16 scale (per-pixel training maxima "
+    notes.append(f"Images (00:718): every digits pixel is on the same 0-16 scale (per-pixel training maxima "
              f"{pixel_max[pixel_max > 0].min():g}-{pixel_max.max():g}), which is why per-feature scaling matters less "
              f"for pixels than for the two-scale features.")
 
@@ -177,7 +178,7 @@ def run(ctx):
              for v, runs in group.items()}, ("loss", "val_loss"), logy=True,
             title="raw inputs vs a Normalization layer inside the model (scales: SGD, digits: Adam)"),
     }
-    return RecipeResult("preprocessing", table, figures, claims)
+    return RecipeResult(table, figures, claims, notes=notes)
 
 
 def _builder(variant, cfg, data):
@@ -356,9 +357,9 @@ def _claim_tanh_inputs(table, cfg):
 
 def _gd_figure(curves, cfg):
     steps = np.unique(np.geomspace(1, cfg.gd_steps, 60).astype(int))
-    fig = plots.lines(steps, {how: np.r_[c, np.full(cfg.gd_steps, np.nan)][steps - 1] for how, c in curves.items()},
-                      xlabel="gradient-descent step (lr = 1/lambda_max)", ylabel="loss - optimum", logy=True,
-                      title="GD on the two-scale features: raw stalls, scaled converges")
+    fig = plots.curves({how: (steps, np.r_[c, np.full(cfg.gd_steps, np.nan)][steps - 1]) for how, c in curves.items()},
+                       xlabel="gradient-descent step (lr = 1/lambda_max)", ylabel="loss - optimum", logy=True,
+                       title="GD on the two-scale features: raw stalls, scaled converges", size=(6.0, 3.6))
     fig.axes[0].set_xscale("log")
     return fig
 

@@ -18,12 +18,12 @@ import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
+from nnzoo.datasets import Dataset, stratified_split
 from sklearn.datasets import make_classification
 
 from nnzoo import plots
-from nnzoo.datasets import Dataset, stratified_split
 from nnzoo.inputs import standardizer
-from nnzoo.results import RecipeResult, check, fmt
+from nnzoo.results import RecipeResult, fmt, judge
 
 LECTURES = ("000", "001", "002", "003")
 PENALTIES = ("none", "l1", "l2")
@@ -215,13 +215,11 @@ def run(ctx):
         _claim_l2_penalty(ctx.seed),
         _claim_l1_sparsity(table, cfg),
         _claim_elastic_net(ctx.seed),
-        _claim_strength_sweep(table, cfg),
+        _claim_strength_sweep(table, sweep, cfg),
         _claim_lecture_code(ctx.seed),
-        _claim_max_norm(norms, column_norms[0.0], cfg),
-        _claim_gap(table, "augmented", cfg,
-                   "Data augmentation (RandomRotation, RandomZoom, RandomTranslation of the 8 x 8 images)", "00:964-966"),
-        _claim_gap(table, "h2o", cfg, "H2O's regularized network (hidden=[50, 50], l1 = l2 = 1e-4, dropout 0.2 / 0.3)",
-                   "03:2448-2454"),
+        _claim_max_norm(norms, column_norms[0.0], max_norm, cfg),
+        _claim_augmentation(table, digit_runs, cfg),
+        _claim_h2o(table, digit_runs, cfg),
         _claim_regularized_sgd(ctx.seed),
     ]
     figures = {
@@ -235,7 +233,7 @@ def run(ctx):
             {v: runs[0].history for v, runs in digit_runs.items()}, ("accuracy", "val_accuracy", "val_loss"),
             title=f"digits, {cfg.digits_train} training examples: plain vs H2O-regularized vs augmented"),
     }
-    return RecipeResult("regularization", table, figures, claims)
+    return RecipeResult(table, figures, claims)
 
 
 def _boundary_figure(sweep, data):
@@ -259,6 +257,52 @@ def _dense_with(seed, **regularizers):
     return layer, x
 
 
+# ---- verdicts: pure functions of the measured numbers -------------------------------------------------
+
+def l2_penalty_is_lambda_sum_squares(value_error, gradient_error, penalty_terms):
+    return value_error < 1e-6 and gradient_error < 1e-7 and penalty_terms == 1
+
+
+def l1_sparsifies_l2_shrinks(l1_irrelevant_zero, l2_irrelevant_zero, l1_informative_zero, l2_norm, none_norm,
+                             l2_mean_irrelevant, none_mean_irrelevant):
+    return (l1_irrelevant_zero >= 0.5 and l2_irrelevant_zero <= 0.1 and l2_norm < none_norm
+            and l2_mean_irrelevant < none_mean_irrelevant and l1_informative_zero < 0.5)
+
+
+def elastic_net_matches(value_error):
+    return value_error < 1e-6
+
+
+def stronger_lambda_shrinks_and_smooths(kernel_norms, train_accuracies, boundary_changes):
+    """Each list runs over increasing lambda (the norms from lambda 0)."""
+    return (all(b < a for a, b in zip(kernel_norms, kernel_norms[1:]))
+            and all(b <= a + 1e-9 for a, b in zip(train_accuracies, train_accuracies[1:]))
+            and all(b < a for a, b in zip(boundary_changes, boundary_changes[1:])))
+
+
+def three_penalties_activity_per_example(penalties, expected, whole_batch_activity):
+    return (len(penalties) == 3 and np.allclose(penalties, expected, rtol=1e-5, atol=0)
+            and not any(abs(v / whole_batch_activity - 1) < 1e-5 for v in penalties))
+
+
+def max_norm_holds_the_bound(constrained_max, unconstrained_max, bound):
+    return constrained_max <= bound + 1e-6 and unconstrained_max > bound
+
+
+def augmentation_narrows_gap(gap, plain_gap):
+    return gap < plain_gap
+
+
+def regularization_narrows_gap_keeping_accuracy(gap, plain_gap, val_accuracy, plain_val_accuracy):
+    return gap < plain_gap and val_accuracy >= plain_val_accuracy
+
+
+def regularized_step_matches(max_error):
+    return max_error < 1e-6
+
+
+# ---- measurements ---------------------------------------------------------------------------------------
+
 def _claim_l2_penalty(seed, lam=1e-3):
     layer, x = _dense_with(seed, kernel_regularizer=keras.regularizers.L2(lam))
     layer(x)
@@ -267,10 +311,12 @@ def _claim_l2_penalty(seed, lam=1e-3):
     with tf.GradientTape() as tape:
         penalty_value = layer.kernel_regularizer(layer.kernel)
     grad = np.asarray(tape.gradient(penalty_value, layer.kernel))
-    return check(
+    return judge(
         "L2: Keras's L2(lambda) adds lambda * sum(w^2) for the kernel only (no 1/2: lambda_keras = lambda/(2m) in "
         "01's notation) and its gradient is 2 lambda W",
-        abs(value - lam * np.sum(w**2)) < 1e-6 and np.abs(grad - 2 * lam * w).max() < 1e-7 and len(layer.losses) == 1,
+        l2_penalty_is_lambda_sum_squares,
+        {"value_error": abs(value - lam * np.sum(w**2)), "gradient_error": np.abs(grad - 2 * lam * w).max(),
+         "penalty_terms": len(layer.losses)},
         f"model.losses {value:.8f} vs lambda sum(w^2) {lam * np.sum(w**2):.8f}; max |grad - 2 lambda W| "
         f"{fmt(np.abs(grad - 2 * lam * w).max())}; penalty terms: {len(layer.losses)} (biases unpenalized)",
         "00:978-981, 01:1058-1060, 02:989, 03:1273-1277")
@@ -279,13 +325,14 @@ def _claim_l2_penalty(seed, lam=1e-3):
 def _claim_l1_sparsity(table, cfg):
     t = table[table["experiment"] == "sparsity"].set_index("variant")
     l1, l2, none = t.loc["l1"], t.loc["l2"], t.loc["none"]
-    return check(
+    return judge(
         f"L1 pushes the weights of irrelevant features to exactly 0 while L2 only shrinks every weight "
         f"(linear model, {cfg.sparse_informative} informative of {cfg.sparse_features} features, the same lambda "
         f"{cfg.sparse_strength})",
-        l1["irrelevant_below_1e-3"] >= 0.5 and l2["irrelevant_below_1e-3"] <= 0.1
-        and l2["kernel_norm"] < none["kernel_norm"] and l2["mean_abs_irrelevant"] < none["mean_abs_irrelevant"]
-        and l1["informative_below_1e-3"] < 0.5,
+        l1_sparsifies_l2_shrinks,
+        {"l1_irrelevant_zero": l1["irrelevant_below_1e-3"], "l2_irrelevant_zero": l2["irrelevant_below_1e-3"],
+         "l1_informative_zero": l1["informative_below_1e-3"], "l2_norm": l2["kernel_norm"], "none_norm": none["kernel_norm"],
+         "l2_mean_irrelevant": l2["mean_abs_irrelevant"], "none_mean_irrelevant": none["mean_abs_irrelevant"]},
         f"irrelevant weights with |w| < 1e-3: L1 {l1['irrelevant_below_1e-3']:.0%}, L2 {l2['irrelevant_below_1e-3']:.0%}, "
         f"none {none['irrelevant_below_1e-3']:.0%}; mean |w| irrelevant / informative: L1 "
         f"{fmt(l1['mean_abs_irrelevant'])} / {fmt(l1['mean_abs_informative'])}, L2 {fmt(l2['mean_abs_irrelevant'])} / "
@@ -301,30 +348,29 @@ def _claim_elastic_net(seed, lam=1e-3, beta=0.5):
     w = np.asarray(layer.kernel, dtype=np.float64)
     value = float(sum(np.asarray(loss) for loss in layer.losses))
     expected = lam * np.sum(beta * w**2 + np.abs(w))  # lambda * sum R(w), R(w) = beta w^2 + |w|
-    return check(
+    return judge(
         f"Elastic net R(w) = beta w^2 + |w| is Keras's L1L2(l1=lambda, l2=lambda beta) (lambda {lam}, beta {beta})",
-        abs(value - expected) < 1e-6,
+        elastic_net_matches, {"value_error": abs(value - expected)},
         f"model.losses {value:.8f} vs lambda sum(beta w^2 + |w|) {expected:.8f}",
         "02:996-998")
 
 
-def _claim_strength_sweep(table, cfg):
+def _claim_strength_sweep(table, sweep, cfg):
     t = table[table["experiment"] == "strength_sweep"].groupby("strength")
     mean, std = t.mean(numeric_only=True), t.std(numeric_only=True, ddof=0)
     lecture = mean.loc[[0.001, 0.01, 0.1]]
-    norm_falls = (np.diff(mean["kernel_norm"].to_numpy()) < 0).all()
-    acc_falls = (np.diff(lecture["train_accuracy"].to_numpy()) <= 1e-9).all()
-    smoother = (np.diff(lecture["boundary_changes"].to_numpy()) < 0).all()
-    return check(
+    return judge(
         f"Raising lambda (0.001 -> 0.01 -> 0.1, L2 on a {cfg.units}-unit ReLU network, TensorFlow Playground "
         f"'{cfg.playground}' with noise {cfg.playground_noise}) shrinks the weight norm, does not raise the training "
         f"accuracy and smooths the decision boundary (mean of {cfg.seeds} seeds)",
-        norm_falls and acc_falls and smoother,
+        stronger_lambda_shrinks_and_smooths,
+        {"kernel_norms": mean["kernel_norm"].tolist(), "train_accuracies": lecture["train_accuracy"].tolist(),
+         "boundary_changes": lecture["boundary_changes"].tolist()},
         "; ".join(f"lambda {s:g}: |W| {fmt(r['kernel_norm'])} (± {fmt(std.loc[s, 'kernel_norm'], 2)}), train accuracy "
                   f"{fmt(r['train_accuracy'])}, val {fmt(r['val_accuracy'])}, boundary changes on a "
                   f"{cfg.grid_resolution}^2 grid {fmt(r['boundary_changes'])} (± {fmt(std.loc[s, 'boundary_changes'], 2)})"
                   for s, r in mean.iterrows()),
-        "03:1282-1290")
+        "03:1282-1290", variants=[r for runs in sweep.values() for r in runs])
 
 
 def _claim_lecture_code(seed):
@@ -336,41 +382,63 @@ def _claim_lecture_code(seed):
     whole_batch = 1e-5 * np.sum(a**2)
     per_example = whole_batch / len(x)  # Keras 3 (layer.py) divides the activity term by the batch size
     expected = sorted([1e-4 * np.sum(w**2), 1e-4 * np.sum(b**2), per_example])
-    return check(
+    return judge(
         "The lecture's Dense(kernel_regularizer=L2(1e-4), bias_regularizer=L2(1e-4), activity_regularizer=L2(1e-5)) "
         f"adds three penalties: 1e-4 sum(w^2), 1e-4 sum(b^2) and 1e-5 sum(a^2), the activity term divided by the "
         f"batch size in the installed Keras {keras.__version__}",
-        len(losses) == 3 and np.allclose(losses, expected, rtol=1e-5, atol=0)
-        and not any(abs(v / whole_batch - 1) < 1e-5 for v in losses),
+        three_penalties_activity_per_example,
+        {"penalties": losses, "expected": expected, "whole_batch_activity": whole_batch},
         f"penalties {', '.join(f'{v:.4e}' for v in losses)} vs expected {', '.join(f'{v:.4e}' for v in expected)} "
         f"(batch of {len(x)}; the undivided activity term would be {whole_batch:.4e})",
         "01:1068-1077")
 
 
-def _claim_max_norm(norms, unconstrained, cfg):
+def _claim_max_norm(norms, unconstrained, trained, cfg):
     free = max(max(cb.max_norms) for cb in unconstrained)
-    return check(
+    return judge(
         f"A MaxNorm({cfg.max_norm:g}, axis=0) constraint keeps every hidden unit's incoming-weight norm <= "
         f"{cfg.max_norm:g} after every epoch, even at Adam lr {cfg.max_norm_learning_rate} (the unconstrained network's "
         "units grow beyond it)",
-        max(norms.max_norms) <= cfg.max_norm + 1e-6 and free > cfg.max_norm,
+        max_norm_holds_the_bound,
+        {"constrained_max": max(norms.max_norms), "unconstrained_max": free, "bound": cfg.max_norm},
         f"largest unit norm over {len(norms.max_norms)} epochs: {max(norms.max_norms):.6f} with the constraint; "
         f"{fmt(free)} without it (lr {cfg.sweep_learning_rate})",
-        "00:968-972")
+        "00:968-972", variants=[trained])
 
 
-def _claim_gap(table, variant, cfg, what, source):
+def _gap_numbers(table, variant):
+    """Mean and std over seeds of the digits runs' gap and validation accuracy, and the evidence text."""
     t = table[table["experiment"] == "digits_gap"].groupby("variant")
     mean, std = t.mean(numeric_only=True), t.std(numeric_only=True, ddof=0)
     plain, reg = mean.loc["plain"], mean.loc[variant]
-    return check(
-        f"{what} narrows the train-validation gap of an overfitting MLP on {cfg.digits_train} digits, without "
-        f"lowering validation accuracy (mean of {cfg.seeds} seeds)",
-        reg["gap"] < plain["gap"] and reg["val_accuracy"] >= plain["val_accuracy"],
-        f"gap (train - val accuracy): plain {fmt(plain['gap'])} (± {fmt(std.loc['plain', 'gap'], 2)}), {variant} "
-        f"{fmt(reg['gap'])} (± {fmt(std.loc[variant, 'gap'], 2)}); val accuracy plain {fmt(plain['val_accuracy'])}, "
-        f"{variant} {fmt(reg['val_accuracy'])} (± {fmt(std.loc[variant, 'val_accuracy'], 2)})",
-        source)
+    measured = {"gap": reg["gap"], "plain_gap": plain["gap"], "val_accuracy": reg["val_accuracy"],
+                "plain_val_accuracy": plain["val_accuracy"]}
+    evidence = (f"gap (train - val accuracy): plain {fmt(plain['gap'])} (± {fmt(std.loc['plain', 'gap'], 2)}), {variant} "
+                f"{fmt(reg['gap'])} (± {fmt(std.loc[variant, 'gap'], 2)}); val accuracy plain "
+                f"{fmt(plain['val_accuracy'])} (± {fmt(std.loc['plain', 'val_accuracy'], 2)}), {variant} "
+                f"{fmt(reg['val_accuracy'])} (± {fmt(std.loc[variant, 'val_accuracy'], 2)})")
+    return measured, evidence
+
+
+def _claim_augmentation(table, runs, cfg):
+    measured, evidence = _gap_numbers(table, "augmented")
+    return judge(
+        "Data augmentation (RandomRotation, RandomZoom, RandomTranslation of the 8 x 8 images) narrows the "
+        f"train-validation gap of an overfitting MLP on {cfg.digits_train} digits (mean of {cfg.seeds} seeds). "
+        "It does not make the network better here: on 8 x 8 images a 10 % shift or zoom is almost a pixel, and "
+        "validation accuracy falls (the evidence shows by how much)",
+        augmentation_narrows_gap, {"gap": measured["gap"], "plain_gap": measured["plain_gap"]}, evidence,
+        "00:964-966", variants=[*runs["plain"], *runs["augmented"]], chance=0.1)
+
+
+def _claim_h2o(table, runs, cfg):
+    measured, evidence = _gap_numbers(table, "h2o")
+    return judge(
+        "H2O's regularized network (hidden=[50, 50], l1 = l2 = 1e-4, dropout 0.2 / 0.3) narrows the train-validation "
+        f"gap of an overfitting MLP on {cfg.digits_train} digits, without lowering validation accuracy "
+        f"(mean of {cfg.seeds} seeds)",
+        regularization_narrows_gap_keeping_accuracy, measured, evidence, "03:2448-2454",
+        variants=[*runs["plain"], *runs["h2o"]], chance=0.1)
 
 
 def _claim_regularized_sgd(seed, lam=1e-2, alpha=0.1):
@@ -388,10 +456,10 @@ def _claim_regularized_sgd(seed, lam=1e-2, alpha=0.1):
     keras.optimizers.SGD(learning_rate=alpha).apply(grads, layer.trainable_weights)
     expected = w0 + alpha * (-data_grad - lam * 2 * w0)  # Delta = -grad l - lambda grad Omega; theta += alpha Delta
     err = np.abs(np.asarray(layer.kernel) - expected).max()
-    return check(
+    return judge(
         "Regularized SGD: Delta = -grad l - lambda grad Omega, theta <- theta + alpha Delta is one Keras SGD step on "
         "the loss plus the L2 penalty",
-        err < 1e-6,
+        regularized_step_matches, {"max_error": err},
         f"max |keras step - formula| = {fmt(err)} (lambda {lam}, alpha {alpha})",
         "03:1020-1029")
 

@@ -19,7 +19,7 @@ import pandas as pd
 from nnzoo import plots
 from nnzoo.inputs import standardizer
 from nnzoo.monitor import TrainingMonitor
-from nnzoo.results import RecipeResult, check, fmt
+from nnzoo.results import RecipeResult, fmt, judge
 
 LECTURES = ("001", "003")
 
@@ -60,6 +60,7 @@ def build_model(variant="two_layer", config=FULL, *, data, l2=0.0, init_scale=1e
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     data = ctx.load("digits")
     rows, claims = [], []
 
@@ -88,9 +89,9 @@ def run(ctx):
     claims.append(_claim_log_space(rng))
     claims.append(_claim_random_vs_grid(cfg, ctx.seed))
 
-    ctx.note("Slip S32 (03:2103 vs 03:2141): the 'too high' run's code shows learning_rate=1e-6 but its log prints "
+    notes.append("Slip S32 (03:2103 vs 03:2141): the 'too high' run's code shows learning_rate=1e-6 but its log prints "
              "lr 1e+06; the recipe uses 1e6.")
-    ctx.note(f"The 20-example overfit uses Adam at {cfg.tiny_learning_rate:g} (the slide: SGD at 1e-3 for 200 epochs, "
+    notes.append(f"The 20-example overfit uses Adam at {cfg.tiny_learning_rate:g} (the slide: SGD at 1e-3 for 200 epochs, "
              "which a Keras MLP on digits needs many more epochs to match).")
     table = pd.DataFrame(rows)
     figures = {
@@ -98,7 +99,7 @@ def run(ctx):
         "bracket": plots.learning_curves({k: v[0].history for k, v in bracket.items()} | {"overfit_20": overfit.history},
                                          ("loss",), title="sanity checks: loss per epoch", logy=True),
     }
-    return RecipeResult("tuning", table, figures, claims)
+    return RecipeResult(table, figures, claims, notes=notes)
 
 
 def _row(name, lr, l2, trained, stage="check"):
@@ -120,15 +121,48 @@ def _search(ctx, data, cfg, rng, lr_range, l2_range, trials, stage, rows):
     return found
 
 
+# ---- verdicts: pure functions of the measured numbers -------------------------------------------------
+
+def overfits_tiny_set(first_loss, last_loss, train_accuracy):
+    return train_accuracy == 1.0 and last_loss < 0.01 and abs(first_loss - math.log(10)) < 0.05
+
+
+def loss_barely_moves(relative_change):
+    return relative_change < 1e-3
+
+
+def explosion_stops_only_the_high_rate(high_stopped, good_stopped, high_epochs, epochs):
+    return high_stopped and not good_stopped and high_epochs < epochs
+
+
+def best_rates_inside_range(low, high, best_coarse, best_fine, coarse_rates):
+    return low < best_coarse < high and low < best_fine < high and all(low <= r <= high for r in coarse_rates)
+
+
+def fine_beats_coarse(best_fine, best_coarse, mean_fine, mean_coarse):
+    return best_fine >= best_coarse and mean_fine > mean_coarse
+
+
+def log_space_spreads_decades(log_top_decade, linear_top_decade):
+    return abs(log_top_decade - 1 / 3) < 0.01 and abs(linear_top_decade - 0.9) < 0.01
+
+
+def random_beats_grid(random_mean_best, grid_best):
+    return random_mean_best > grid_best
+
+
+# ---- measurements ---------------------------------------------------------------------------------------
+
 def _claim_overfit(trained, cfg):
     first, last = trained.history["loss"].iloc[0], trained.final("loss")
     acc = trained.final("accuracy")
-    return check(
+    return judge(
         f"Sanity check: with regularization off the network overfits {cfg.tiny} examples (training accuracy 1.00, "
         "loss near 0), starting from the chance loss ln 10 = 2.3026",
-        acc == 1.0 and last < 0.01 and abs(first - math.log(10)) < 0.05,
+        overfits_tiny_set, {"first_loss": first, "last_loss": last, "train_accuracy": acc},
         f"epoch 1 loss {first:.6f} (ln 10 = 2.302585; slide 2.302603), epoch {len(trained.history)} loss {fmt(last)}, "
-        f"training accuracy {acc:.2f} (slide: 0.002597 and 1.00 after 200 epochs)", "03:2012-2083")
+        f"training accuracy {acc:.2f} (slide: 0.002597 and 1.00 after 200 epochs)", "03:2012-2083",
+        variants=[trained])
 
 
 def _claims_bracket(bracket, cfg):
@@ -138,18 +172,20 @@ def _claims_bracket(bracket, cfg):
     change = abs(low.history["loss"].iloc[0] - low.final("loss")) / low.history["loss"].iloc[0]
     threshold = 3 * high_monitor.start_loss
     return [
-        check(f"Learning rate {cfg.low_learning_rate:g} is too low: the loss barely changes",
-              change < 1e-3, f"relative loss change over {len(low.history)} epochs: {change:.2e} "
+        judge(f"Learning rate {cfg.low_learning_rate:g} is too low: the loss barely changes",
+              loss_barely_moves, {"relative_change": change}, f"relative loss change over {len(low.history)} epochs: {change:.2e} "
               f"({low.history['loss'].iloc[0]:.6f} -> {low.final('loss'):.6f}; slide 2.302576 -> 2.302420)",
-              "03:2095-2120"),
-        check(f"Learning rate {cfg.high_learning_rate:g} is too high: the cost explodes (NaN or above 3x the original "
+              "03:2095-2120", variants=[low]),
+        judge(f"Learning rate {cfg.high_learning_rate:g} is too high: the cost explodes (NaN or above 3x the original "
               "cost) and the monitor stops the run early; it does not fire on a reasonable rate",
-              high_monitor.stopped_at is not None and good_monitor.stopped_at is None and len(high.history) < cfg.bracket_epochs,
+              explosion_stops_only_the_high_rate,
+              {"high_stopped": high_monitor.stopped_at is not None, "good_stopped": good_monitor.stopped_at is not None,
+               "high_epochs": len(high.history), "epochs": cfg.bracket_epochs},
               f"start cost {fmt(high_monitor.start_loss)}, threshold {fmt(threshold)} (3 ln 10 = 6.9078); high rate stopped "
               f"at step {high_monitor.stopped_at[0] if high_monitor.stopped_at else 'never'} with loss "
               f"{fmt(high_monitor.stopped_at[1]) if high_monitor.stopped_at else 'n/a'} after {len(high.history)} epoch(s); "
               f"Adam 1e-3 ran all {len(good.history)} epochs (final loss {fmt(good.final('loss'))})",
-              "03:2133-2154, 03:2203"),
+              "03:2133-2154, 03:2203", variants=[good]),
     ]
 
 
@@ -157,15 +193,18 @@ def _claims_search(coarse, fine, cfg, fine_lr, fine_l2):
     best_coarse = max(coarse, key=lambda t: t["val_accuracy"])
     best_fine = max(fine, key=lambda t: t["val_accuracy"])
     lo, hi = 10 ** cfg.coarse_lr[0], 10 ** cfg.coarse_lr[1]
-    inside = lo < best_coarse["learning_rate"] < hi and lo < best_fine["learning_rate"] < hi
     return [
-        check("The best learning rates lie strictly inside the explored range (not at its edge)",
-              inside and all(lo <= t["learning_rate"] <= hi for t in coarse),
+        judge("The best learning rates lie strictly inside the explored range (not at its edge)",
+              best_rates_inside_range,
+              {"low": lo, "high": hi, "best_coarse": best_coarse["learning_rate"], "best_fine": best_fine["learning_rate"],
+               "coarse_rates": [t["learning_rate"] for t in coarse]},
               f"coarse range [{lo:g}, {hi:g}]; best coarse lr {best_coarse['learning_rate']:.3g} (val accuracy "
               f"{best_coarse['val_accuracy']:.3f}), best fine lr {best_fine['learning_rate']:.3g}", "03:2187, 03:2211-2299"),
-        check("The fine search around the best coarse trial beats the coarse search on validation accuracy",
-              best_fine["val_accuracy"] >= best_coarse["val_accuracy"]
-              and np.mean([t["val_accuracy"] for t in fine]) > np.mean([t["val_accuracy"] for t in coarse]),
+        judge("The fine search around the best coarse trial beats the coarse search on validation accuracy",
+              fine_beats_coarse,
+              {"best_fine": best_fine["val_accuracy"], "best_coarse": best_coarse["val_accuracy"],
+               "mean_fine": np.mean([t["val_accuracy"] for t in fine]),
+               "mean_coarse": np.mean([t["val_accuracy"] for t in coarse])},
               f"best: fine {best_fine['val_accuracy']:.3f} vs coarse {best_coarse['val_accuracy']:.3f}; mean: fine "
               f"{np.mean([t['val_accuracy'] for t in fine]):.3f} vs coarse {np.mean([t['val_accuracy'] for t in coarse]):.3f}; "
               f"fine ranges lr 10^[{fine_lr[0]:.2f}, {fine_lr[1]:.2f}], L2 10^[{fine_l2[0]:.2f}, {fine_l2[1]:.2f}]",
@@ -178,10 +217,10 @@ def _claim_log_space(rng, n=200_000):
     linear = rng.uniform(1e-6, 1e-3, n)
     decade_log = float((log_samples >= 1e-4).mean())
     decade_lin = float((linear >= 1e-4).mean())
-    return check(
+    return judge(
         "Search in log space: 10^U(-6, -3) puts about a third of the samples in each decade, U(1e-6, 1e-3) puts 90 % "
         "in the top decade [1e-4, 1e-3]",
-        abs(decade_log - 1 / 3) < 0.01 and abs(decade_lin - 0.9) < 0.01,
+        log_space_spreads_decades, {"log_top_decade": decade_log, "linear_top_decade": decade_lin},
         f"fraction >= 1e-4: log-uniform {decade_log:.3f}, uniform {decade_lin:.3f}", "03:2230")
 
 
@@ -195,10 +234,10 @@ def _claim_random_vs_grid(cfg, seed, trials=9):
     grid_best = max(toy_objective(a, b) for a in grid for b in grid)
     rng = np.random.default_rng(seed)
     random_best = np.array([toy_objective(*rng.uniform(0, 1, (2, trials))).max() for _ in range(cfg.toy_seeds)])
-    return check(
+    return judge(
         f"With {trials} trials over two hyperparameters of which one matters, random search tries {trials} distinct "
         f"values of the important one against the grid's {len(grid)}, and finds a better value on average",
-        random_best.mean() > grid_best and len(grid) == 3,
+        random_beats_grid, {"random_mean_best": random_best.mean(), "grid_best": grid_best},
         f"best objective (0 is perfect): grid {grid_best:.4f}; random {random_best.mean():.4f} ± {random_best.std():.4f} "
         f"over {cfg.toy_seeds} seeds, better than the grid in {(random_best > grid_best).mean():.0%} of them",
         "03:2205")
@@ -206,7 +245,7 @@ def _claim_random_vs_grid(cfg, seed, trials=9):
 
 def _search_figure(table):
     fig, (ax,) = plots.grid(1, size=(6.0, 4.5), title="random search: validation accuracy per trial")
-    for k, (stage, part) in enumerate(table[table.stage.isin(["coarse", "fine"])].groupby("stage")):
+    for stage, part in table[table.stage.isin(["coarse", "fine"])].groupby("stage"):
         points = ax.scatter(part["learning_rate"], part["l2"], c=part["val_accuracy"], cmap="viridis", vmin=0, vmax=1,
                             marker="o" if stage == "coarse" else "^", label=stage)
     ax.set(xscale="log", yscale="log", xlabel="learning rate (Adam)", ylabel="L2 strength")

@@ -15,9 +15,9 @@ import keras
 import numpy as np
 import pandas as pd
 from keras import ops
+from nnzoo.recipes.mcp_neurons import threshold_layer
 
 from nnzoo import plots
-from nnzoo.recipes.mcp_neurons import threshold_layer
 from nnzoo.results import RecipeResult, check, fmt
 
 LECTURES = ("001", "002", "003", "004")
@@ -129,6 +129,7 @@ def summed_loss(kind):
 
 def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
+    notes = []
     xor = ctx.load("xor")
     x, y = xor.x_train, xor.y_train
     tiled = dataclasses.replace(xor, x_train=np.tile(x, (cfg.repeats, 1)), y_train=np.tile(y, cfg.repeats))
@@ -169,11 +170,11 @@ def run(ctx):
         _claim_linear(ctx.seed, linear, x, y),
         _claim_universal(sine, cfg),
     ]
-    ctx.note("The slides' weights for the XOR networks were in lost figures (02:197-210): the step-unit weights "
+    notes.append("The slides' weights for the XOR networks were in lost figures (02:197-210): the step-unit weights "
              "and the ReLU solution here are chosen, not the slides'.")
     figure = _regions_figure({"trained MLP (2-8-1 tanh)": mlp.model, "linear stack (2-8-8-1)": linear.model,
                               "exact ReLU solution": build_model("relu_exact", cfg)}, x, y)
-    return RecipeResult("xor_mlp", pd.DataFrame(rows), {"decision_regions": figure}, claims)
+    return RecipeResult(pd.DataFrame(rows), {"decision_regions": figure}, claims, notes=notes)
 
 
 def _accuracy(p, y, threshold):

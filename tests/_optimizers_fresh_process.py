@@ -60,7 +60,6 @@ def main(workdir):
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import keras
-
     from nnzoo.custom_optimizers import TWINS
 
     weights, facts = {}, {}

@@ -14,3 +14,21 @@ def batchnorm_run(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("runs") / "batchnorm"
     return nnzoo.run("batchnorm", quick=True, seed=0, out=out, verbose=0)
+
+
+@pytest.fixture(scope="session")
+def verdicts_can_fail():
+    """``verdicts_can_fail(module, run, contradictions)``: see _assert_verdicts_can_fail."""
+    return _assert_verdicts_can_fail
+
+
+def _assert_verdicts_can_fail(module, run, contradictions):
+    """Every claim of ``run`` is judged by a verdict in ``module`` that holds on none of ``contradictions``.
+
+    ``contradictions`` maps a verdict's name to numbers that contradict the lecture; the rest of its arguments
+    are the ones this run measured, so each contradiction alone turns the claim.
+    """
+    measured = {c.verdict: c.measured for c in run.claims}
+    assert set(measured) == set(contradictions), "every verdict needs a contradiction, and only those"
+    for name, numbers in contradictions.items():
+        assert not getattr(module, name)(**{**measured[name], **numbers}), (name, numbers)

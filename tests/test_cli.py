@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from nnzoo import cli, registry
-from nnzoo.results import RecipeResult, check
+from nnzoo.results import RecipeResult, Run, judge
 
 
 def run_cli(*args, timeout=120):
@@ -32,12 +32,12 @@ def test_every_verb_has_help():
 
 
 def test_list_and_help_do_not_import_tensorflow():
-    code = ("import sys; from nnzoo.cli import main; main(['list']); "
-            "main(['--help']) if False else None; "
+    code = ("import contextlib, sys; from nnzoo.cli import main; main(['list'])\n"
+            "with contextlib.suppress(SystemExit): main(['--help'])\n"
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TF imported'")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert "batchnorm" in proc.stdout
+    assert "batchnorm" in proc.stdout and "usage: nnzoo" in proc.stdout
 
 
 def test_list_shows_summary_and_lectures():
@@ -49,7 +49,7 @@ def test_list_shows_summary_and_lectures():
 
 @pytest.mark.parametrize("args, needle", [
     (("run", "no_such_recipe"), "Unknown recipe 'no_such_recipe'; expected one of:"),
-    (("run", "batchnorm", "--seed", "-1"), "--seed must be an integer in [0, 2147483647]"),
+    (("run", "batchnorm", "--seed", "-1"), "--seed must be an integer in [0, 2147483647]. Received: --seed=-1"),
     (("run", "batchnorm", "--strategy", "bogus"), "invalid choice: 'bogus'"),
     (("frobnicate",), "invalid choice: 'frobnicate'"),
 ])
@@ -83,14 +83,18 @@ def test_recipe_module_runs_as_script_help():
     assert proc.returncode == 0 and "usage: nnzoo run" in proc.stdout
 
 
+def _arranged(holds):
+    return holds
+
+
 def _fake_run(failing):
     import pandas as pd
 
     def fake(name, **kwargs):
-        claims = [check("always", True, "1 = 1"), check("sometimes", not failing, "as arranged")]
-        result = RecipeResult(name, pd.DataFrame({"a": [1]}), claims=claims)
-        result.out_dir = kwargs.get("out")
-        return result
+        claims = [judge("always", _arranged, {"holds": True}, "as arranged"),
+                  judge("sometimes", _arranged, {"holds": not failing}, "as arranged")]
+        return Run(recipe=name, result=RecipeResult(pd.DataFrame({"a": [1]}), claims=claims), out_dir=kwargs.get("out"),
+                   info={})
 
     return fake
 

@@ -9,9 +9,14 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
-from nnzoo.custom_layers import (InvertedDropout, MCPNeuron, ScratchBatchNormalization, ScratchDense, activations,
-                                 fold_batch_norm)
+from nnzoo.custom_layers import (
+    InvertedDropout,
+    MCPNeuron,
+    ScratchBatchNormalization,
+    ScratchDense,
+    activations,
+    fold_batch_norm,
+)
 
 TOL = 1e-5
 RNG = np.random.default_rng(0)
@@ -218,7 +223,9 @@ INPUTS = np.array([[1, 1], [1, 0], [0, 1], [0, 0]], "float32")
 
 
 def test_mcp_gates_and_xor():
-    gate = lambda w, t, inh=None: np.asarray(MCPNeuron(np.array(w, "float32").reshape(-1, 1), [t], inh)(INPUTS)).ravel()
+    def gate(w, t, inh=None):
+        return np.asarray(MCPNeuron(np.array(w, "float32").reshape(-1, 1), [t], inh)(INPUTS)).ravel()
+
     assert gate([1, 1], 2).tolist() == [1, 0, 0, 0]  # AND
     assert gate([1, 1], 1).tolist() == [1, 1, 1, 0]  # OR
     assert np.asarray(MCPNeuron([[0.0]], [0.0], [[True]])(np.array([[1.0], [0.0]]))).ravel().tolist() == [0, 1]  # NOT
@@ -244,4 +251,5 @@ def test_fold_batch_norm_matches_and_reports():
     assert len(report["folded"]) == 2 and len(report["skipped"]) == 1
     assert "BN after the activation" in next(iter(report["skipped"].values()))
     np.testing.assert_allclose(folded(X), model(X, training=False), atol=TOL)
-    assert sum(isinstance(l, (keras.layers.BatchNormalization, ScratchBatchNormalization)) for l in folded.layers) == 1
+    assert sum(isinstance(layer, (keras.layers.BatchNormalization, ScratchBatchNormalization))
+               for layer in folded.layers) == 1

@@ -6,7 +6,6 @@ import re
 import keras
 import numpy as np
 import pytest
-
 from nnzoo.custom_optimizers import TWINS
 
 

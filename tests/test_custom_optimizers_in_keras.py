@@ -20,7 +20,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _optimizers_fresh_process as fresh  # noqa: E402
-
 from nnzoo.custom_optimizers import TWINS  # noqa: E402
 
 STEPS_PER_EPOCH = 128 // fresh.BATCH

@@ -5,7 +5,6 @@ import math
 import keras
 import numpy as np
 import pytest
-
 from nnzoo.custom_optimizers import ExpDecay, OneOverTDecay, ScratchSGD, StepDecay
 
 STEPS = np.arange(0, 200)

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from keras import ops
-
 from nnzoo.custom_optimizers import TWINS, ExpDecay, OneOverTDecay, StepDecay
 
 STEPS = 100

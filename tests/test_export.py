@@ -12,10 +12,10 @@ import sys
 import keras
 import numpy as np
 import pytest
-
-from nnzoo import cli, datasets, export, serving, training
 from nnzoo.custom_layers import ScratchBatchNormalization, ScratchDense
 from nnzoo.custom_optimizers import ScratchAdam
+
+from nnzoo import cli, datasets, export, serving, training
 from nnzoo.errors import NnzooError
 from nnzoo.inputs import standardizer
 

@@ -6,19 +6,18 @@ import base64
 import json
 import re
 
+import _browser
 import numpy as np
 import pandas as pd
 import pytest
+from _browser import chromium, full_page_png, is_blank, rendered_images, save_screenshot
 from matplotlib.figure import Figure
 from selenium.webdriver.common.by import By
 
 import nnzoo
 from nnzoo import cli
 from nnzoo.report import write_run
-from nnzoo.results import RecipeResult, check
-
-import _browser
-from _browser import chromium, full_page_png, is_blank, rendered_images, save_screenshot
+from nnzoo.results import RecipeResult, Run, check
 
 
 def failing_result():
@@ -31,7 +30,7 @@ def failing_result():
             "quick": False, "config": {"n": 10}, "started_utc": "2026-12-01T10:00:00+00:00", "wall_time_s": 0.1,
             "claims": {"total": 2, "passed": 1}}
     table = pd.DataFrame({"n": [1, 2], "square": [1.0, float("nan")], "note": ["<b>bold?</b>", None]})
-    return RecipeResult("synthetic", table, {"squares": fig}, claims, notes=["a note"], run_info=info)
+    return RecipeResult(table, {"squares": fig}, claims, notes=["a note"]), info
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +40,9 @@ def runs(tmp_path_factory):
     results = [nnzoo.run("losses", quick=True, seed=seed, out=root / "losses" / f"seed{seed}", verbose=0)
                for seed in (0, 1)]
     (root / "synthetic" / "a").mkdir(parents=True)
-    synthetic = failing_result()
-    write_run(synthetic, root / "synthetic" / "a")
-    synthetic.out_dir = root / "synthetic" / "a"
+    result, info = failing_result()
+    synthetic = Run(recipe="synthetic", result=result, out_dir=root / "synthetic" / "a", info=info)
+    write_run(synthetic)
     assert cli.main(["report", str(root)]) == 0
     return root, [*results, synthetic]
 
@@ -86,7 +85,7 @@ def test_report_in_chromium(runs):
             assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
             driver.set_window_size(1280, 900)
             driver.execute_script("window.scrollTo(0, 0)")
-            if result.run_info["seed"] == 0 and result.recipe == "losses":
+            if result.info["seed"] == 0 and result.recipe == "losses":
                 save_screenshot(driver.get_screenshot_as_png(), "report.png")  # the page's top: claims, table
             assert not is_blank(full_page_png(driver))
     assert {c.passed for c in results[-1].claims} == {True, False}
@@ -98,9 +97,9 @@ def test_index_in_chromium(runs):
         driver.get((root / "index.html").as_uri())
         rows = driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")
         cells = [[td.text for td in row.find_elements(By.TAG_NAME, "td")] for row in rows]
-        expected = sorted(results, key=lambda r: (r.run_info["started_utc"], r.recipe))
+        expected = sorted(results, key=lambda r: (r.info["started_utc"], r.recipe))
         assert [c[0] for c in cells] == [r.recipe for r in expected]
-        assert [c[2] for c in cells] == [str(r.run_info["seed"]) for r in expected]
+        assert [c[2] for c in cells] == [str(r.info["seed"]) for r in expected]
         assert [c[4] for c in cells] == [f"{'PASS' if r.passed else 'FAIL'} "
                                          f"{sum(x.passed for x in r.claims)}/{len(r.claims)}" for r in expected]
         assert "3 runs; all claims hold in 2 of them" in driver.find_element(By.CLASS_NAME, "meta").text

@@ -11,13 +11,12 @@ import sys
 
 import nbformat
 import pytest
+from _browser import chromium, full_page_png, is_blank, rendered_images, save_screenshot
 from nbclient import NotebookClient
 
 import nnzoo
 from nnzoo import cli, registry
 from nnzoo.errors import NnzooError
-
-from _browser import chromium, full_page_png, is_blank, rendered_images, save_screenshot
 
 CHEAP = ("losses", "perceptron")  # with mcp_neurons (the editing test) the three cheapest at the quick size
 

@@ -1,13 +1,11 @@
 """activations recipe in quick mode: formulas, derivatives, the saturation numbers and dying ReLU."""
 
-import math
-
 import numpy as np
 import pytest
 import tensorflow as tf
+from nnzoo.recipes import activations
 
 import nnzoo
-from nnzoo.recipes import activations
 
 
 @pytest.fixture(scope="module")
@@ -16,14 +14,34 @@ def result(tmp_path_factory):
 
 
 def test_all_claims_hold(result):
-    assert len(result.claims) == 10
+    assert len(result.claims) == 9
     assert not result.failed_claims, [c.claim for c in result.failed_claims]
 
 
-def test_relu_worked_example():  # 00:209-213
-    total = 0.7 * 0.6 + 0.2 * 0.5 + 0.6 * 0.6
-    assert abs(total - 0.88) < 1e-12
-    assert abs(float(activations.KERAS["relu"](tf.constant(total, tf.float64))) - 0.88) < 1e-12
+def test_verdicts_can_fail(result, verdicts_can_fail):
+    verdicts_can_fail(activations, result, {
+        "formulas_match_keras": {"gelu_at_1": 0.8},
+        "ranges_hold": {"sigmoid_gap": 0.0},
+        "derivatives_match_autodiff": {"scratch_error": 1e-3},
+        "gradients_vanish": {"sigmoid_ratio": 0.5},
+        "relu_does_not_saturate": {"relu_at_1e6": 1.0},
+        "relu_units_die": {"leaky_dead_fraction": 0.3},
+        "relu_prime_at_zero_is_left": {"relu_prime_at_0": 1.0},
+        "half_of_relu_outputs_are_zero": {"zero_fraction": 0.3},
+        "elu_mean_closer_to_zero": {"elu_mean": 0.5},
+    })
+
+
+def test_dying_relu_networks_learn(result):
+    claim = next(c for c in result.claims if c.verdict == "relu_units_die")
+    assert claim.measured["relu_dead_fraction"] >= 0.25 and claim.measured["leaky_dead_fraction"] == 0
+    assert "unsound" not in claim.evidence
+
+
+def test_worked_relu_example_beside_the_slide(result):  # 00:209-213
+    relu = next(w for w in result.worked if w.example.startswith("ReLU in action"))
+    assert relu.slide == "0.88" and abs(relu.computed - 0.88) < 1e-12
+    assert "Worked examples from the slides" in (result.out_dir / "report.md").read_text()
 
 
 def test_saturation_numbers():
@@ -31,7 +49,6 @@ def test_saturation_numbers():
     tanh5 = activations.autodiff(activations.KERAS["tanh"], np.array([5.0]))[0][0]
     assert f"{sig10:.2e}" == "4.54e-05"
     assert f"{tanh5:.2e}" == "1.82e-04"
-    assert f"{0.25 ** 10:.2e}" == "9.54e-07"
 
 
 def test_handmade_example_dead_unit():  # 04:892: o2 = -8, o5 = -4, loss = 81
@@ -48,11 +65,6 @@ def test_handmade_example_dead_unit():  # 04:892: o2 = -8, o5 = -4, loss = 81
 
 def test_relu_gradient_at_zero_is_left_derivative():
     assert activations.autodiff(activations.KERAS["relu"], np.array([0.0]))[0][0] == 0.0
-
-
-def test_elu_mean_exact_value():
-    exact = 1 / math.sqrt(2 * math.pi) + math.exp(0.5) * 0.5 * math.erfc(1 / math.sqrt(2)) - 0.5
-    assert round(exact, 2) == 0.16
 
 
 def test_unknown_activation_is_rejected():

@@ -3,9 +3,9 @@
 import math
 
 import pytest
+from nnzoo.recipes import architecture
 
 import nnzoo
-from nnzoo.recipes import architecture
 
 
 @pytest.fixture(scope="module")

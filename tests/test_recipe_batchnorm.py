@@ -37,6 +37,24 @@ def test_deterministic_claims_hold(batchnorm_run):
         assert claim.passed, (claim.claim, claim.evidence)
 
 
+def test_verdicts_can_fail(batchnorm_run, verdicts_can_fail):
+    from nnzoo.recipes import batchnorm
+
+    verdicts_can_fail(batchnorm, batchnorm_run, {
+        "train_mode_matches_formula": {"formula_error": 0.1},
+        "moving_averages_match": {"trainable": ["beta", "gamma", "moving_mean"]},
+        "identity_recoverable": {"error": 0.1},
+        "parameter_counts_match": {"before": (51_146, 51_018)},
+        "bias_cancels_before_bn": {"max_difference": 1.0},
+        "bn_reaches_target_sooner": {"plain_epochs": 3.0, "bn_epochs": {"bn_after": 4.0, "bn_before": 2.0}},
+        "bn_tolerates_high_rate": {"plain_diverged": False},
+        "inference_ignores_the_batch": {"inference_difference": 0.1},
+        "scratch_bn_trains_like_keras": {"curve_difference": 0.1},
+        "folding_keeps_outputs": {"slide_error": 0.0},
+        "small_batches_break_bn": {"small_accuracy": 0.9, "large_accuracy": 0.9},
+    })
+
+
 def test_the_lecture_parameter_counts_appear_in_the_evidence(batchnorm_run):
     claim = next(c for c in batchnorm_run.claims if c.claim.startswith("The lecture's Keras models"))
     assert "51,146" in claim.evidence and "51,082" in claim.evidence
@@ -71,3 +89,11 @@ def test_build_model_rejects_unknown_variant():
 
     with pytest.raises(ValueError, match="Received: variant='bn_sideways'"):
         batchnorm.build_model("bn_sideways")
+
+
+@pytest.mark.slow
+def test_full_size_claims(tmp_path):
+    """The demo's training claims (faster convergence, the high learning rate, small batches) need the full size."""
+    full = nnzoo.run("batchnorm", quick=False, out=tmp_path / "full", verbose=0)
+    failed = [(c.claim, c.evidence) for c in full.claims if not c.passed]
+    assert not failed

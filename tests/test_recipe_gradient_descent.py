@@ -4,9 +4,9 @@ import math
 
 import numpy as np
 import pytest
+from nnzoo.recipes import gradient_descent as gd
 
 import nnzoo
-from nnzoo.recipes import gradient_descent as gd
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from nnzoo.recipes import hebb
 
 import nnzoo
-from nnzoo.recipes import hebb
 
 
 @pytest.fixture(scope="module")

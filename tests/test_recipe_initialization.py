@@ -56,17 +56,40 @@ def test_xavier_and_he_match_the_slides(result):
     assert abs(he["mean"].iloc[0] - 0.562408) < 0.01 and abs(he["std"].iloc[0] - 0.825232) < 0.01
 
 
-def test_formula_examples():
-    assert round(2 / (784 + 256), 7) == 0.0019231
-    assert round(2 / 784, 7) == 0.0025510
-    assert round(4 / (784 + 256), 6) == 0.003846  # 01:806, slip S28
-    assert round(1.1**50) == 117 and round(0.9**50, 4) == 0.0052
+def test_formulas_are_worked_examples_beside_the_slides(result):
+    worked = {w.slide: w.computed for w in result.worked}
+    for slide in ("0.0019231", "0.043853", "0.075955", "0.0025510", "0.087482", "0.003846"):
+        assert f"{worked[slide]:.{len(slide) - 2}f}" == slide
+    assert "| Glorot variance 2/(n_in + n_out), 784 -> 256 |" in (result.out_dir / "report.md").read_text()
+
+
+def test_verdicts_can_fail(result, verdicts_can_fail):
+    from nnzoo.recipes import initialization
+
+    verdicts_can_fail(initialization, result, {
+        "zero_init_cannot_learn": {"val_accuracy": 0.9},
+        "constant_init_stays_symmetric": {"column_spread": 0.1},
+        "small_init_collapses": {"layer4_std": 0.99},
+        "large_init_saturates": {"saturated": [0.5] * 10},
+        "xavier_tanh_decays_slowly": {"stds": [0.628, 0.7, 0.228]},
+        "xavier_relu_halves": {"decay": 1.0},
+        "he_keeps_scale": {"last_over_first": 0.1},
+        "keras_samples_formula": {"normal_var_ratio": 2.0},
+        "he_differs_from_slide_variants": {"over_upm": 1.0},
+        "uniform_init_shrinks": {"variance_times_3n": 3.0},
+        "small_init_fails_deep": {"deep_accuracy": 0.9},
+        "he_beats_glorot": {"he_epochs": 9.0, "glorot_epochs": 3.0},
+        "norms_scale_geometrically": {"gain_11": 1.0},
+        "keras_code_init": {"max_bias": 0.1},
+    })
 
 
 def test_notes_name_the_slips(result):
     notes = " ".join(result.notes)
     for slip in ("S11", "S12", "S13", "S14", "S27", "S28"):
         assert slip in notes
+    small = _layers(result, "small_0.01")["std"]
+    assert f"are {small.iloc[3]:.2g} and {small.iloc[4]:.2g} here" in notes  # computed, not typed in
 
 
 def test_files_written(result):
@@ -85,9 +108,9 @@ def test_build_model_rejects_unknown_variant():
 
 def test_tunable_model_compiles():
     import keras_tuner
+    from nnzoo.recipes import initialization
 
     from nnzoo import datasets
-    from nnzoo.recipes import initialization
 
     model = initialization.tunable_model(keras_tuner.HyperParameters(), datasets.load("digits"))
     assert model.optimizer is not None and model.output_shape == (None, 10)

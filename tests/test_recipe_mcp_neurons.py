@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
+from nnzoo.recipes import mcp_neurons
 
 import nnzoo
-from nnzoo.recipes import mcp_neurons
 
 
 @pytest.fixture(scope="module")
@@ -16,6 +16,20 @@ def result(tmp_path_factory):
 
 def test_all_claims_hold(result):
     assert result.claims and not result.failed_claims, [c.claim for c in result.failed_claims]
+
+
+def test_verdicts_can_fail(result, verdicts_can_fail):
+    verdicts_can_fail(mcp_neurons, result, {
+        "eats_only_the_blueberry": {"eats": [1, 1, 0, 0]},
+        "gates_match_truth_tables": {"not_outputs": [0, 1]},
+        "threshold_switches_and_or": {"swept": {0.5: "OR", 1.5: "OR", 2.0: "AND"}},
+        "only_xor_and_xnor_need_two_lines": {"grid_solutions": 1},
+        "two_layers_compute_xor": {"hidden_pair_network": [0, 1, 1, 1]},
+    })
+
+
+def test_xor_decompositions_are_worked_examples(result):
+    assert [w.computed for w in result.worked] == ["[0, 1, 1, 0]", "[0, 1, 1, 0]"]
 
 
 def test_slide_truth_tables():
@@ -48,4 +62,4 @@ def test_files_written(result):
     out = result.out_dir
     for name in ("results.csv", "claims.json", "report.md", "run.json", "decision_lines.png"):
         assert (out / name).is_file(), name
-    assert len(json.loads((out / "claims.json").read_text())) == 6
+    assert len(json.loads((out / "claims.json").read_text())) == 5

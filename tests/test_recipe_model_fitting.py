@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from nnzoo.recipes import model_fitting as mf
 
 import nnzoo
-from nnzoo.recipes import model_fitting as mf
 
 
 @pytest.fixture(scope="module")

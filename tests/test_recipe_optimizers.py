@@ -22,7 +22,32 @@ def test_deterministic_claims_hold(result):
     failed = [(c.claim, c.evidence) for c in result.claims
               if not c.passed and not c.claim.startswith(SLOW_ONLY)]
     assert not failed
-    assert len(result.claims) >= 11
+    assert len(result.claims) == 12
+
+
+def test_verdicts_can_fail(result, verdicts_can_fail):
+    from nnzoo.recipes import optimizers
+
+    verdicts_can_fail(optimizers, result, {
+        "vanilla_gd_counts": {"iterations": {0.01: 882, 0.019: 463, 0.021: 900}},
+        "momentum_forms_agree": {"keras_gap": 0.1},
+        "keras_stores_look_ahead": {"look_ahead_gap": 0.1},
+        "newton_one_step": {"iterations_ill_conditioned": 2},
+        "conditioning_counts": {"mild_momentum": 30},
+        "adagrad_step_decays": {"effective_sparse": 0.0},
+        "rmsprop_step_does_not_decay": {"last_step": 0.1},
+        "adam_matches_keras": {"relative_gap": 0.01},
+        "slide_adadelta_is_rmsprop": {"gap_to_rmsprop": 1.0},
+        "summary_table_holds": {"velocity_variants": ["adagrad", "adam", "momentum", "nesterov"]},
+        "recommended_beat_sgd": {"mean_val_accuracy": {"sgd": 0.9, "nesterov": 0.8, "adam": 0.95}},
+        "scratch_trains_like_builtin": {"loss_gaps": {"adam": 0.5}},
+    })
+
+
+def test_adam_first_step_is_a_worked_example(result):
+    corrected = next(w for w in result.worked if w.example.startswith("Adam's corrected"))
+    uncorrected = next(w for w in result.worked if w.example.startswith("Adam's uncorrected"))
+    assert round(corrected.computed, 7) == 0.9999998 and round(uncorrected.computed, 4) == 3.1623  # 03:1889-1898
 
 
 def test_iteration_counts_match_catalogue():
@@ -45,8 +70,9 @@ def test_adagrad_steps_decay():
 
 def test_tunable_model_compiles():
     keras_tuner = pytest.importorskip("keras_tuner")
-    from nnzoo import datasets
     from nnzoo.recipes.optimizers import tunable_model
+
+    from nnzoo import datasets
 
     hp = keras_tuner.HyperParameters()
     model = tunable_model(hp, datasets.load("digits"))

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from nnzoo.recipes import perceptron
 
 import nnzoo
-from nnzoo.recipes import perceptron
 
 
 @pytest.fixture(scope="module")

@@ -70,8 +70,9 @@ def test_files_written(result):
 
 
 def test_build_model_rejects_unknown_variant():
-    from nnzoo import datasets
     from nnzoo.recipes import preprocessing
+
+    from nnzoo import datasets
 
     with pytest.raises(ValueError, match="Received: variant='whitened'"):
         preprocessing.build_model("whitened", data=datasets.load("scales"))

@@ -24,6 +24,22 @@ def test_deterministic_claims_hold(result):
     assert len(result.claims) == 9
 
 
+def test_verdicts_can_fail(result, verdicts_can_fail):
+    from nnzoo.recipes import regularization
+
+    verdicts_can_fail(regularization, result, {
+        "l2_penalty_is_lambda_sum_squares": {"penalty_terms": 2},
+        "l1_sparsifies_l2_shrinks": {"l1_irrelevant_zero": 0.0},
+        "elastic_net_matches": {"value_error": 1e-3},
+        "stronger_lambda_shrinks_and_smooths": {"boundary_changes": [10, 12, 8]},
+        "three_penalties_activity_per_example": {"whole_batch_activity": result.claims[4].measured["penalties"][0]},
+        "max_norm_holds_the_bound": {"constrained_max": 10.0},
+        "augmentation_narrows_gap": {"gap": 0.2, "plain_gap": 0.1},
+        "regularization_narrows_gap_keeping_accuracy": {"val_accuracy": 0.5, "plain_val_accuracy": 0.9},
+        "regularized_step_matches": {"max_error": 0.1},
+    })
+
+
 def test_l1_zeroes_irrelevant_weights_l2_does_not(result):
     t = result.table[result.table["experiment"] == "sparsity"].set_index("variant")
     assert t.loc["l1", "irrelevant_below_1e-3"] > t.loc["l2", "irrelevant_below_1e-3"] + 0.3
@@ -65,9 +81,9 @@ def test_build_model_rejects_unknown_variant():
 
 def test_tunable_model_compiles():
     import keras_tuner
+    from nnzoo.recipes import regularization
 
     from nnzoo import datasets
-    from nnzoo.recipes import regularization
 
     model = regularization.tunable_model(keras_tuner.HyperParameters(), datasets.load("digits"))
     assert model.optimizer is not None and model.output_shape == (None, 10)

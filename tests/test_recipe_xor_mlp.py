@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from nnzoo.recipes import xor_mlp
 
 import nnzoo
-from nnzoo.recipes import xor_mlp
 
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], "float32")
 

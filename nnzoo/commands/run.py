@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from nnzoo import registry
-from nnzoo.errors import NnzooError
+from nnzoo.errors import check_seed
 
 HELP = "run a recipe (or 'all') and write results, claims, figures and a report"
 STRATEGIES = ("none", "mirrored", "multi-worker")
@@ -29,8 +29,7 @@ def add_arguments(parser):
 
 
 def main(args):
-    if not 0 <= args.seed < 2**31:
-        raise NnzooError(f"--seed must be an integer in [0, 2147483647]. Received: seed={args.seed}")
+    check_seed(args.seed, "--seed")
     names = list(registry.recipes()) if args.recipe == "all" else [registry.get(args.recipe).name]
     import nnzoo
 
