@@ -8,13 +8,15 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "run"]
 
 
-def run(recipe, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1):
+def run(recipe, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1, resume=False):
     """Run one recipe and return its :class:`nnzoo.results.RecipeResult`.
 
-    Mirrors ``nnzoo run RECIPE``: ``out=None`` writes to ``runs/RECIPE/<UTC timestamp>/``.
+    Mirrors ``nnzoo run RECIPE``: ``out=None`` writes to ``runs/RECIPE/<UTC timestamp>/``;
+    ``resume=True`` continues the unfinished run in ``out`` (see docs/running.md).
     """
     from nnzoo.runner import run_recipe
 
     return run_recipe(
-        recipe, quick=quick, seed=seed, out=out, monitor=monitor, strategy=strategy, verbose=verbose
+        recipe, quick=quick, seed=seed, out=out, monitor=monitor, strategy=strategy, verbose=verbose,
+        resume=resume,
     )

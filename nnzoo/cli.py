@@ -45,8 +45,8 @@ def main(argv=None):
     except NnzooError as err:
         print(f"nnzoo {args.verb}: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"nnzoo {args.verb}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as stop:
+        print(f"nnzoo {args.verb}: interrupted" + (f"; {stop}" if str(stop) else ""), file=sys.stderr)
         return 130
 
 

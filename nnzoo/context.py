@@ -25,6 +25,7 @@ class RunContext:
     notes: list = dataclasses.field(default_factory=list)
     monitor_findings: dict = dataclasses.field(default_factory=dict)
     monitor_figures: dict = dataclasses.field(default_factory=dict)
+    checkpoints: object = None  # nnzoo.checkpoints.RunCheckpoints: progress saved for `nnzoo run --resume`
 
     def pick(self, full, quick):
         """Choose the full or the quick hyperparameters and record them for run.json."""
@@ -56,10 +57,11 @@ class RunContext:
         monitor = self._monitor_for(name, data) if self.monitor else None
         if monitor is not None:
             callbacks.append(monitor)
+        checkpoint = None if self.checkpoints is None else self.checkpoints.next_call(name, resumable=not callbacks)
         trained = training.train(
             name, build, data, seed=seed, strategy=self.strategy, callbacks=callbacks,
             save_dir=self.models_dir if save else None, verbose=self.verbose,
-            label=f"{self.recipe}/{name}",
+            label=f"{self.recipe}/{name}", checkpoint=checkpoint,
             metadata={"recipe": self.recipe, **(metadata or {})}, **fit_options,
         )
         if monitor is not None:

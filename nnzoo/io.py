@@ -16,6 +16,7 @@ from pathlib import Path
 from nnzoo.errors import NnzooError
 
 PARTIAL = ".partial"  # in the name of every temporary file nnzoo writes (and may remove)
+PROBE_PREFIX = ".nnzoo-probe-"  # the file that checks a folder is writable
 
 
 def ensure_writable_dir(path):
@@ -23,7 +24,7 @@ def ensure_writable_dir(path):
     path = Path(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=path, prefix=".nnzoo-probe-", delete=True)
+        probe = tempfile.NamedTemporaryFile(dir=path, prefix=PROBE_PREFIX, delete=True)
         probe.close()
     except OSError as err:
         raise NnzooError(

@@ -8,7 +8,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from nnzoo import registry
+from nnzoo import registry, run_folder
 from nnzoo.errors import NnzooError
 from nnzoo.io import ensure_writable_dir
 
@@ -30,8 +30,8 @@ def prepare_out_dir(out):
     """Create the run folder; refuse one that already holds files (nothing the user had is lost)."""
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise NnzooError(f"Output folder {str(out)!r} already exists and is not empty; choose another --out. "
-                         f"Received: out={str(out)!r}")
+        raise NnzooError(f"Output folder {str(out)!r} already exists and is not empty; choose another --out, "
+                         f"or add --resume to continue an unfinished run there. Received: out={str(out)!r}")
     return ensure_writable_dir(out)
 
 
@@ -45,16 +45,40 @@ def versions():
     return found
 
 
-def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1):
-    """Run recipe ``name`` and write its folder; returns the RecipeResult (see nnzoo.results)."""
+def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1, resume=False):
+    """Run recipe ``name`` and write its folder; returns the RecipeResult (see nnzoo.results).
+
+    ``resume=True`` continues the unfinished run in ``out`` (same recipe, seed and options):
+    finished variants are loaded, the interrupted one continues after its last completed epoch.
+    """
     info = registry.get(name)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
         raise NnzooError(f"seed must be an integer in [0, 2147483647]. Received: seed={seed!r}")
-    out_dir = prepare_out_dir(default_out_dir(name) if out is None else out)
+    options = {"recipe": name, "seed": seed, "quick": quick, "monitor": monitor,
+               "strategy": None if strategy is None else type(strategy).__name__}
+    if resume:
+        out_dir = _resumed_out_dir(out, options)
+    else:
+        out_dir = prepare_out_dir(default_out_dir(name) if out is None else out)
+    with run_folder.recording(out_dir, options):
+        return _run(name, info, options, out_dir, strategy=strategy, verbose=verbose)
+
+
+def _resumed_out_dir(out, options):
+    if out is None:
+        raise NnzooError("resume needs the folder of the run to continue. Received: out=None")
+    if options["strategy"] is not None:
+        raise NnzooError(f"resume works without a distribution strategy. Received: strategy={options['strategy']!r}")
+    return run_folder.reopen(out, options)
+
+
+def _run(name, info, options, out_dir, *, strategy, verbose):
+    seed, quick, monitor = options["seed"], options["quick"], options["monitor"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras  # TensorFlow loads here, not before
     import tensorflow as tf
 
+    from nnzoo.checkpoints import FOLDER, RunCheckpoints
     from nnzoo.context import RunContext
     from nnzoo.training import seed_everything
 
@@ -62,7 +86,8 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
     keras.backend.clear_session()  # no memory growth over `run all`, and the same layer names every run
     module = registry.load_module(name)
     ctx = RunContext(recipe=name, seed=seed, quick=quick, out_dir=out_dir, strategy=strategy,
-                     monitor=monitor, verbose=verbose)
+                     monitor=monitor, verbose=verbose,
+                     checkpoints=None if strategy is not None else RunCheckpoints(out_dir / FOLDER))
     started = datetime.datetime.now(datetime.timezone.utc)
     clock = time.perf_counter()
     if verbose:
@@ -90,9 +115,13 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
         "argv": sys.argv,
         "platform": platform.platform(),
         "claims": {"total": len(result.claims), "passed": sum(c.passed for c in result.claims)},
+        "status": "finished",
+        "reason": None,
     }
     from nnzoo.report import write_run
 
     write_run(result, out_dir)
+    if ctx.checkpoints is not None:
+        ctx.checkpoints.remove()
     return result
 

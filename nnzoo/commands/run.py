@@ -4,11 +4,14 @@ Exit status: 0 when the recipe ran (failed claims are printed, never hidden), 1 
 when a claim failed, 2 for a user error (unknown recipe, option out of range, unwritable --out).
 """
 
+import shlex
 import sys
 from pathlib import Path
 
 from nnzoo import registry
 from nnzoo.errors import NnzooError
+from nnzoo.run_folder import is_finished
+from nnzoo.runner import default_out_dir
 
 HELP = "run a recipe (or 'all') and write results, claims, figures and a report"
 STRATEGIES = ("none", "mirrored", "multi-worker")
@@ -26,26 +29,53 @@ def add_arguments(parser):
     parser.add_argument("--strategy", choices=STRATEGIES, default="none",
                         help="tf.distribute strategy: mirrored (local devices) or multi-worker (TF_CONFIG)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the unfinished run in --out (same recipe, seed and options): finished "
+                             "variants are loaded, the interrupted one continues after its last completed epoch")
 
 
 def main(args):
     if not 0 <= args.seed < 2**31:
         raise NnzooError(f"--seed must be an integer in [0, 2147483647]. Received: seed={args.seed}")
     names = list(registry.recipes()) if args.recipe == "all" else [registry.get(args.recipe).name]
+    if args.resume and args.out is None:
+        raise NnzooError("--resume needs --out: the folder of the run to continue. Received: out=None")
     import nnzoo
 
     strategy = _strategy(args.strategy)
     failed = []
     for name in names:
-        out = args.out / name if (args.out is not None and args.recipe == "all") else args.out
-        result = nnzoo.run(name, quick=args.quick, seed=args.seed, out=out, monitor=args.monitor,
-                           strategy=strategy, verbose=0 if args.quiet else 1)
+        out = _out_for(args, name)
+        if args.resume and is_finished(out):
+            print(f"[{name}] already finished in {out}; nothing to resume", file=sys.stderr)
+            continue
+        try:
+            result = nnzoo.run(name, quick=args.quick, seed=args.seed, out=out, monitor=args.monitor,
+                               strategy=strategy, verbose=0 if args.quiet else 1,
+                               resume=args.resume and (args.recipe != "all" or out.exists()))
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(f"resume with: {_resume_command(args, name, out)}") from None
         print_result(result)
         failed += [f"{name}: {c.claim}" for c in result.failed_claims]
     if args.recipe == "all":
         total = "all claims hold" if not failed else f"{len(failed)} claims fail:\n  " + "\n  ".join(failed)
         print(f"\n{len(names)} recipes ran; {total}")
     return 1 if (args.strict and failed) else 0
+
+
+def _out_for(args, name):
+    """The run folder of recipe ``name``: --out, --out/NAME with 'all', else runs/NAME/<UTC timestamp>/."""
+    if args.out is None:
+        return default_out_dir(name)
+    return args.out / name if args.recipe == "all" else args.out
+
+
+def _resume_command(args, name, out):
+    """The command line that continues this run (with 'all' and --out, the whole of it)."""
+    recipe, folder = ("all", args.out) if (args.recipe == "all" and args.out is not None) else (name, out)
+    options = [f"--seed {args.seed}" if args.seed else "", "--quick" if args.quick else "",
+               "--monitor" if args.monitor else "", "--quiet" if args.quiet else ""]
+    return " ".join(["nnzoo run", recipe, "--out", shlex.quote(str(folder)), *filter(None, options), "--resume"])
 
 
 def print_result(result):
