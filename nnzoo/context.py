@@ -66,6 +66,9 @@ class RunContext:
         )
         if monitor is not None:
             self._collect_monitor(name, monitor)
+        if trained.diverged_at is not None:
+            loss = trained.history["loss"].iloc[trained.diverged_at - 1]
+            self.note(f"[{name}] diverged: the loss is {loss} in epoch {trained.diverged_at}")
         return trained
 
     def _monitor_for(self, name, data):

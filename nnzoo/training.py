@@ -38,6 +38,12 @@ class TrainedVariant:
         """Optimizer steps taken (works for tf.distribute's mirrored variables too)."""
         return int(keras.ops.convert_to_numpy(self.model.optimizer.iterations.value))
 
+    @property
+    def diverged_at(self):
+        """The first epoch whose loss is NaN or infinite (training stopped there), or None."""
+        bad = self.history.index[~np.isfinite(self.history["loss"].to_numpy(dtype=float))]
+        return int(self.history["epoch"][bad[0]]) if len(bad) else None
+
     def final(self, column):
         """The last epoch's value of a history column (for example ``val_accuracy``)."""
         return float(self.history[column].iloc[-1])
@@ -110,13 +116,16 @@ class EpochTimer(keras.callbacks.Callback):
 
 def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learning_rate=None,
           loss=None, metrics=None, callbacks=(), seed=0, strategy=None, save_dir=None,
-          metadata=None, verbose=1, validation=True, label=None, steps_per_execution=None, checkpoint=None):
+          metadata=None, verbose=1, validation=True, label=None, steps_per_execution=None, checkpoint=None,
+          stop_on_nan=True):
     """Seed, build, compile and fit one variant; evaluate it; optionally save it with metadata.
 
     ``build`` is a zero-argument callable returning an uncompiled model; it runs right after
     seeding (inside ``strategy.scope()`` when a tf.distribute strategy is given), so every
     variant trained with the same seed starts from the same random stream.
     ``steps_per_execution=None`` picks the fast default; 1 gives callbacks every single step.
+    ``stop_on_nan`` ends training in the epoch whose loss turns NaN or infinite (keras TerminateOnNaN):
+    more epochs on NaN weights teach nothing; ``TrainedVariant.diverged_at`` names that epoch.
     ``checkpoint`` (an nnzoo.checkpoints.VariantCheckpoint) saves progress after every epoch and,
     when it holds some, continues from it: a finished variant is loaded instead of retrained.
     """
@@ -141,6 +150,8 @@ def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learnin
     if saved is not None and saved["finished"] is not None:
         return _restored(name, model, saved, save_dir)
     rows, initial_epoch = [], 0
+    if stop_on_nan:
+        callbacks = [keras.callbacks.TerminateOnNaN(), *callbacks]
     if checkpoint is not None:
         rows, initial_epoch = (saved["history"], saved["epoch"]) if saved else ([], 0)
         timer.seconds = list(saved["seconds"]) if saved else []

@@ -1,0 +1,111 @@
+"""``nnzoo run --resume``: killed (SIGKILL) between variants and while a checkpoint is written mid-variant,
+then interrupted with Ctrl-C and resumed to the end, a run equals an uninterrupted one with the same seed."""
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import _resume_recipe
+import nnzoo
+from nnzoo import checkpoints, cli, errors
+
+HERE = Path(__file__).parent
+DRIVER = HERE / "_resume_driver.py"
+
+
+@pytest.fixture
+def tiny(monkeypatch):
+    _resume_recipe.register(monkeypatch)
+    return _resume_recipe.NAME
+
+
+def drive(log, moment, out, *options):
+    """The tiny recipe in a child process that kills itself at ``moment`` (see _resume_driver.py)."""
+    return subprocess.run([sys.executable, str(DRIVER), str(log), moment, str(out), *options],
+                          capture_output=True, text=True, timeout=300, cwd=HERE)
+
+
+def trained(log, start):
+    """The checkpoints saved since line ``start`` of the log, as (key, epoch, kind) triples."""
+    lines = Path(log).read_text().splitlines()[start:]
+    return [(key, int(epoch), kind) for key, epoch, kind in (line.split() for line in lines)]
+
+
+def ctrl_c_after(monkeypatch, log, key, at_epoch):
+    """Log every checkpoint saved in this process, and press Ctrl-C (SIGINT) once ``key`` saved ``at_epoch``.
+    Returns the function that puts the previous SIGINT handler back."""
+    original = checkpoints.VariantCheckpoint.save
+
+    def save(self, model, *, epoch, history, seconds, finished=None):
+        original(self, model, epoch=epoch, history=history, seconds=seconds, finished=finished)
+        with open(log, "a") as handle:
+            handle.write(f"{self.path.stem} {epoch} {'finished' if finished else 'epoch'}\n")
+        if (self.path.stem, epoch, finished) == (key, at_epoch, None):
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(checkpoints.VariantCheckpoint, "save", save)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    return lambda: signal.signal(signal.SIGINT, previous)
+
+
+def weights(path):
+    import keras
+
+    return keras.saving.load_model(path).get_weights()
+
+
+def test_killed_and_interrupted_run_resumes_to_the_uninterrupted_numbers(tiny, tmp_path, monkeypatch, capsys):
+    reference = nnzoo.run(tiny, seed=3, out=tmp_path / "reference", verbose=0)
+    out, log = tmp_path / "killed", tmp_path / "log"
+    out.mkdir()
+    (out / ".run.0a1b2c3d.partial.json").write_text("{")  # a kill during the very first write
+    assert cli.main(["run", tiny, "--out", str(out), "--seed", "3"]) == 2  # without --resume: refused
+    assert "add --resume" in capsys.readouterr().err
+
+    between = drive(log, "after:001-first:done", out, "--seed", "3", "--resume")  # between variants
+    assert between.returncode == -signal.SIGKILL, between.stderr
+    assert json.loads((out / "run.json").read_text())["status"] == "running"
+    assert trained(log, 0) == [("001-first", 1, "epoch"), ("001-first", 2, "epoch"), ("001-first", 3, "epoch"),
+                               ("001-first", 3, "finished")]
+
+    writing = drive(log, "writing:002-second:3", out, "--seed", "3", "--resume")  # mid-variant, in a write
+    assert writing.returncode == -signal.SIGKILL, writing.stderr
+    assert trained(log, 4) == [("002-second", 1, "epoch"), ("002-second", 2, "epoch")]  # "first" not retrained
+    assert list((out / "checkpoints").glob(".002-second.*.partial.npz"))  # the write the kill interrupted
+    with np.load(out / "checkpoints" / "002-second.npz") as saved:  # the previous checkpoint is whole
+        assert json.loads(str(saved["meta"]))["epoch"] == 2
+
+    restore = ctrl_c_after(monkeypatch, log, "002-second", 4)
+    try:
+        status = cli.main(["run", tiny, "--out", str(out), "--seed", "3", "--quiet", "--resume"])
+    finally:
+        restore()
+    err = capsys.readouterr().err
+    assert status == 130 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        f"nnzoo run: interrupted; resume with: nnzoo run {tiny} --out {out} --seed 3 --quiet --resume")
+    assert trained(log, 6) == [("002-second", 3, "epoch"), ("002-second", 4, "epoch")]  # after epoch 2
+    record = json.loads((out / "run.json").read_text())
+    assert (record["status"], record["reason"]) == ("interrupted", "interrupted by Ctrl-C (SIGINT)")
+
+    resumed = nnzoo.run(tiny, seed=3, out=out, verbose=0, resume=True)
+    assert trained(log, 8) == [("002-second", 5, "epoch"), ("002-second", 5, "finished")]  # "recorded" retrained
+    for name in ("results.csv", "claims.json"):
+        assert (out / name).read_bytes() == (tmp_path / "reference" / name).read_bytes(), name
+    assert resumed.table.equals(reference.table)
+    for model in ("first", "second"):
+        for ours, theirs in zip(weights(out / "models" / f"{model}.keras"),
+                                weights(tmp_path / "reference" / "models" / f"{model}.keras"), strict=True):
+            np.testing.assert_array_equal(ours, theirs)
+    assert json.loads((out / "run.json").read_text())["status"] == "finished"
+    assert not (out / "checkpoints").exists()
+    assert not [p.name for p in out.rglob("*") if ".partial" in p.name]
+    assert cli.main(["run", tiny, "--out", str(out), "--seed", "3", "--resume"]) == 0  # finished: nothing to do
+    assert "already finished" in capsys.readouterr().err
+    with pytest.raises(errors.NnzooError, match="is finished"):
+        nnzoo.run(tiny, seed=3, out=out, verbose=0, resume=True)
