@@ -1,14 +1,13 @@
 """Run a recipe: prepare the output folder, seed, call ``run(ctx)``, record and write the results."""
 
 import datetime
-import os
 import platform
 import sys
 import time
 from importlib import metadata
 from pathlib import Path
 
-from nnzoo import registry, run_folder
+from nnzoo import quiet_tensorflow, registry, run_folder
 from nnzoo.errors import NnzooError
 from nnzoo.io import ensure_writable_dir
 
@@ -74,8 +73,8 @@ def _resumed_out_dir(out, options):
 
 def _run(name, info, options, out_dir, *, strategy, verbose):
     seed, quick, monitor = options["seed"], options["quick"], options["monitor"]
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras  # TensorFlow loads here, not before
+    quiet_tensorflow.load()  # TensorFlow loads here, not before
+    import keras
     import tensorflow as tf
 
     from nnzoo.checkpoints import FOLDER, RunCheckpoints

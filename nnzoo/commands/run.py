@@ -4,12 +4,13 @@ Exit status: 0 when the recipe ran (failed claims are printed, never hidden), 1 
 when a claim failed, 2 for a user error (unknown recipe, option out of range, unwritable --out).
 """
 
+import json
+import os
 import shlex
 import sys
-from pathlib import Path
 
 from nnzoo import registry
-from nnzoo.errors import NnzooError
+from nnzoo.errors import NnzooError, user_path
 from nnzoo.run_folder import is_finished
 from nnzoo.runner import default_out_dir
 
@@ -21,7 +22,7 @@ def add_arguments(parser):
     parser.add_argument("recipe", help="a recipe name from 'nnzoo list', or 'all'")
     parser.add_argument("--quick", action="store_true", help="reduced sizes for tests and demos")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--out", type=Path, default=None,
+    parser.add_argument("--out", type=user_path, default=None,
                         help="output folder (default runs/RECIPE/<UTC timestamp>/; with 'all', one subfolder per recipe)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any claim fails")
     parser.add_argument("--monitor", action="store_true",
@@ -95,4 +96,20 @@ def _strategy(name):
 
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
+    check_tf_config(os.environ.get("TF_CONFIG"))
     return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+def check_tf_config(text):
+    """TensorFlow reads TF_CONFIG without checking it; say what is wrong before it fails deep inside."""
+    try:
+        config = json.loads(text or "{}")
+    except ValueError as err:
+        raise NnzooError(f"TF_CONFIG is not valid JSON ({err}). Received: TF_CONFIG={text[:200]!r}") from None
+    cluster = config.get("cluster", {}) if isinstance(config, dict) else None
+    task = config.get("task", {}) if isinstance(config, dict) else None
+    if not (isinstance(cluster, dict) and isinstance(task, dict)
+            and all(isinstance(v, list) and all(isinstance(a, str) for a in v) for v in cluster.values())
+            and isinstance(task.get("type", ""), str) and isinstance(task.get("index", 0), int)):
+        raise NnzooError('TF_CONFIG must be a JSON object like {"cluster": {"worker": ["host:port", ...]}, '
+                         f'"task": {{"type": "worker", "index": 0}}}}. Received: TF_CONFIG={text[:200]!r}')
