@@ -17,12 +17,16 @@ def read_record(out):
     """The run.json of folder ``out`` as a dict, or None when there is none."""
     path = Path(out) / RECORD
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        record = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as err:
-        raise NnzooError(f"{str(path)!r} is damaged or not an nnzoo run record ({err}). "
-                         f"Received: out={str(out)!r}") from None
+        record = err
+    if not isinstance(record, dict):
+        reason = record if isinstance(record, Exception) else f"a JSON {type(record).__name__}, not an object"
+        raise NnzooError(f"{str(path)!r} is damaged or not an nnzoo run record ({reason}). "
+                         f"Received: out={str(out)!r}")
+    return record
 
 
 def is_finished(out):

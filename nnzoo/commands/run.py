@@ -41,6 +41,11 @@ def main(args):
     names = list(registry.recipes()) if args.recipe == "all" else [registry.get(args.recipe).name]
     if args.resume and args.out is None:
         raise NnzooError("--resume needs --out: the folder of the run to continue. Received: out=None")
+    if args.resume and args.strategy != "none":
+        raise NnzooError(f"--resume works without --strategy (checkpoints are written by one process). "
+                         f"Received: strategy={args.strategy!r}")
+    if args.strategy == "multi-worker":
+        check_tf_config(os.environ.get("TF_CONFIG"))
     import nnzoo
 
     strategy = _strategy(args.strategy)
@@ -96,7 +101,6 @@ def _strategy(name):
 
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
-    check_tf_config(os.environ.get("TF_CONFIG"))
     return tf.distribute.MultiWorkerMirroredStrategy()
 
 
@@ -106,10 +110,10 @@ def check_tf_config(text):
         config = json.loads(text or "{}")
     except ValueError as err:
         raise NnzooError(f"TF_CONFIG is not valid JSON ({err}). Received: TF_CONFIG={text[:200]!r}") from None
-    cluster = config.get("cluster", {}) if isinstance(config, dict) else None
-    task = config.get("task", {}) if isinstance(config, dict) else None
+    config = config if isinstance(config, dict) else {"cluster": None}
+    cluster, task = config.get("cluster", {}), config.get("task", {})
     if not (isinstance(cluster, dict) and isinstance(task, dict)
             and all(isinstance(v, list) and all(isinstance(a, str) for a in v) for v in cluster.values())
-            and isinstance(task.get("type", ""), str) and isinstance(task.get("index", 0), int)):
+            and isinstance(task.get("type", ""), str) and type(task.get("index", 0)) is int):
         raise NnzooError('TF_CONFIG must be a JSON object like {"cluster": {"worker": ["host:port", ...]}, '
                          f'"task": {{"type": "worker", "index": 0}}}}. Received: TF_CONFIG={text[:200]!r}')

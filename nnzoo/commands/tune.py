@@ -48,7 +48,7 @@ def log(line):
 
 
 def main(args):
-    from nnzoo import quiet_tensorflow, tuner, tuner_cluster
+    from nnzoo import tuner, tuner_cluster
     from nnzoo.errors import NnzooError
 
     options = tuner.Options(args.recipe, args.tuner, args.max_trials, args.objective, args.folds,
@@ -63,7 +63,6 @@ def main(args):
     if out.exists() and not out.is_dir():
         raise NnzooError(f"--out {str(out)!r} is a file, not a search folder; choose another --out. "
                          f"Received: out={str(out)!r}")
-    quiet_tensorflow.load()
     if cluster.role == "worker":
         if args.overwrite or args.refine_from is not None:
             log("[tune] --overwrite and --refine-from are the chief's: this worker takes the search from it")
