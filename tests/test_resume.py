@@ -109,3 +109,20 @@ def test_killed_and_interrupted_run_resumes_to_the_uninterrupted_numbers(tiny, t
     assert "already finished" in capsys.readouterr().err
     with pytest.raises(errors.NnzooError, match="is finished"):
         nnzoo.run(tiny, seed=3, out=out, verbose=0, resume=True)
+
+
+@pytest.mark.parametrize("stop_on_nan", [True, False])
+def test_a_diverging_variant_stops_in_the_epoch_its_loss_turns_nan(stop_on_nan):
+    from nnzoo import datasets
+    from nnzoo.context import RunContext
+
+    ctx = RunContext(recipe="divergence", seed=0)
+    data = datasets.load("xor_2d", n=64)
+    trained = ctx.train("huge_lr", _resume_recipe.build_model, data, save=False, epochs=6, batch_size=16,
+                        optimizer="sgd", learning_rate=1e9, stop_on_nan=stop_on_nan)
+    losses = trained.history["loss"].to_numpy()
+    assert trained.diverged_at is not None and not np.isfinite(losses[trained.diverged_at - 1])
+    assert np.isfinite(losses[: trained.diverged_at - 1]).all()
+    assert len(losses) == (trained.diverged_at if stop_on_nan else 6)
+    assert ctx.notes == [f"[huge_lr] diverged: the loss is {losses[trained.diverged_at - 1]} in epoch "
+                         f"{trained.diverged_at}"]
