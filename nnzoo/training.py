@@ -175,8 +175,7 @@ def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learnin
 
 def _rows(history):
     """Keras's {column: [per epoch]} history as one dict per epoch."""
-    columns = list(history)
-    return [{c: float(history[c][k]) for c in columns} for k in range(len(history[columns[0]]))] if columns else []
+    return [{column: float(value) for column, value in row.items()} for row in pd.DataFrame(history).to_dict("records")]
 
 
 def _history_frame(rows, seconds):
@@ -188,9 +187,10 @@ def _history_frame(rows, seconds):
 
 def _replay_shuffles(train_ds, epochs):
     """Draw the shuffle seeds that ``epochs`` epochs of fit drew, so the next epoch sees the batches an
-    uninterrupted run would. With reshuffle_each_iteration every new iterator draws the next seed;
-    Keras's fit (3.13-3.15) creates two iterators per epoch over a dataset of known length, one at the
-    start and one at the end. tests/test_resume.py checks the resumed numbers against an uninterrupted run."""
+    uninterrupted run would. With reshuffle_each_iteration every new iterator draws the next seed, and
+    Keras 3.15's fit creates two iterators per epoch over a dataset of known length (one at the start,
+    one at the end; keras/src/trainers/epoch_iterator.py). tests/test_resume.py checks the resumed
+    numbers against an uninterrupted run, so a Keras that iterates otherwise fails there, not silently."""
     for _ in range(2 * epochs):
         iter(train_ds)
 
