@@ -21,6 +21,7 @@ same numbers because every variant starts from its seed.
 import json
 import random
 import re
+import zipfile
 from pathlib import Path
 
 import keras
@@ -78,7 +79,7 @@ class VariantCheckpoint:
                 meta = json.loads(str(saved["meta"]))
                 arrays = [saved[f"v{k}"] for k in range(meta["variables"])]
                 numpy_state = saved["numpy_state"]
-        except (OSError, ValueError, KeyError) as err:
+        except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as err:
             raise NnzooError(f"Checkpoint {str(self.path)!r} is damaged ({err}); delete it to retrain "
                              f"this variant from its start. Received: checkpoint={str(self.path)!r}") from None
         variables = state_variables(model)

@@ -126,3 +126,27 @@ def test_a_diverging_variant_stops_in_the_epoch_its_loss_turns_nan(stop_on_nan):
     assert len(losses) == (trained.diverged_at if stop_on_nan else 6)
     assert ctx.notes == [f"[huge_lr] diverged: the loss is {losses[trained.diverged_at - 1]} in epoch "
                          f"{trained.diverged_at}"]
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 truncated", b"not a checkpoint"])
+def test_a_damaged_checkpoint_is_named_as_damaged(tmp_path, content):
+    model = _resume_recipe.build_model()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    path = tmp_path / "001-first.npz"
+    path.write_bytes(content)
+    with pytest.raises(errors.NnzooError, match=r"001-first.npz' is damaged .*delete it to retrain"):
+        checkpoints.VariantCheckpoint(path).load(model)
+
+
+def test_a_checkpoint_of_another_model_is_refused(tmp_path):
+    import keras
+
+    model = _resume_recipe.build_model()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    checkpoint = checkpoints.VariantCheckpoint(tmp_path / "001-first.npz")
+    checkpoint.save(model, epoch=1, history=[{"loss": 1.0}], seconds=[0.1])
+    other = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+    other.compile(optimizer="adam", loss="mse")
+    with pytest.raises(errors.NnzooError, match="does not match the model"):
+        checkpoint.load(other)
+    assert checkpoint.load(model)["epoch"] == 1
