@@ -1,7 +1,9 @@
 """Run a recipe (or all of them), print its table and claims, and write the run folder.
 
 Exit status: 0 when the recipe ran (failed claims are printed, never hidden), 1 with --strict
-when a claim failed, 2 for a user error (unknown recipe, option out of range, unwritable --out).
+when a claim failed or when the OS refused a write (disk full, read-only), 2 for a user error
+(unknown recipe, option out of range, unwritable --out, a --resume that does not match), 130 on
+Ctrl-C. --resume continues a killed or interrupted run (docs/running.md).
 """
 
 import json
