@@ -2,7 +2,7 @@
 
 A deterministic recipe makes the same sequence of ``ctx.train`` calls every time, so call number
 and variant name (``003-bn_after``) identify a variant's progress across processes. For each call
-one file in ``OUT/checkpoints/`` holds, after every completed epoch, every model variable (weights,
+one file in ``OUT/checkpoints/`` holds, after a completed epoch, every model variable (weights,
 BatchNormalization statistics, dropout seed states), every optimizer variable (slots, step counter),
 the history so far and Python's and NumPy's random states; once the variant is finished, the same
 plus its test metrics. Each file is written atomically (nnzoo.io), so a kill while writing one
@@ -13,6 +13,10 @@ epoch without its data position), a resumed variant starts at the epoch after th
 and replays the tf.data shuffles of the epochs before it, so it sees the same batches in the same
 order as an uninterrupted run, and its numbers are equal.
 
+Saving takes milliseconds to a tenth of a second, so when epochs are shorter than that a checkpoint
+is written only every few epochs (at most MAX_OVERHEAD of the training time); a resumed variant then
+redoes those few epochs, with the same numbers.
+
 A call with callbacks of the recipe's own (or ``--monitor``) is not checkpointed: their state lives
 in Python objects nnzoo cannot save, so such a variant is retrained from its start, which gives the
 same numbers because every variant starts from its seed.
@@ -21,6 +25,7 @@ same numbers because every variant starts from its seed.
 import json
 import random
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -31,6 +36,7 @@ from nnzoo import io
 from nnzoo.errors import NnzooError
 
 FOLDER = "checkpoints"
+MAX_OVERHEAD = 0.05  # at most this share of a variant's training time goes to its checkpoints
 
 
 class RunCheckpoints:
@@ -105,18 +111,32 @@ class VariantCheckpoint:
             np.savez(handle, meta=np.array(json.dumps(meta)), numpy_state=keys, **arrays)
 
     def saver(self, timer, first_rows):
-        """A Keras callback saving this checkpoint after every epoch (``timer`` holds the epoch times)."""
+        """A Keras callback saving this checkpoint after epochs (``timer`` holds the epoch times)."""
         return _EpochSaver(self, timer, first_rows)
 
 
 class _EpochSaver(keras.callbacks.Callback):
+    """Saves after an epoch unless that would spend more than MAX_OVERHEAD of the training time on saving:
+    epochs of milliseconds are saved every few epochs, slow epochs every epoch."""
+
     def __init__(self, checkpoint, timer, first_rows):
         super().__init__()
         self.checkpoint, self.timer, self.rows = checkpoint, timer, list(first_rows)
+        self.cost, self.saved_at = 0.0, time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         self.rows.append({k: float(v) for k, v in (logs or {}).items()})
+        if not save_due(time.perf_counter() - self.saved_at, self.cost):
+            return
+        start = time.perf_counter()
         self.checkpoint.save(self.model, epoch=epoch + 1, history=self.rows, seconds=self.timer.seconds)
+        self.saved_at = time.perf_counter()
+        self.cost = self.saved_at - start
+
+
+def save_due(training_seconds, save_seconds):
+    """Whether ``training_seconds`` of training since the last save justify a save that takes ``save_seconds``."""
+    return save_seconds <= MAX_OVERHEAD * training_seconds
 
 
 def state_variables(model):

@@ -126,7 +126,7 @@ def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learnin
     ``steps_per_execution=None`` picks the fast default; 1 gives callbacks every single step.
     ``stop_on_nan`` ends training in the epoch whose loss turns NaN or infinite (keras TerminateOnNaN):
     more epochs on NaN weights teach nothing; ``TrainedVariant.diverged_at`` names that epoch.
-    ``checkpoint`` (an nnzoo.checkpoints.VariantCheckpoint) saves progress after every epoch and,
+    ``checkpoint`` (an nnzoo.checkpoints.VariantCheckpoint) saves progress after epochs and,
     when it holds some, continues from it: a finished variant is loaded instead of retrained.
     """
     seed_everything(seed)

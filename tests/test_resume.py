@@ -21,6 +21,7 @@ DRIVER = HERE / "_resume_driver.py"
 @pytest.fixture
 def tiny(monkeypatch):
     _resume_recipe.register(monkeypatch)
+    monkeypatch.setattr(checkpoints, "MAX_OVERHEAD", float("inf"))  # a checkpoint after every epoch
     return _resume_recipe.NAME
 
 
@@ -150,3 +151,35 @@ def test_a_checkpoint_of_another_model_is_refused(tmp_path):
     with pytest.raises(errors.NnzooError, match="does not match the model"):
         checkpoint.load(other)
     assert checkpoint.load(model)["epoch"] == 1
+
+
+def test_checkpoints_cost_at_most_their_share_of_training():
+    assert checkpoints.save_due(training_seconds=2.0, save_seconds=0.1)
+    assert not checkpoints.save_due(training_seconds=1.0, save_seconds=0.1)
+
+
+def test_resuming_from_an_epoch_before_the_last_gives_the_same_numbers(tmp_path, monkeypatch):
+    """With saving throttled to the first epoch only, a variant stopped in epoch 4 continues from epoch 1."""
+    import keras
+
+    from nnzoo import datasets, training
+
+    class StopAtEpoch4(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 3:
+                raise KeyboardInterrupt
+
+    data = datasets.load("xor_2d", n=64)
+    options = dict(epochs=5, batch_size=16, seed=2, verbose=0)
+    reference = training.train("v", _resume_recipe.build_model, data, **options)
+    monkeypatch.setattr(checkpoints, "MAX_OVERHEAD", 0.0)  # nothing after the first epoch is worth a save
+    checkpoint = checkpoints.VariantCheckpoint(tmp_path / "001-v.npz")
+    with pytest.raises(KeyboardInterrupt):
+        training.train("v", _resume_recipe.build_model, data, checkpoint=checkpoint, callbacks=[StopAtEpoch4()],
+                       **options)
+    with np.load(checkpoint.path) as saved:
+        assert json.loads(str(saved["meta"]))["epoch"] == 1
+    resumed = training.train("v", _resume_recipe.build_model, data, checkpoint=checkpoint, **options)
+    for ours, theirs in zip(resumed.model.get_weights(), reference.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    assert resumed.history.drop(columns="seconds").equals(reference.history.drop(columns="seconds"))
