@@ -60,7 +60,7 @@ class RunCheckpoints:
         if not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
-            if re.fullmatch(r"\d{3}-[A-Za-z0-9_.-]+\.npz", path.name) or io.is_partial(path):
+            if re.fullmatch(r"\d{3,}-[A-Za-z0-9_.-]+\.npz", path.name) or io.is_partial(path):
                 path.unlink()
         if not any(self.folder.iterdir()):
             self.folder.rmdir()
