@@ -29,7 +29,8 @@ def add_arguments(parser):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=user_path, help="search folder (default runs/tune/RECIPE/<UTC timestamp>)")
     parser.add_argument("--overwrite", action="store_true", help="discard an existing search in --out")
-    parser.add_argument("--refine-from", type=user_path, help="an earlier search: narrow its numeric ranges around its best")
+    parser.add_argument("--refine-from", type=user_path,
+                        help="an earlier search: narrow its numeric ranges around its best")
     parser.add_argument("--top", type=int, default=3, help="with --refine-from: how many best trials (default 3)")
     cluster = parser.add_argument_group("distributed search (KerasTuner's chief and workers)")
     cluster.add_argument("--chief", action="store_true", help="serve the oracle to workers and write the results")
