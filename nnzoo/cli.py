@@ -38,15 +38,19 @@ def build_parser():
 
 
 def main(argv=None):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ log (see nnzoo.quiet_tensorflow)
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args) or 0
     except NnzooError as err:
         print(f"nnzoo {args.verb}: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"nnzoo {args.verb}: interrupted", file=sys.stderr)
+    except OSError as err:  # the disk is full, read-only, not ours, failing: say which file, keep what was there
+        where = f"{err.filename}: " if err.filename is not None else ""
+        print(f"nnzoo {args.verb}: error: {where}{err.strerror or err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as stop:
+        print(f"nnzoo {args.verb}: interrupted" + (f"; {stop}" if str(stop) else ""), file=sys.stderr)
         return 130
 
 

@@ -23,8 +23,10 @@ class RunContext:
     verbose: int = 1
     hyperparameters: object = None  # the recipe's Config to use instead of FULL/QUICK (a notebook's edited cell)
     config: dict = dataclasses.field(default_factory=dict)
+    training_notes: list = dataclasses.field(default_factory=list)  # what training found, e.g. a diverged variant
     monitor_notes: list = dataclasses.field(default_factory=list)
     monitor_figures: dict = dataclasses.field(default_factory=dict)
+    checkpoints: object = None  # nnzoo.checkpoints.RunCheckpoints: progress saved for `nnzoo run --resume`
 
     def pick(self, full, quick):
         """Choose the full or the quick hyperparameters and record them for run.json."""
@@ -56,14 +58,18 @@ class RunContext:
         monitor = self._monitor_for(name, data) if self.monitor else None
         if monitor is not None:
             callbacks.append(monitor)
+        checkpoint = None if self.checkpoints is None else self.checkpoints.next_call(name, resumable=not callbacks)
         trained = training.train(
             name, build, data, seed=seed, strategy=self.strategy, callbacks=callbacks,
             save_dir=self.models_dir if save else None, verbose=self.verbose,
-            label=f"{self.recipe}/{name}",
+            label=f"{self.recipe}/{name}", checkpoint=checkpoint,
             metadata={"recipe": self.recipe, **(metadata or {})}, **fit_options,
         )
         if monitor is not None:
             self._collect_monitor(name, monitor)
+        if trained.diverged_at is not None:
+            loss = trained.history["loss"].iloc[trained.diverged_at - 1]
+            self.training_notes.append(f"[{name}] diverged: the loss is {loss} in epoch {trained.diverged_at}")
         return trained
 
     def _monitor_for(self, name, data):

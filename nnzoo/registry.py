@@ -10,6 +10,7 @@ import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
+from nnzoo import quiet_tensorflow
 from nnzoo.errors import unknown_name
 
 
@@ -59,6 +60,7 @@ def get(name):
 
 
 def load_module(name):
-    """Import the recipe module (this is where TensorFlow gets loaded)."""
+    """Import the recipe module (this is where TensorFlow gets loaded, quietly)."""
     get(name)
+    quiet_tensorflow.load()
     return importlib.import_module(f"nnzoo.recipes.{name}")

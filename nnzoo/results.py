@@ -106,13 +106,15 @@ class RecipeResult:
 class Run:
     """One recipe run: the recipe's result, where it was written, and the record written as run.json.
 
-    ``monitor_notes`` and ``monitor_figures`` come from ``--monitor`` (nnzoo.monitor), not from the recipe.
+    ``training_notes`` come from the training path (a variant that diverged), ``monitor_notes`` and
+    ``monitor_figures`` from ``--monitor`` (nnzoo.monitor), not from the recipe.
     """
 
     recipe: str
     result: RecipeResult
     out_dir: object
     info: dict
+    training_notes: list = dataclasses.field(default_factory=list)
     monitor_notes: list = dataclasses.field(default_factory=list)
     monitor_figures: dict = dataclasses.field(default_factory=dict)
 
@@ -130,7 +132,7 @@ class Run:
 
     @property
     def notes(self):
-        return [*self.result.notes, *self.monitor_notes]
+        return [*self.result.notes, *self.training_notes, *self.monitor_notes]
 
     @property
     def figures(self):

@@ -1,14 +1,13 @@
 """Run a recipe: prepare the output folder, seed, call ``run(ctx)``, record and write the results."""
 
 import datetime
-import os
 import platform
 import sys
 import time
 from importlib import metadata
 from pathlib import Path
 
-from nnzoo import registry
+from nnzoo import quiet_tensorflow, registry, run_folder
 from nnzoo.errors import NnzooError, check_seed
 from nnzoo.io import ensure_writable_dir
 from nnzoo.results import Run
@@ -31,8 +30,8 @@ def prepare_out_dir(out):
     """Create the run folder; refuse one that already holds files (nothing the user had is lost)."""
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise NnzooError(f"Output folder {str(out)!r} already exists and is not empty; choose another --out. "
-                         f"Received: out={str(out)!r}")
+        raise NnzooError(f"Output folder {str(out)!r} already exists and is not empty; choose another --out, "
+                         f"or add --resume to continue an unfinished run there. Received: out={str(out)!r}")
     return ensure_writable_dir(out)
 
 
@@ -46,18 +45,41 @@ def versions():
     return found
 
 
-def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1, config=None):
+def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1, config=None,
+               resume=False):
     """Run recipe ``name`` and write its folder; returns the Run (see nnzoo.results).
 
     ``config``, an instance of the recipe's ``Config``, replaces its FULL/QUICK hyperparameters.
+    ``resume=True`` continues the unfinished run in ``out`` (same recipe, seed and options):
+    finished variants are loaded, the interrupted one continues after its last completed epoch.
     """
     info = registry.get(name)
     check_seed(seed)
-    out_dir = prepare_out_dir(default_out_dir(name) if out is None else out)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras  # TensorFlow loads here, not before
+    options = {"recipe": name, "seed": seed, "quick": quick, "monitor": monitor,
+               "strategy": None if strategy is None else type(strategy).__name__}
+    if resume:
+        out_dir = _resumed_out_dir(out, options)
+    else:
+        out_dir = prepare_out_dir(default_out_dir(name) if out is None else out)
+    with run_folder.recording(out_dir, options):
+        return _run(name, info, options, out_dir, strategy=strategy, verbose=verbose, config=config)
+
+
+def _resumed_out_dir(out, options):
+    if out is None:
+        raise NnzooError("resume needs the folder of the run to continue. Received: out=None")
+    if options["strategy"] is not None:
+        raise NnzooError(f"resume works without a distribution strategy. Received: strategy={options['strategy']!r}")
+    return run_folder.reopen(out, options)
+
+
+def _run(name, info, options, out_dir, *, strategy, verbose, config):
+    seed, quick, monitor = options["seed"], options["quick"], options["monitor"]
+    quiet_tensorflow.load()  # TensorFlow loads here, not before
+    import keras
     import tensorflow as tf
 
+    from nnzoo.checkpoints import FOLDER, RunCheckpoints
     from nnzoo.context import RunContext
     from nnzoo.training import seed_everything
 
@@ -67,7 +89,8 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
     if config is not None and type(config) is not module.Config:
         raise NnzooError(f"config must be an instance of nnzoo.recipes.{name}.Config. Received: config={config!r}")
     ctx = RunContext(recipe=name, seed=seed, quick=quick, out_dir=out_dir, strategy=strategy,
-                     monitor=monitor, verbose=verbose, hyperparameters=config)
+                     monitor=monitor, verbose=verbose, hyperparameters=config,
+                     checkpoints=None if strategy is not None else RunCheckpoints(out_dir / FOLDER))
     started = datetime.datetime.now(datetime.timezone.utc)
     clock = time.perf_counter()
     if verbose:
@@ -90,11 +113,16 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
         "argv": sys.argv,
         "platform": platform.platform(),
         "claims": {"total": len(result.claims), "passed": sum(c.passed for c in result.claims)},
+        "status": "finished",
+        "reason": None,
     }
-    run = Run(recipe=name, result=result, out_dir=out_dir, info=record, monitor_notes=ctx.monitor_notes,
+    run = Run(recipe=name, result=result, out_dir=out_dir, info=record, training_notes=ctx.training_notes,
+              monitor_notes=ctx.monitor_notes,
               monitor_figures=ctx.monitor_figures)
     from nnzoo.report import write_run
 
     write_run(run)
+    if ctx.checkpoints is not None:
+        ctx.checkpoints.remove()
     return run
 

@@ -38,6 +38,12 @@ class TrainedVariant:
         """Optimizer steps taken (works for tf.distribute's mirrored variables too)."""
         return int(keras.ops.convert_to_numpy(self.model.optimizer.iterations.value))
 
+    @property
+    def diverged_at(self):
+        """The first epoch whose loss is NaN or infinite (training stopped there), or None."""
+        bad = self.history.index[~np.isfinite(self.history["loss"].to_numpy(dtype=float))]
+        return int(self.history["epoch"][bad[0]]) if len(bad) else None
+
     def final(self, column):
         """The last epoch's value of a history column (for example ``val_accuracy``)."""
         return float(self.history[column].iloc[-1])
@@ -111,7 +117,7 @@ class EpochTimer(keras.callbacks.Callback):
 def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learning_rate=None,
           loss=None, metrics=None, callbacks=(), seed=0, strategy=None, save_dir=None,
           metadata=None, verbose=1, validation=True, label=None, steps_per_execution=None,
-          compiled=False, initial_epoch=0):
+          compiled=False, initial_epoch=0, checkpoint=None, stop_on_nan=True):
     """Seed, build, compile and fit one variant; evaluate it; optionally save it with metadata.
 
     ``build`` is a zero-argument callable returning an uncompiled model; it runs right after
@@ -120,6 +126,10 @@ def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learnin
     ``steps_per_execution=None`` picks the fast default; 1 gives callbacks every single step.
     ``compiled=True``: ``build`` returns a model compiled already (a KerasTuner trial's, whose recipe compiles
     it and into which Hyperband may have loaded a checkpoint), trained as it is from ``initial_epoch``.
+    ``stop_on_nan`` ends training in the epoch whose loss turns NaN or infinite (keras TerminateOnNaN):
+    more epochs on NaN weights teach nothing; ``TrainedVariant.diverged_at`` names that epoch.
+    ``checkpoint`` (an nnzoo.checkpoints.VariantCheckpoint) saves progress after epochs and,
+    when it holds some, continues from it: a finished variant is loaded instead of retrained.
     """
     seed_everything(seed)
     default = default_loss(data)
@@ -139,18 +149,62 @@ def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learnin
     train_ds = make_dataset(data.x_train, data.y_train, batch_size, shuffle_seed=seed)
     val_ds = make_dataset(data.x_val, data.y_val, batch_size * 4) if validation and len(data.x_val) else None
     timer = EpochTimer(label or name, epochs, verbose)
+    saved = checkpoint.load(model) if checkpoint is not None else None
+    if saved is not None and saved["finished"] is not None:
+        return _restored(name, model, saved, save_dir)
+    rows = []
+    if stop_on_nan:
+        callbacks = [keras.callbacks.TerminateOnNaN(), *callbacks]
+    if checkpoint is not None:
+        rows, initial_epoch = (saved["history"], saved["epoch"]) if saved else ([], initial_epoch)
+        timer.seconds = list(saved["seconds"]) if saved else []
+        _replay_shuffles(train_ds, initial_epoch)
+        callbacks = [*callbacks, checkpoint.saver(timer, rows)]
     start = time.perf_counter()
     fit = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0, shuffle=False,
                     callbacks=[timer, *callbacks], initial_epoch=initial_epoch)
     seconds = time.perf_counter() - start
-    history = pd.DataFrame(fit.history)
-    history.insert(0, "epoch", np.arange(initial_epoch + 1, initial_epoch + len(history) + 1))
-    history["seconds"] = timer.seconds[: len(history)]
+    history = _history_frame(rows + _rows(fit.history), timer.seconds, first_epoch=initial_epoch - len(rows) + 1)
     val = evaluate(model, data.x_val, data.y_val, batch_size) if len(data.x_val) else {}
     test = evaluate(model, data.x_test, data.y_test, batch_size) if len(data.x_test) else {}
     trained = TrainedVariant(name, model, history, val, test, seconds)
     if save_dir is not None:
         trained.model_path = save_variant(trained, data, Path(save_dir), seed=seed, extra=metadata)
+    if checkpoint is not None:
+        checkpoint.save(model, epoch=len(history), history=rows + _rows(fit.history), seconds=timer.seconds,
+                        finished={"val": val, "test": test, "seconds": seconds})
+    return trained
+
+
+def _rows(history):
+    """Keras's {column: [per epoch]} history as one dict per epoch."""
+    return [{column: float(value) for column, value in row.items()} for row in pd.DataFrame(history).to_dict("records")]
+
+
+def _history_frame(rows, seconds, first_epoch=1):
+    history = pd.DataFrame(rows)
+    history.insert(0, "epoch", np.arange(first_epoch, first_epoch + len(history)))
+    history["seconds"] = seconds[: len(history)]
+    return history
+
+
+def _replay_shuffles(train_ds, epochs):
+    """Draw the shuffle seeds that ``epochs`` epochs of fit drew, so the next epoch sees the batches an
+    uninterrupted run would. With reshuffle_each_iteration every new iterator draws the next seed, and
+    Keras 3.15's fit creates two iterators per epoch over a dataset of known length (one at the start,
+    one at the end; keras/src/trainers/epoch_iterator.py). tests/test_resume.py checks the resumed
+    numbers against an uninterrupted run, so a Keras that iterates otherwise fails there, not silently."""
+    for _ in range(2 * epochs):
+        iter(train_ds)
+
+
+def _restored(name, model, saved, save_dir):
+    """The TrainedVariant of a finished variant from its checkpoint (its model file is already saved)."""
+    finished = saved["finished"]
+    history = _history_frame(saved["history"], saved["seconds"])
+    trained = TrainedVariant(name, model, history, finished["val"], finished["test"], finished["seconds"])
+    if save_dir is not None:
+        trained.model_path = Path(save_dir) / f"{name}.keras"
     return trained
 
 

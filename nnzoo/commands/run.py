@@ -1,14 +1,20 @@
 """Run a recipe (or all of them), print its table and claims, and write the run folder.
 
 Exit status: 0 when the recipe ran (failed claims are printed, never hidden), 1 with --strict
-when a claim failed, 2 for a user error (unknown recipe, option out of range, unwritable --out).
+when a claim failed or when the OS refused a write (disk full, read-only), 2 for a user error
+(unknown recipe, option out of range, unwritable --out, a --resume that does not match), 130 on
+Ctrl-C. --resume continues a killed or interrupted run (docs/running.md).
 """
 
+import json
+import os
+import shlex
 import sys
-from pathlib import Path
 
 from nnzoo import registry
-from nnzoo.errors import check_seed
+from nnzoo.errors import NnzooError, check_seed, user_path
+from nnzoo.run_folder import is_finished
+from nnzoo.runner import default_out_dir
 
 HELP = "run a recipe (or 'all') and write results, claims, figures and a report"
 STRATEGIES = ("none", "mirrored", "multi-worker")
@@ -18,7 +24,7 @@ def add_arguments(parser):
     parser.add_argument("recipe", help="a recipe name from 'nnzoo list', or 'all'")
     parser.add_argument("--quick", action="store_true", help="reduced sizes for tests and demos")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--out", type=Path, default=None,
+    parser.add_argument("--out", type=user_path, default=None,
                         help="output folder (default runs/RECIPE/<UTC timestamp>/; with 'all', one subfolder per recipe)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any claim fails")
     parser.add_argument("--monitor", action="store_true",
@@ -26,25 +32,57 @@ def add_arguments(parser):
     parser.add_argument("--strategy", choices=STRATEGIES, default="none",
                         help="tf.distribute strategy: mirrored (local devices) or multi-worker (TF_CONFIG)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the unfinished run in --out (same recipe, seed and options): finished "
+                             "variants are loaded, the interrupted one continues after its last completed epoch")
 
 
 def main(args):
     check_seed(args.seed, "--seed")
     names = list(registry.recipes()) if args.recipe == "all" else [registry.get(args.recipe).name]
+    if args.resume and args.out is None:
+        raise NnzooError("--resume needs --out: the folder of the run to continue. Received: out=None")
+    if args.resume and args.strategy != "none":
+        raise NnzooError(f"--resume works without --strategy (checkpoints are written by one process). "
+                         f"Received: strategy={args.strategy!r}")
+    if args.strategy == "multi-worker":
+        check_tf_config(os.environ.get("TF_CONFIG"))
     import nnzoo
 
     strategy = _strategy(args.strategy)
     failed = []
     for name in names:
-        out = args.out / name if (args.out is not None and args.recipe == "all") else args.out
-        result = nnzoo.run(name, quick=args.quick, seed=args.seed, out=out, monitor=args.monitor,
-                           strategy=strategy, verbose=0 if args.quiet else 1)
+        out = _out_for(args, name)
+        if args.resume and is_finished(out):
+            print(f"[{name}] already finished in {out}; nothing to resume", file=sys.stderr)
+            continue
+        try:
+            result = nnzoo.run(name, quick=args.quick, seed=args.seed, out=out, monitor=args.monitor,
+                               strategy=strategy, verbose=0 if args.quiet else 1,
+                               resume=args.resume and (args.recipe != "all" or out.exists()))
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(f"resume with: {_resume_command(args, name, out)}") from None
         print_result(result)
         failed += [f"{name}: {c.claim}" for c in result.failed_claims]
     if args.recipe == "all":
         total = "all claims hold" if not failed else f"{len(failed)} claims fail:\n  " + "\n  ".join(failed)
         print(f"\n{len(names)} recipes ran; {total}")
     return 1 if (args.strict and failed) else 0
+
+
+def _out_for(args, name):
+    """The run folder of recipe ``name``: --out, --out/NAME with 'all', else runs/NAME/<UTC timestamp>/."""
+    if args.out is None:
+        return default_out_dir(name)
+    return args.out / name if args.recipe == "all" else args.out
+
+
+def _resume_command(args, name, out):
+    """The command line that continues this run (with 'all' and --out, the whole of it)."""
+    recipe, folder = ("all", args.out) if (args.recipe == "all" and args.out is not None) else (name, out)
+    options = [f"--seed {args.seed}" if args.seed else "", "--quick" if args.quick else "",
+               "--monitor" if args.monitor else "", "--quiet" if args.quiet else ""]
+    return " ".join(["nnzoo run", recipe, "--out", shlex.quote(str(folder)), *filter(None, options), "--resume"])
 
 
 def print_result(result):
@@ -65,3 +103,18 @@ def _strategy(name):
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+def check_tf_config(text):
+    """TensorFlow reads TF_CONFIG without checking it; say what is wrong before it fails deep inside."""
+    try:
+        config = json.loads(text or "{}")
+    except ValueError as err:
+        raise NnzooError(f"TF_CONFIG is not valid JSON ({err}). Received: TF_CONFIG={text[:200]!r}") from None
+    config = config if isinstance(config, dict) else {"cluster": None}
+    cluster, task = config.get("cluster", {}), config.get("task", {})
+    if not (isinstance(cluster, dict) and isinstance(task, dict)
+            and all(isinstance(v, list) and all(isinstance(a, str) for a in v) for v in cluster.values())
+            and isinstance(task.get("type", ""), str) and type(task.get("index", 0)) is int):
+        raise NnzooError('TF_CONFIG must be a JSON object like {"cluster": {"worker": ["host:port", ...]}, '
+                         f'"task": {{"type": "worker", "index": 0}}}}. Received: TF_CONFIG={text[:200]!r}')

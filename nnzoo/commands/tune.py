@@ -13,6 +13,8 @@ import datetime
 import sys
 from pathlib import Path
 
+from nnzoo.errors import user_path
+
 HELP = "KerasTuner search over a recipe's search space"
 
 
@@ -27,10 +29,11 @@ def add_arguments(parser):
     parser.add_argument("--quick", action="store_true",
                         help="300 training examples, 2 epochs per trial (Hyperband: up to 3, in two rounds)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, help="search folder (default runs/tune/RECIPE/<UTC timestamp>)")
+    parser.add_argument("--out", type=user_path, help="search folder (default runs/tune/RECIPE/<UTC timestamp>)")
     parser.add_argument("--overwrite", action="store_true",
                         help="empty --out first if it holds an nnzoo search and nothing else")
-    parser.add_argument("--refine-from", type=Path, help="an earlier search: narrow its numeric ranges around its best")
+    parser.add_argument("--refine-from", type=user_path,
+                        help="an earlier search: narrow its numeric ranges around its best")
     parser.add_argument("--top", type=int, default=3, help="with --refine-from: how many best trials (default 3)")
     cluster = parser.add_argument_group("distributed search (KerasTuner's chief and workers)")
     cluster.add_argument("--chief", action="store_true", help="serve the oracle to workers and write the results")
@@ -61,6 +64,9 @@ def main(args):
                          f"Received: out=None, role={cluster.role!r}")
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or Path("runs") / "tune" / args.recipe / stamp
+    if out.exists() and not out.is_dir():
+        raise NnzooError(f"--out {str(out)!r} is a file, not a search folder; choose another --out. "
+                         f"Received: out={str(out)!r}")
     if cluster.role == "worker":
         if args.overwrite or args.refine_from is not None:
             log("[tune] --overwrite and --refine-from are the chief's: this worker takes the search from it")
