@@ -25,10 +25,10 @@ def test_files_get_the_mode_the_umask_gives(tmp_path, umask, mode):
 
 def test_a_failed_write_keeps_the_previous_file_and_names_the_final_one(tmp_path):
     io.write_text(tmp_path / "kept.txt", "before")
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(RuntimeError, match="interrupted mid-write"):
         with io.atomic_path(tmp_path / "kept.txt") as tmp:
             tmp.write_text("half")
-            1 / 0
+            raise RuntimeError("interrupted mid-write")
     assert (tmp_path / "kept.txt").read_text() == "before" and os.listdir(tmp_path) == ["kept.txt"]
     with pytest.raises(FileNotFoundError) as raised:
         io.write_text(tmp_path / "missing" / "a.txt", "x")
