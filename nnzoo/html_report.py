@@ -129,7 +129,8 @@ def find_runs(folder):
         try:
             info = json.loads(path.read_text(encoding="utf-8"))
         except ValueError as err:
-            raise NnzooError(f"{str(path)!r} is not a run.json nnzoo can read ({err}). Received: folder={str(folder)!r}") from None
+            raise NnzooError(f"{str(path)!r} is not a run.json nnzoo can read ({err}). "
+                             f"Received: folder={str(folder)!r}") from None
         runs.append((info.get("started_utc", ""), info.get("recipe", ""), path.parent, info))
     return sorted(runs, key=lambda run: run[:2])
 

@@ -119,7 +119,7 @@ def test_every_notebook_runs_in_a_kernel(executed, recipe):
     assert notebook.metadata["nnzoo"]["recipe"] == recipe and claims
 
 
-def test_editing_the_hyperparameter_cell_changes_the_run(notebooks, tmp_path):
+def test_editing_the_hyperparameter_and_model_cells_changes_the_run(notebooks, tmp_path):
     notebook = nbformat.read(notebooks / "mcp_neurons.ipynb", as_version=4)
     config_index = next(i for i, c in enumerate(notebook.cells) if c.source.startswith("# the recipe's QUICK"))
     runner = client(notebook, tmp_path)
@@ -132,8 +132,18 @@ def test_editing_the_hyperparameter_cell_changes_the_run(notebooks, tmp_path):
         assert "sweep_step=0.25," in notebook.cells[config_index].source
         notebook.cells[config_index].source = notebook.cells[config_index].source.replace(
             "sweep_step=0.25,", "sweep_step=0.5,")
+        model_cell = notebook.cells[config_index + 2]  # the run must build its networks with the cell's definition
+        model_cell.source = model_cell.source.replace(
+            "recipe.build_model = build_model",
+            "built = []\n\ndef recorded(variant, *args, **kwargs):\n    built.append(variant)\n"
+            "    return build_model(variant, *args, **kwargs)\n\nrecipe.build_model = recorded")
         for index in range(config_index, len(notebook.cells)):
             runner.execute_cell(notebook.cells[index], index)
+        probe = nbformat.v4.new_code_cell("print(sorted(built) == sorted(recipe.NETWORKS), len(built))")
+        notebook.cells.append(probe)
+        runner.execute_cell(probe, len(notebook.cells) - 1)
+        notebook.cells.pop()
+    assert outputs_text(probe).split()[0] == "True" and int(outputs_text(probe).split()[1]) > 0
     check_executed(notebook, tmp_path, "mcp_neurons")
     second_folder = run_folder(tmp_path, "mcp_neurons")
     assert second_folder != first_folder
