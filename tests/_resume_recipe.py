@@ -63,4 +63,4 @@ def run(ctx):
     claims = [check("SGD lowers the training loss", second.final("loss") < second.history["loss"].iloc[0],
                     f"{fmt(second.history['loss'].iloc[0])} -> {fmt(second.final('loss'))}"),
               check("the callback saw every epoch", len(recorder.losses) == 3, f"{len(recorder.losses)} losses")]
-    return RecipeResult(NAME, table, figures={"loss": fig}, claims=claims)
+    return RecipeResult(table, figures={"loss": fig}, claims=claims)
