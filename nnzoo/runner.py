@@ -1,9 +1,13 @@
 """Run a recipe: prepare the output folder, seed, call ``run(ctx)``, record and write the results."""
 
+import atexit
+import contextlib
 import datetime
 import os
 import platform
+import shutil
 import sys
+import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
@@ -50,7 +54,8 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
     info = registry.get(name)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
         raise NnzooError(f"seed must be an integer in [0, 2147483647]. Received: seed={seed!r}")
-    out_dir = prepare_out_dir(default_out_dir(name) if out is None else out)
+    chief = writes_run_folder(strategy)
+    out_dir = prepare_out_dir(default_out_dir(name) if out is None else out) if chief else worker_scratch_dir(name)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras  # TensorFlow loads here, not before
     import tensorflow as tf
@@ -69,7 +74,8 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
         print(f"[{name}] {info.summary} ({'quick' if quick else 'full'} mode, seed {seed}) -> {out_dir}",
               file=sys.stderr, flush=True)
     seed_everything(seed)
-    result = module.run(ctx)
+    with multi_worker_fixes(strategy):
+        result = module.run(ctx)
     result.notes = list(ctx.notes) + [n for n in result.notes if n not in ctx.notes]
     if ctx.monitor_figures:
         result.figures.update(ctx.monitor_figures)
@@ -83,6 +89,7 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
         "quick": quick,
         "monitor": monitor,
         "strategy": None if strategy is None else type(strategy).__name__,
+        "cluster": cluster_record(strategy),
         "config": result.config,
         "versions": versions(),
         "started_utc": started.isoformat(timespec="seconds"),
@@ -93,6 +100,41 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
     }
     from nnzoo.report import write_run
 
+    if not chief:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        result.out_dir = None
+        return result
     write_run(result, out_dir)
     return result
+
+
+def writes_run_folder(strategy):
+    """Only the chief of a multi-worker cluster writes the run folder (every process without one does)."""
+    return strategy is None or strategy.extended.should_checkpoint
+
+
+def worker_scratch_dir(name):
+    """Where a non-chief worker's recipe writes (Keras's guidance: a temporary path), removed when it ends."""
+    scratch = tempfile.mkdtemp(prefix=f"nnzoo-{name}-worker-")
+    atexit.register(shutil.rmtree, scratch, True)
+    return Path(scratch)
+
+
+def multi_worker_fixes(strategy):
+    """Keras 3's multi-worker reductions corrected for the whole recipe (its own evaluate/predict calls too)."""
+    from nnzoo import keras_multiworker
+
+    return keras_multiworker.corrected_reductions() if keras_multiworker.is_multi_worker(strategy) \
+        else contextlib.nullcontext()
+
+
+def cluster_record(strategy):
+    """Processes and replicas that trained together, for run.json (None without a tf.distribute strategy)."""
+    if strategy is None:
+        return None
+    resolver = getattr(strategy, "cluster_resolver", None)
+    spec = resolver.cluster_spec().as_dict() if resolver is not None else {}
+    return {"workers": max(1, sum(len(tasks) for tasks in spec.values())),
+            "replicas": int(strategy.num_replicas_in_sync),
+            "task": None if not spec else f"{resolver.task_type} {resolver.task_id}"}
 

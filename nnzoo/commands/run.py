@@ -7,7 +7,7 @@ when a claim failed, 2 for a user error (unknown recipe, option out of range, un
 import sys
 from pathlib import Path
 
-from nnzoo import registry
+from nnzoo import cluster, registry
 from nnzoo.errors import NnzooError
 
 HELP = "run a recipe (or 'all') and write results, claims, figures and a report"
@@ -26,11 +26,18 @@ def add_arguments(parser):
     parser.add_argument("--strategy", choices=STRATEGIES, default="none",
                         help="tf.distribute strategy: mirrored (local devices) or multi-worker (TF_CONFIG)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="start N local worker processes on free loopback ports, each running this command "
+                             "with --strategy multi-worker and its own TF_CONFIG (see docs/distributed.md)")
 
 
 def main(args):
     if not 0 <= args.seed < 2**31:
         raise NnzooError(f"--seed must be an integer in [0, 2147483647]. Received: seed={args.seed}")
+    if args.workers is not None:
+        from nnzoo import launcher
+
+        return launcher.launch_from_args(args)
     names = list(registry.recipes()) if args.recipe == "all" else [registry.get(args.recipe).name]
     import nnzoo
 
@@ -40,6 +47,9 @@ def main(args):
         out = args.out / name if (args.out is not None and args.recipe == "all") else args.out
         result = nnzoo.run(name, quick=args.quick, seed=args.seed, out=out, monitor=args.monitor,
                            strategy=strategy, verbose=0 if args.quiet else 1)
+        if result.out_dir is None:
+            print(f"{name}: this worker's part is done; the chief writes the run folder")
+            continue
         print_result(result)
         failed += [f"{name}: {c.claim}" for c in result.failed_claims]
     if args.recipe == "all":
@@ -61,8 +71,10 @@ def print_result(result):
 def _strategy(name):
     if name == "none":
         return None
+    if name == "multi-worker":
+        cluster.from_environ()  # a wrong TF_CONFIG is a one-line error before TensorFlow loads
     import tensorflow as tf
 
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
-    return tf.distribute.MultiWorkerMirroredStrategy()
+    return cluster.multi_worker_strategy(cluster.from_environ())
