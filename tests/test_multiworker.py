@@ -58,7 +58,7 @@ def test_two_workers_run_a_recipe_and_only_the_chief_writes(tmp_path):
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch)}
     out = tmp_path / "run"
-    proc = run_cli("run", "xor_mlp", "--quick", "--workers", "2", "--out", str(out), env=env)
+    proc = run_cli("run", "model_fitting", "--quick", "--workers", "2", "--out", str(out), env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "[worker 0] " in proc.stdout and "[worker 1] " in proc.stdout
     assert "worker's part is done" in proc.stdout  # worker 1 printed no result of its own
