@@ -64,7 +64,8 @@ def test_two_workers_run_a_recipe_and_only_the_chief_writes(tmp_path):
     assert "worker's part is done" in proc.stdout  # worker 1 printed no result of its own
     record = json.loads((out / "run.json").read_text())
     assert record["cluster"] == {"workers": 2, "replicas": 2, "task": "worker 0"}
-    assert record["claims"]["total"] > 0 and (out / "models").is_dir()
+    assert record["claims"]["total"] > 0 and record["claims"]["passed"] == record["claims"]["total"]
+    assert (out / "results.csv").is_file() and (out / "report.md").is_file()
     assert not list(scratch.iterdir())  # worker 1's scratch folder is gone
 
 
