@@ -9,6 +9,7 @@ from pathlib import Path
 
 from nnzoo import cluster, registry
 from nnzoo.errors import NnzooError
+from nnzoo.runner import writes_run_folder
 
 HELP = "run a recipe (or 'all') and write results, claims, figures and a report"
 STRATEGIES = ("none", "mirrored", "multi-worker")
@@ -47,7 +48,7 @@ def main(args):
         out = args.out / name if (args.out is not None and args.recipe == "all") else args.out
         result = nnzoo.run(name, quick=args.quick, seed=args.seed, out=out, monitor=args.monitor,
                            strategy=strategy, verbose=0 if args.quiet else 1)
-        if result.out_dir is None:
+        if not writes_run_folder(strategy):
             print(f"{name}: this worker's part is done; the chief writes the run folder")
             continue
         print_result(result)
