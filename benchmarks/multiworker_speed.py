@@ -9,6 +9,7 @@ both measurements: ``python benchmarks/multiworker_speed.py [--workers 2] [--n 8
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -63,8 +64,6 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         one, many = Path(folder) / "one.json", Path(folder) / "many.json"
         env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
-        import subprocess
-
         subprocess.run([sys.executable, __file__, *options, "--measure", str(one)], env=env, check=True)
         status = launcher.launch([sys.executable, __file__, *options, "--measure", str(many)], args.workers,
                                  log=lambda text: None)
