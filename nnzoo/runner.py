@@ -1,8 +1,13 @@
 """Run a recipe: prepare the output folder, seed, call ``run(ctx)``, record and write the results."""
 
+import atexit
+import contextlib
+import dataclasses
 import datetime
 import platform
+import shutil
 import sys
+import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
@@ -57,12 +62,15 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
     check_seed(seed)
     options = {"recipe": name, "seed": seed, "quick": quick, "monitor": monitor,
                "strategy": None if strategy is None else type(strategy).__name__}
+    chief = writes_run_folder(strategy)
     if resume:
         out_dir = _resumed_out_dir(out, options)
-    else:
+    elif chief:
         out_dir = prepare_out_dir(default_out_dir(name) if out is None else out)
+    else:
+        out_dir = worker_scratch_dir(name)
     with run_folder.recording(out_dir, options):
-        return _run(name, info, options, out_dir, strategy=strategy, verbose=verbose, config=config)
+        return _run(name, info, options, out_dir, strategy=strategy, verbose=verbose, config=config, chief=chief)
 
 
 def _resumed_out_dir(out, options):
@@ -73,7 +81,7 @@ def _resumed_out_dir(out, options):
     return run_folder.reopen(out, options)
 
 
-def _run(name, info, options, out_dir, *, strategy, verbose, config):
+def _run(name, info, options, out_dir, *, strategy, verbose, config, chief):
     seed, quick, monitor = options["seed"], options["quick"], options["monitor"]
     quiet_tensorflow.load()  # TensorFlow loads here, not before
     import keras
@@ -97,7 +105,8 @@ def _run(name, info, options, out_dir, *, strategy, verbose, config):
         print(f"[{name}] {info.summary} ({'quick' if quick else 'full'} mode, seed {seed}) -> {out_dir}",
               file=sys.stderr, flush=True)
     seed_everything(seed)
-    result = module.run(ctx)
+    with multi_worker_fixes(strategy):
+        result = module.run(ctx)
     record = {
         "recipe": name,
         "summary": info.summary,
@@ -106,6 +115,7 @@ def _run(name, info, options, out_dir, *, strategy, verbose, config):
         "quick": quick,
         "monitor": monitor,
         "strategy": None if strategy is None else type(strategy).__name__,
+        "cluster": cluster_record(strategy),
         "config": ctx.config,
         "versions": versions(),
         "started_utc": started.isoformat(timespec="seconds"),
@@ -121,8 +131,42 @@ def _run(name, info, options, out_dir, *, strategy, verbose, config):
               monitor_figures=ctx.monitor_figures)
     from nnzoo.report import write_run
 
+    if not chief:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        return dataclasses.replace(run, out_dir=None)
     write_run(run)
     if ctx.checkpoints is not None:
         ctx.checkpoints.remove()
     return run
+
+
+def writes_run_folder(strategy):
+    """Only the chief of a multi-worker cluster writes the run folder (every process without one does)."""
+    return strategy is None or strategy.extended.should_checkpoint
+
+
+def worker_scratch_dir(name):
+    """Where a non-chief worker's recipe writes (Keras's guidance: a temporary path), removed when it ends."""
+    scratch = tempfile.mkdtemp(prefix=f"nnzoo-{name}-worker-")
+    atexit.register(shutil.rmtree, scratch, True)
+    return Path(scratch)
+
+
+def multi_worker_fixes(strategy):
+    """Keras 3's multi-worker reductions corrected for the whole recipe (its own evaluate/predict calls too)."""
+    from nnzoo import keras_multiworker
+
+    return keras_multiworker.corrected_reductions() if keras_multiworker.is_multi_worker(strategy) \
+        else contextlib.nullcontext()
+
+
+def cluster_record(strategy):
+    """Processes and replicas that trained together, for run.json (None without a tf.distribute strategy)."""
+    if strategy is None:
+        return None
+    resolver = getattr(strategy, "cluster_resolver", None)
+    spec = resolver.cluster_spec().as_dict() if resolver is not None else {}
+    return {"workers": max(1, sum(len(tasks) for tasks in spec.values())),
+            "replicas": int(strategy.num_replicas_in_sync),
+            "task": None if not spec else f"{resolver.task_type} {resolver.task_id}"}
 

@@ -17,6 +17,7 @@ import pandas as pd
 import tensorflow as tf
 
 from nnzoo import io
+from nnzoo.keras_multiworker import is_multi_worker
 
 MAX_STEPS_PER_EXECUTION = 64
 
@@ -60,6 +61,36 @@ def make_dataset(x, y, batch_size, *, shuffle_seed=None):
     if shuffle_seed is not None:
         ds = ds.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def strategy_dataset(strategy, x, y, global_batch_size, *, shuffle_seed=None):
+    """``make_dataset`` for one process; across workers, each replica's slice of the very same global batches.
+
+    tf.data's automatic sharding rewrites the pipeline on every worker and the rewritten shuffle no longer
+    follows the seed (two workers then train on other batches than one process). Here every worker builds
+    the one-process pipeline itself and keeps its replicas' rows of each global batch, so N workers take the
+    same optimizer steps on the same examples as one process.
+    """
+    if not is_multi_worker(strategy):
+        return make_dataset(x, y, global_batch_size, shuffle_seed=shuffle_seed)
+
+    def replica_batches(context):
+        local = len(strategy.extended.worker_devices)
+        first = context.input_pipeline_id * local
+        batches = make_dataset(x, y, global_batch_size, shuffle_seed=shuffle_seed)
+        shares = batches.flat_map(lambda *batch: tf.data.Dataset.range(first, first + local).map(
+            lambda replica: _replica_rows(batch, replica, strategy.num_replicas_in_sync)))
+        # a known length keeps Keras's epoch loop (and so the reshuffles) the same as for one process
+        return shares.apply(tf.data.experimental.assert_cardinality(batches.cardinality() * local))
+
+    return strategy.distribute_datasets_from_function(replica_batches)
+
+
+def _replica_rows(batch, replica, replicas):
+    """Rows [r*n/R, (r+1)*n/R) of each tensor of a global batch of n rows: replica r's share of R."""
+    rows = tf.shape(batch[0], out_type=tf.int64)[0]
+    start, stop = rows * replica // replicas, rows * (replica + 1) // replicas
+    return tuple(tensor[start:stop] for tensor in batch)
 
 
 def resolve_optimizer(optimizer, learning_rate=None):
@@ -146,8 +177,9 @@ def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learnin
                 metrics=list(metrics),
                 steps_per_execution=steps_per_execution or _steps_per_execution(steps, strategy),
             )
-    train_ds = make_dataset(data.x_train, data.y_train, batch_size, shuffle_seed=seed)
-    val_ds = make_dataset(data.x_val, data.y_val, batch_size * 4) if validation and len(data.x_val) else None
+    train_ds = strategy_dataset(strategy, data.x_train, data.y_train, batch_size, shuffle_seed=seed)
+    val_ds = (strategy_dataset(strategy, data.x_val, data.y_val, batch_size * 4)
+              if validation and len(data.x_val) else None)
     timer = EpochTimer(label or name, epochs, verbose)
     saved = checkpoint.load(model) if checkpoint is not None else None
     if saved is not None and saved["finished"] is not None:
@@ -165,8 +197,8 @@ def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learnin
                     callbacks=[timer, *callbacks], initial_epoch=initial_epoch)
     seconds = time.perf_counter() - start
     history = _history_frame(rows + _rows(fit.history), timer.seconds, first_epoch=initial_epoch - len(rows) + 1)
-    val = evaluate(model, data.x_val, data.y_val, batch_size) if len(data.x_val) else {}
-    test = evaluate(model, data.x_test, data.y_test, batch_size) if len(data.x_test) else {}
+    val = evaluate(model, data.x_val, data.y_val, batch_size, strategy=strategy) if len(data.x_val) else {}
+    test = evaluate(model, data.x_test, data.y_test, batch_size, strategy=strategy) if len(data.x_test) else {}
     trained = TrainedVariant(name, model, history, val, test, seconds)
     if save_dir is not None:
         trained.model_path = save_variant(trained, data, Path(save_dir), seed=seed, extra=metadata)
@@ -216,9 +248,9 @@ def _steps_per_execution(steps_per_epoch, strategy):
     return max(1, min(MAX_STEPS_PER_EXECUTION, steps_per_epoch))
 
 
-def evaluate(model, x, y, batch_size=32):
+def evaluate(model, x, y, batch_size=32, *, strategy=None):
     """Metrics of ``model`` on (x, y) as a plain dict of floats."""
-    ds = make_dataset(x, y, batch_size * 4)
+    ds = strategy_dataset(strategy, x, y, batch_size * 4)
     return {k: float(v) for k, v in model.evaluate(ds, verbose=0, return_dict=True).items()}
 
 

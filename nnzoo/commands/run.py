@@ -6,15 +6,13 @@ when a claim failed or when the OS refused a write (disk full, read-only), 2 for
 Ctrl-C. --resume continues a killed or interrupted run (docs/running.md).
 """
 
-import json
-import os
 import shlex
 import sys
 
-from nnzoo import registry
+from nnzoo import cluster, registry
 from nnzoo.errors import NnzooError, check_seed, user_path
 from nnzoo.run_folder import is_finished
-from nnzoo.runner import default_out_dir
+from nnzoo.runner import default_out_dir, writes_run_folder
 
 HELP = "run a recipe (or 'all') and write results, claims, figures and a report"
 STRATEGIES = ("none", "mirrored", "multi-worker")
@@ -35,10 +33,17 @@ def add_arguments(parser):
     parser.add_argument("--resume", action="store_true",
                         help="continue the unfinished run in --out (same recipe, seed and options): finished "
                              "variants are loaded, the interrupted one continues after its last completed epoch")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="start N local worker processes on free loopback ports, each running this command "
+                             "with --strategy multi-worker and its own TF_CONFIG (see docs/distributed.md)")
 
 
 def main(args):
     check_seed(args.seed, "--seed")
+    if args.workers is not None:
+        from nnzoo import launcher
+
+        return launcher.launch_from_args(args)
     names = list(registry.recipes()) if args.recipe == "all" else [registry.get(args.recipe).name]
     if args.resume and args.out is None:
         raise NnzooError("--resume needs --out: the folder of the run to continue. Received: out=None")
@@ -46,7 +51,7 @@ def main(args):
         raise NnzooError(f"--resume works without --strategy (checkpoints are written by one process). "
                          f"Received: strategy={args.strategy!r}")
     if args.strategy == "multi-worker":
-        check_tf_config(os.environ.get("TF_CONFIG"))
+        cluster.from_environ()  # a wrong TF_CONFIG is a one-line error before TensorFlow loads
     import nnzoo
 
     strategy = _strategy(args.strategy)
@@ -62,6 +67,9 @@ def main(args):
                                resume=args.resume and (args.recipe != "all" or out.exists()))
         except KeyboardInterrupt:
             raise KeyboardInterrupt(f"resume with: {_resume_command(args, name, out)}") from None
+        if not writes_run_folder(strategy):
+            print(f"{name}: this worker's part is done; the chief writes the run folder")
+            continue
         print_result(result)
         failed += [f"{name}: {c.claim}" for c in result.failed_claims]
     if args.recipe == "all":
@@ -102,19 +110,4 @@ def _strategy(name):
 
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
-    return tf.distribute.MultiWorkerMirroredStrategy()
-
-
-def check_tf_config(text):
-    """TensorFlow reads TF_CONFIG without checking it; say what is wrong before it fails deep inside."""
-    try:
-        config = json.loads(text or "{}")
-    except ValueError as err:
-        raise NnzooError(f"TF_CONFIG is not valid JSON ({err}). Received: TF_CONFIG={text[:200]!r}") from None
-    config = config if isinstance(config, dict) else {"cluster": None}
-    cluster, task = config.get("cluster", {}), config.get("task", {})
-    if not (isinstance(cluster, dict) and isinstance(task, dict)
-            and all(isinstance(v, list) and all(isinstance(a, str) for a in v) for v in cluster.values())
-            and isinstance(task.get("type", ""), str) and type(task.get("index", 0)) is int):
-        raise NnzooError('TF_CONFIG must be a JSON object like {"cluster": {"worker": ["host:port", ...]}, '
-                         f'"task": {{"type": "worker", "index": 0}}}}. Received: TF_CONFIG={text[:200]!r}')
+    return cluster.multi_worker_strategy(cluster.from_environ())

@@ -1,0 +1,49 @@
+"""Train three small digits models with nnzoo.training.train, alone or as one worker of a TF_CONFIG cluster;
+the process that writes (one alone, the chief in a cluster) saves every variant's final weights to OUT.npz.
+
+Variants: "plain" (no batch normalization), "bn" (Keras's per-replica statistics), "bn_sync"
+(BatchNormalization(synchronized=True)). Usage: python tests/_multiworker_train.py OUT.npz
+"""
+
+import os
+import sys
+
+import numpy as np
+from nnzoo.datasets import Dataset
+
+from nnzoo import cluster, runner
+from nnzoo.keras_multiworker import corrected_reductions
+from nnzoo.training import train
+
+VARIANTS = ("plain", "bn", "bn_sync")
+
+
+def build(variant):
+    import keras
+
+    layers = [keras.Input((64,)), keras.layers.Dense(32, use_bias=variant == "plain")]
+    if variant != "plain":
+        layers.append(keras.layers.BatchNormalization(synchronized=variant == "bn_sync"))
+    layers += [keras.layers.Activation("relu"), keras.layers.Dense(10, activation="softmax")]
+    return keras.Sequential(layers, name=variant)
+
+
+def main(out):
+    strategy = cluster.multi_worker_strategy(cluster.from_environ()) if os.environ.get("TF_CONFIG") else None
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 64)).astype("float32")
+    y = rng.integers(0, 10, 256)
+    data = Dataset(name="random", x_train=x, y_train=y, x_val=x[:64], y_val=y[:64], x_test=x[:64], y_test=y[:64],
+                   task="classification")
+    weights = {}
+    with corrected_reductions():
+        for variant in VARIANTS:
+            trained = train(variant, lambda variant=variant: build(variant), data, epochs=2, batch_size=32,
+                            optimizer="sgd", learning_rate=0.1, seed=0, strategy=strategy, verbose=0)
+            weights.update({f"{variant}/{i}": w for i, w in enumerate(trained.model.get_weights())})
+    if runner.writes_run_folder(strategy):
+        np.savez(out, **weights)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
