@@ -42,7 +42,11 @@ def require(kind, purpose, modules=None):
 
 def check_in_process(fmt, path, input_name, x_ref, expected, tolerance):
     """Largest |runtime - Keras| per output for the file at ``path``; NnzooError above ``tolerance``."""
-    run, _, _ = serving_runtimes.load(fmt, path)
+    try:
+        run, _, _ = serving_runtimes.load(fmt, path)
+    except ValueError as err:  # e.g. an op the converter could not map, left for a runtime that lacks it
+        raise NnzooError(f"The exported {fmt} model does not load in its runtime "
+                         f"({str(err).removeprefix('damaged: ')}). Received: format={fmt!r}") from None
     diffs = serving_runtimes.max_differences(run({input_name: x_ref}), expected)
     worst = max(diffs.values())
     if not worst <= tolerance:

@@ -281,8 +281,8 @@ def to_dtype(array, dtype, name):
     return converted
 
 
-def run_model(path):
-    """(run, format) for the artifact at ``path``, loaded in this process by its own runtime."""
+def servable(path):
+    """(format, artifact, metadata) for ``path``; NnzooError if TF Serving or the runtime could not serve it."""
     fmt, artifact, folder = locate(path)
     meta = read_version(folder)
     if fmt == "savedmodel":
@@ -296,7 +296,7 @@ def run_model(path):
 
 def predict(path, body):
     """The TF Serving response body (a dict) for the request ``body`` (bytes or text)."""
-    fmt, artifact, meta = run_model(path)
+    fmt, artifact, meta = servable(path)
     inputs, row_form = parse_request(body, meta)  # a bad request is answered before the runtime loads
     try:
         run, _, _ = serving_runtimes.load(fmt, artifact)

@@ -15,7 +15,7 @@ import pytest
 from nnzoo.custom_layers import ScratchBatchNormalization, ScratchDense
 from nnzoo.custom_optimizers import ScratchAdam
 
-from nnzoo import cli, datasets, export, serving, training
+from nnzoo import cli, datasets, export, export_formats, serving, serving_runtimes, training
 from nnzoo.errors import NnzooError
 from nnzoo.inputs import standardizer
 
@@ -261,6 +261,15 @@ def test_tflite_needing_flex_ops_says_so_and_fails(tmp_path):
     with pytest.raises(NnzooError, match=r"needs flex \(SELECT_TF_OPS\) ops Cumprod, which the LiteRT runtime cannot"):
         export.export(tmp_path / "run", out=tmp_path / "sm", fmt="tflite")
     assert list((tmp_path / "sm" / "flex").iterdir()) == []
+
+
+def test_an_exported_file_its_runtime_cannot_load_stops_the_export(monkeypatch):
+    def unreadable(fmt, path):
+        raise ValueError("damaged: no kernel for op X")
+
+    monkeypatch.setattr(serving_runtimes, "load", unreadable)
+    with pytest.raises(NnzooError, match=r"The exported onnx model does not load in its runtime \(no kernel for op X\)"):
+        export_formats.check_in_process("onnx", "model.onnx", "pixels", np.zeros((1, 2), "float32"), {}, 1e-5)
 
 
 @pytest.mark.parametrize("fmt, module, extra", [("onnx", "onnxruntime", "nnzoo[onnx]"),
