@@ -1,30 +1,29 @@
 """report.html for a run and index.html for a folder of runs: one self-contained page each.
 
 Figures are embedded as base64 PNG and the style is inline, so a page opens offline and can be mailed
-as one file. Tables come from pandas' own HTML output and the page from ``string.Template``, so the
-default install needs nothing more; every text from a run is HTML-escaped.
+as one file. The pages are Jinja2 templates with autoescaping on, so every text from a run is escaped;
+the results table is pandas' own HTML output (escaped too).
 """
 
 import base64
-import html
 import json
-import string
 from pathlib import Path
 
-import pandas as pd
+import jinja2
+import markupsafe
 
 from nnzoo import io, lectures
 from nnzoo.errors import NnzooError
 
 GENERATOR = "nnzoo report"  # marks pages nnzoo wrote, so it only ever replaces its own index.html
 
-PAGE = string.Template("""<!DOCTYPE html>
+LAYOUT = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="$generator">
-<title>$title</title>
+<meta name="generator" content="{{ generator }}">
+<title>{{ title }}</title>
 <style>
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 72rem;
        padding: 1rem; line-height: 1.45; color: #1f2328; }
@@ -44,82 +43,88 @@ figcaption { color: #59636e; font-size: .9rem; }
 </style>
 </head>
 <body>
-$body
+{% block body %}{% endblock %}
 </body>
 </html>
-""")
+"""
 
+MACROS = """{% macro verdict(passed) -%}
+<span class="verdict {{ 'pass' if passed else 'fail' }}">{{ 'PASS' if passed else 'FAIL' }}</span>
+{%- endmacro %}"""
 
-def page(title, body):
-    return PAGE.substitute(generator=GENERATOR, title=html.escape(title), body=body)
+RUN = """{% extends "layout" %}{% from "macros" import verdict %}{% block body %}
+<h1>{{ run.recipe }}</h1>
+<p>{{ info.get('summary', '') }}</p>
+<p class="meta">{{ verdict(held == run.claims|length) }} {{ held }}/{{ run.claims|length }} claims hold · seed
+{{ info.get('seed') }} · {{ 'quick' if info.get('quick') else 'full' }} mode · {{ '%.1f'|format(info.get('wall_time_s', 0)) }} s
+· {{ info.get('started_utc', '') }}</p>
+<h2>Claims</h2>
+<div class="scroll"><table class="claims">
+<thead><tr><th>verdict</th><th>claim</th><th>evidence</th><th>lecture lines</th></tr></thead>
+<tbody>{% for c in run.claims %}
+<tr><td>{{ verdict(c.passed) }}</td><td>{{ c.claim }}</td><td>{{ c.evidence }}</td><td>{{ c.source }}</td></tr>
+{%- endfor %}</tbody></table></div>
+<h2>Results</h2>
+<div class="scroll">{{ results }}</div>
+{% if run.worked %}<h2>Worked examples</h2>
+<div class="scroll"><table class="worked">
+<thead><tr><th>worked example</th><th>computed here</th><th>slide</th><th>lecture lines</th></tr></thead>
+<tbody>{% for w in run.worked %}
+<tr><td>{{ w.example }}</td><td>{{ cell(w.computed) }}</td><td>{{ w.slide }}</td><td>{{ w.source }}</td></tr>
+{%- endfor %}</tbody></table></div>{% endif %}
+{% if run.notes %}<h2>Notes</h2><ul>{% for n in run.notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
+{% if figures %}<h2>Figures</h2>{% for stem, data in figures %}
+<figure><img alt="{{ stem }}" src="data:image/png;base64,{{ data }}"><figcaption>{{ stem }}</figcaption></figure>
+{%- endfor %}{% endif %}
+{% if cited %}<h2>Lectures</h2><ul>{% for c in cited %}<li>{{ c }}</li>{% endfor %}</ul>{% endif %}
+<h2>Configuration</h2>
+<pre>{{ config }}</pre>
+{% endblock %}"""
 
+INDEX = """{% extends "layout" %}{% from "macros" import verdict %}{% block body %}
+<h1>nnzoo runs in {{ folder }}</h1>
+<p class="meta">{{ rows|length }} runs; all claims hold in {{ held }} of them</p>
+<div class="scroll"><table class="runs">
+<thead><tr><th>recipe</th><th>date (UTC)</th><th>seed</th><th>mode</th><th>claims held</th><th>report</th></tr></thead>
+<tbody>{% for r in rows %}
+<tr><td>{{ r.recipe }}</td><td>{{ r.date }}</td><td>{{ r.seed }}</td><td>{{ r.mode }}</td>
+<td>{{ verdict(r.passed == r.total) }} {{ r.passed }}/{{ r.total }}</td><td><a href="{{ r.link }}">{{ r.folder }}</a></td></tr>
+{%- endfor %}</tbody></table></div>
+{% endblock %}"""
 
-def verdict(passed):
-    return f'<span class="verdict {"pass" if passed else "fail"}">{"PASS" if passed else "FAIL"}</span>'
-
-
-def frame_html(df, css_class):
-    """A pandas table in a horizontally scrolling box (phones); cells already escaped when ``escape`` is off."""
-    return f'<div class="scroll">{df.to_html(index=False, border=0, classes=css_class, escape=False, na_rep="")}</div>'
-
-
-def claims_table(claims):
-    rows = [{"verdict": verdict(c.passed), "claim": html.escape(c.claim), "evidence": html.escape(c.evidence),
-             "lecture lines": html.escape(c.source)} for c in claims]
-    return frame_html(pd.DataFrame(rows, columns=["verdict", "claim", "evidence", "lecture lines"]), "claims")
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.DictLoader({"layout": LAYOUT, "macros": MACROS, "run": RUN, "index": INDEX}),
+    autoescape=True, undefined=jinja2.StrictUndefined,
+)
 
 
 def table_cell(value):
-    """4 significant digits for floats (as in report.md), nothing for a missing value, escaped text otherwise."""
+    """4 significant digits for floats (as in report.md), nothing for a missing value, the text otherwise."""
     if isinstance(value, float):
         return "" if value != value else f"{value:.4g}"
-    return "" if value is None else html.escape(str(value))
+    return "" if value is None else str(value)
 
 
-def results_table(table):
+def results_html(table):
+    """pandas' HTML table of the results (escaped), with report.md's number format."""
     shown = table.map(table_cell)
-    shown.columns = [html.escape(str(c)) for c in table.columns]
-    return frame_html(shown, "results")
+    return markupsafe.Markup(shown.to_html(index=False, border=0, classes="results", escape=True, na_rep=""))
 
 
-def figure_html(path):
-    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    stem = html.escape(Path(path).stem)
-    return f'<figure><img alt="{stem}" src="data:image/png;base64,{data}"><figcaption>{stem}</figcaption></figure>'
-
-
-def worked_table(worked):
-    rows = [{"worked example": html.escape(w.example), "computed here": table_cell(w.computed),
-             "slide": html.escape(str(w.slide)), "lecture lines": html.escape(w.source)} for w in worked]
-    return frame_html(pd.DataFrame(rows, columns=["worked example", "computed here", "slide", "lecture lines"]),
-                      "worked")
+def figure_data(path):
+    return base64.b64encode(Path(path).read_bytes()).decode("ascii")
 
 
 def render_run(run, figure_files):
     """The report.html of ``run`` (a nnzoo.results.Run), with the PNG files already written in its folder embedded."""
     info = run.info
-    held = sum(c.passed for c in run.claims)
-    cited = "".join(f"<li>{html.escape(lectures.citation(n))}</li>" for n in info.get("lectures", ())
-                    if n in lectures.LECTURES)
-    parts = [
-        f"<h1>{html.escape(run.recipe)}</h1>",
-        f"<p>{html.escape(info.get('summary', ''))}</p>",
-        f'<p class="meta">{verdict(held == len(run.claims))} {held}/{len(run.claims)} claims hold · seed '
-        f"{info.get('seed')} · {'quick' if info.get('quick') else 'full'} mode · "
-        f"{info.get('wall_time_s', 0):.1f} s · {html.escape(str(info.get('started_utc', '')))}</p>",
-        "<h2>Claims</h2>", claims_table(run.claims),
-        "<h2>Results</h2>", results_table(run.table),
-    ]
-    if run.worked:
-        parts += ["<h2>Worked examples</h2>", worked_table(run.worked)]
-    if run.notes:
-        parts += ["<h2>Notes</h2><ul>", *(f"<li>{html.escape(n)}</li>" for n in run.notes), "</ul>"]
-    if figure_files:
-        parts += ["<h2>Figures</h2>", *(figure_html(Path(run.out_dir) / f) for f in figure_files)]
-    if cited:
-        parts += ["<h2>Lectures</h2>", f"<ul>{cited}</ul>"]
-    parts += ["<h2>Configuration</h2>", f"<pre>{html.escape(json.dumps(info.get('config', {}), indent=2))}</pre>"]
-    return page(f"nnzoo {run.recipe}", "\n".join(parts))
+    return TEMPLATES.get_template("run").render(
+        generator=GENERATOR, title=f"nnzoo {run.recipe}", run=run, info=info,
+        held=sum(c.passed for c in run.claims), results=results_html(run.table), cell=table_cell,
+        figures=[(Path(f).stem, figure_data(Path(run.out_dir) / f)) for f in figure_files],
+        cited=[lectures.citation(n) for n in info.get("lectures", ()) if n in lectures.LECTURES],
+        config=json.dumps(info.get("config", {}), indent=2),
+    )
 
 
 def find_runs(folder):
@@ -141,24 +146,16 @@ def render_index(folder):
     for started, recipe, run_dir, info in find_runs(folder):
         claims = info.get("claims", {})
         report = next((run_dir / n for n in ("report.html", "report.md") if (run_dir / n).exists()), run_dir)
-        link = html.escape(report.relative_to(folder).as_posix(), quote=True)
-        rows.append({
-            "recipe": html.escape(recipe),
-            "date (UTC)": html.escape(started.replace("T", " ").removesuffix("+00:00")),
-            "seed": info.get("seed"),
-            "mode": "quick" if info.get("quick") else "full",
-            "claims held": f"{verdict(claims.get('passed') == claims.get('total'))} "
-                           f"{claims.get('passed')}/{claims.get('total')}",
-            "report": f'<a href="{link}">{html.escape(run_dir.relative_to(folder).as_posix())}</a>',
-        })
+        rows.append({"recipe": recipe, "date": started.replace("T", " ").removesuffix("+00:00"),
+                     "seed": info.get("seed"), "mode": "quick" if info.get("quick") else "full",
+                     "passed": claims.get("passed"), "total": claims.get("total"),
+                     "link": report.relative_to(folder).as_posix(), "folder": run_dir.relative_to(folder).as_posix()})
     if not rows:
         raise NnzooError(f"No runs (folders with run.json) under {str(folder)!r}; write some with 'nnzoo run'. "
                          f"Received: folder={str(folder)!r}")
-    held = sum("verdict pass" in r["claims held"] for r in rows)
-    body = (f"<h1>nnzoo runs in {html.escape(str(folder))}</h1>"
-            f'<p class="meta">{len(rows)} runs; all claims hold in {held} of them</p>'
-            + frame_html(pd.DataFrame(rows), "runs"))
-    return page(f"nnzoo runs in {folder}", body)
+    return TEMPLATES.get_template("index").render(
+        generator=GENERATOR, title=f"nnzoo runs in {folder}", folder=str(folder), rows=rows,
+        held=sum(r["passed"] == r["total"] for r in rows))
 
 
 def write_index(folder):
