@@ -24,13 +24,15 @@ PAIRS = {
 def model(kind, cls):
     dense = cls if kind == "Dense" else keras.layers.Dense
     middle = [] if kind == "Dense" else [cls(0.5) if kind == "Dropout" else cls()]
-    return keras.Sequential([keras.Input((784,)), dense(256, activation="relu"), *middle,
-                             dense(256, activation="relu"), *middle, dense(10)])
+    return keras.Sequential(
+        [keras.Input((784,)), dense(256, activation="relu"), *middle, dense(256, activation="relu"), *middle, dense(10)]
+    )
 
 
 def seconds_per_step(net, x, y, steps):
-    net.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                steps_per_execution=50)
+    net.compile(
+        optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), steps_per_execution=50
+    )
     net.fit(x, y, batch_size=32, epochs=1, verbose=0)  # warm-up and tracing
     start = time.perf_counter()
     net.fit(x, y, batch_size=32, epochs=1, verbose=0)
@@ -43,10 +45,14 @@ def main(n=32 * 400, rounds=3):
     y = rng.integers(0, 10, n)
     print(f"train step, MLP 784-256-256-10, batch 32, {n // 32} steps, best of {rounds}")
     for kind, (builtin, scratch) in PAIRS.items():
-        times = {name: min(seconds_per_step(model(kind, cls), x, y, n // 32) for _ in range(rounds))
-                 for name, cls in (("builtin", builtin), ("scratch", scratch))}
-        print(f"  {kind:<20} built-in {times['builtin'] * 1e3:.3f} ms  scratch {times['scratch'] * 1e3:.3f} ms  "
-              f"ratio {times['scratch'] / times['builtin']:.2f}x")
+        times = {
+            name: min(seconds_per_step(model(kind, cls), x, y, n // 32) for _ in range(rounds))
+            for name, cls in (("builtin", builtin), ("scratch", scratch))
+        }
+        print(
+            f"  {kind:<20} built-in {times['builtin'] * 1e3:.3f} ms  scratch {times['scratch'] * 1e3:.3f} ms  "
+            f"ratio {times['scratch'] / times['builtin']:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,16 @@ import tensorflow as tf  # noqa: E402
 from fit_speed import reference_mlp  # noqa: E402
 from nnzoo.custom_optimizers import TWINS  # noqa: E402
 
-CASES = [("sgd", {}), ("sgd", {"momentum": 0.9, "nesterov": True}), ("adagrad", {}), ("adadelta", {}),
-         ("rmsprop", {}), ("rmsprop", {"momentum": 0.9, "centered": True}), ("adam", {}), ("adam", {"amsgrad": True})]
+CASES = [
+    ("sgd", {}),
+    ("sgd", {"momentum": 0.9, "nesterov": True}),
+    ("adagrad", {}),
+    ("adadelta", {}),
+    ("rmsprop", {}),
+    ("rmsprop", {"momentum": 0.9, "centered": True}),
+    ("adam", {}),
+    ("adam", {"amsgrad": True}),
+]
 
 
 def compiled(cls, options):
@@ -58,7 +66,7 @@ def main():
         scratch, builtin = TWINS[name]
         models = {cls: compiled(cls, options) for cls in (builtin, scratch)}
         for model in models.values():
-            model.fit(x[:32 * 10], y[:32 * 10], batch_size=32, verbose=0)  # warm-up: tracing is not a step's cost
+            model.fit(x[: 32 * 10], y[: 32 * 10], batch_size=32, verbose=0)  # warm-up: tracing is not a step's cost
         times = {cls: [] for cls in models}
         for _ in range(args.rounds):
             for cls, model in models.items():

@@ -16,8 +16,14 @@ from nnzoo.monitor import TrainingMonitor  # noqa: E402
 
 
 def model():
-    return keras.Sequential([keras.Input((64,)), keras.layers.Dense(256, activation="relu"),
-                             keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+    return keras.Sequential(
+        [
+            keras.Input((64,)),
+            keras.layers.Dense(256, activation="relu"),
+            keras.layers.Dense(256, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def epoch_seconds(data, epochs, callbacks):
@@ -35,8 +41,9 @@ def main():
 
     import numpy as np
 
-    data = dataclasses.replace(data, x_train=np.tile(data.x_train, (args.repeat, 1)),
-                               y_train=np.tile(data.y_train, args.repeat))
+    data = dataclasses.replace(
+        data, x_train=np.tile(data.x_train, (args.repeat, 1)), y_train=np.tile(data.y_train, args.repeat)
+    )
     base = epoch_seconds(data, args.epochs, [])
     monitored = epoch_seconds(data, args.epochs, [TrainingMonitor.for_data(data, verbose=0)])
     print(f"MLP 64-256-256-10 on {len(data.x_train)} examples, {args.epochs} epochs each")

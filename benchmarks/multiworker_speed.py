@@ -20,8 +20,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def reference_mlp():
     import keras
 
-    return keras.Sequential([keras.Input((784,)), keras.layers.Dense(256, activation="relu"),
-                             keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+    return keras.Sequential(
+        [
+            keras.Input((784,)),
+            keras.layers.Dense(256, activation="relu"),
+            keras.layers.Dense(256, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def measure(args, out):
@@ -39,8 +45,9 @@ def measure(args, out):
     empty = np.zeros((0, 784), "float32"), np.zeros((0,), "int32")
     data = Dataset("bench", x, y, *empty, *empty, task="classification", class_names=tuple("0123456789"))
     with corrected_reductions():
-        trained = training.train("bench", reference_mlp, data, epochs=args.epochs, batch_size=args.batch, verbose=0,
-                                 strategy=strategy)
+        trained = training.train(
+            "bench", reference_mlp, data, epochs=args.epochs, batch_size=args.batch, verbose=0, strategy=strategy
+        )
     steps = -(-args.n // args.batch)
     seconds = float(trained.history["seconds"].iloc[1:].mean())
     params = sum(int(np.prod(w.shape)) for w in trained.model.trainable_weights)
@@ -65,20 +72,27 @@ def main():
         one, many = Path(folder) / "one.json", Path(folder) / "many.json"
         env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
         subprocess.run([sys.executable, __file__, *options, "--measure", str(one)], env=env, check=True)
-        status = launcher.launch([sys.executable, __file__, *options, "--measure", str(many)], args.workers,
-                                 log=lambda text: None)
+        status = launcher.launch(
+            [sys.executable, __file__, *options, "--measure", str(many)], args.workers, log=lambda text: None
+        )
         if status != 0:
             sys.exit(f"the {args.workers}-worker measurement failed (exit status {status})")
         alone, together = json.loads(one.read_text()), json.loads(many.read_text())
     gradient_bytes = 4 * alone["params"]
     ring = 2 * (args.workers - 1) / args.workers * gradient_bytes
-    print(f"reference MLP 784-256-256-10 ({alone['params']:,} parameters), global batch {args.batch}, "
-          f"{args.n} examples, {os.cpu_count()} CPUs on this machine")
+    print(
+        f"reference MLP 784-256-256-10 ({alone['params']:,} parameters), global batch {args.batch}, "
+        f"{args.n} examples, {os.cpu_count()} CPUs on this machine"
+    )
     print(f"  1 process          : {alone['steps_per_s']:8.1f} steps/s")
-    print(f"  {args.workers} local workers    : {together['steps_per_s']:8.1f} steps/s  "
-          f"({together['steps_per_s'] / alone['steps_per_s']:.2f}x)")
-    print(f"  gradient all-reduced per step: {gradient_bytes:,} bytes (float32); a ring all-reduce sends "
-          f"2(N-1)/N x that = {ring:,.0f} bytes per worker per step")
+    print(
+        f"  {args.workers} local workers    : {together['steps_per_s']:8.1f} steps/s  "
+        f"({together['steps_per_s'] / alone['steps_per_s']:.2f}x)"
+    )
+    print(
+        f"  gradient all-reduced per step: {gradient_bytes:,} bytes (float32); a ring all-reduce sends "
+        f"2(N-1)/N x that = {ring:,.0f} bytes per worker per step"
+    )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,10 @@ def main():
         tuner_search.run(options, os.path.join(out, "search"), log=log)
     growth = rss[-1] / rss[4] - 1
     verdict = "ok" if growth < LIMIT else "FAILED"
-    print(f"{args.trials} quick {args.recipe} trials in one process: {rss[4]:.1f} MiB after trial 5, "
-          f"{rss[-1]:.1f} MiB after trial {len(rss)}: growth {growth:+.1%} (limit {LIMIT:.0%}): {verdict}")
+    print(
+        f"{args.trials} quick {args.recipe} trials in one process: {rss[4]:.1f} MiB after trial 5, "
+        f"{rss[-1]:.1f} MiB after trial {len(rss)}: growth {growth:+.1%} (limit {LIMIT:.0%}): {verdict}"
+    )
     raise SystemExit(0 if growth < LIMIT else 1)
 
 

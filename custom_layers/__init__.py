@@ -20,5 +20,13 @@ TWINS = {
     "Dropout": (InvertedDropout, "keras.layers.Dropout"),
 }
 
-__all__ = ["InvertedDropout", "MCPNeuron", "ScratchBatchNormalization", "ScratchDense", "TWINS", "activations",
-           "fold_batch_norm", "fold_parameters"]
+__all__ = [
+    "InvertedDropout",
+    "MCPNeuron",
+    "ScratchBatchNormalization",
+    "ScratchDense",
+    "TWINS",
+    "activations",
+    "fold_batch_norm",
+    "fold_parameters",
+]

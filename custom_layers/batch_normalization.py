@@ -21,16 +21,37 @@ class ScratchBatchNormalization(keras.layers.Layer):
     raise a ValueError rather than being ignored.
     """
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
-                 gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
-                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
-                 renorm=False, renorm_clipping=None, renorm_momentum=0.99, synchronized=False, **kwargs):
+    def __init__(
+        self,
+        axis=-1,
+        momentum=0.99,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        renorm=False,
+        renorm_clipping=None,
+        renorm_momentum=0.99,
+        synchronized=False,
+        **kwargs,
+    ):
         if renorm:
-            raise ValueError("ScratchBatchNormalization does not implement batch renormalization; use "
-                             f"keras.layers.BatchNormalization. Received: renorm={renorm!r}")
+            raise ValueError(
+                "ScratchBatchNormalization does not implement batch renormalization; use "
+                f"keras.layers.BatchNormalization. Received: renorm={renorm!r}"
+            )
         if synchronized:
-            raise ValueError("ScratchBatchNormalization does not implement synchronized statistics; use "
-                             f"keras.layers.BatchNormalization. Received: synchronized={synchronized!r}")
+            raise ValueError(
+                "ScratchBatchNormalization does not implement synchronized statistics; use "
+                f"keras.layers.BatchNormalization. Received: synchronized={synchronized!r}"
+            )
         super().__init__(**kwargs)
         self.axis = int(axis)
         self.momentum = float(momentum)
@@ -53,26 +74,44 @@ class ScratchBatchNormalization(keras.layers.Layer):
     def build(self, input_shape):
         shape = (input_shape[self.axis],)
         if self.scale:
-            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
-                                         trainable=True, autocast=False)
+            self.gamma = self.add_weight(
+                shape=shape,
+                name="gamma",
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+                trainable=True,
+                autocast=False,
+            )
         if self.center:
-            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint,
-                                        trainable=True, autocast=False)
-        self.moving_mean = self.add_weight(shape=shape, name="moving_mean", initializer=self.moving_mean_initializer,
-                                           trainable=False, autocast=False)
-        self.moving_variance = self.add_weight(shape=shape, name="moving_variance",
-                                               initializer=self.moving_variance_initializer, trainable=False,
-                                               autocast=False)
+            self.beta = self.add_weight(
+                shape=shape,
+                name="beta",
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+                trainable=True,
+                autocast=False,
+            )
+        self.moving_mean = self.add_weight(
+            shape=shape, name="moving_mean", initializer=self.moving_mean_initializer, trainable=False, autocast=False
+        )
+        self.moving_variance = self.add_weight(
+            shape=shape,
+            name="moving_variance",
+            initializer=self.moving_variance_initializer,
+            trainable=False,
+            autocast=False,
+        )
         self.input_spec = keras.layers.InputSpec(ndim=len(input_shape), axes={self.axis: input_shape[self.axis]})
         self._reduction_axes = [a for a in range(len(input_shape)) if a != self.axis % len(input_shape)]
         self._broadcast = [1 if a in self._reduction_axes else input_shape[a] for a in range(len(input_shape))]
 
     def compute_output_shape(self, input_shape):
         if self.axis >= len(input_shape) or self.axis < -len(input_shape):
-            raise ValueError(f"Axis {self.axis} is out of bounds for input shape {input_shape}. "
-                             f"Received: axis={self.axis}")
+            raise ValueError(
+                f"Axis {self.axis} is out of bounds for input shape {input_shape}. Received: axis={self.axis}"
+            )
         return input_shape
 
     def _moments(self, x, mask):
@@ -89,15 +128,18 @@ class ScratchBatchNormalization(keras.layers.Layer):
 
     def call(self, inputs, training=None, mask=None):
         if mask is not None and len(mask.shape) != len(inputs.shape) - 1:
-            raise ValueError("The mask provided should be one dimension less than the inputs. Received: "
-                             f"mask.shape={mask.shape}, inputs.shape={inputs.shape}")
+            raise ValueError(
+                "The mask provided should be one dimension less than the inputs. Received: "
+                f"mask.shape={mask.shape}, inputs.shape={inputs.shape}"
+            )
         dtype = keras.backend.result_type(inputs.dtype, "float32")
         x = ops.cast(inputs, dtype)
         if training and self.trainable:
             mean, variance = self._moments(x, mask)
             self.moving_mean.assign(ops.cast(self.moving_mean, dtype) * self.momentum + mean * (1.0 - self.momentum))
             self.moving_variance.assign(
-                ops.cast(self.moving_variance, dtype) * self.momentum + variance * (1.0 - self.momentum))
+                ops.cast(self.moving_variance, dtype) * self.momentum + variance * (1.0 - self.momentum)
+            )
         else:
             mean, variance = ops.cast(self.moving_mean, dtype), ops.cast(self.moving_variance, dtype)
         inv = ops.rsqrt(variance + self.epsilon)

@@ -19,8 +19,10 @@ class InvertedDropout(keras.layers.Layer):
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= rate <= 1:
-            raise ValueError("Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
-                             f"Received: rate={rate}")
+            raise ValueError(
+                "Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
+                f"Received: rate={rate}"
+            )
         self.rate = rate
         self.seed = seed
         self.noise_shape = _validate_noise_shape(noise_shape)
@@ -34,10 +36,15 @@ class InvertedDropout(keras.layers.Layer):
             return inputs
         if self.rate >= 1:
             return ops.zeros_like(inputs)
-        shape = ops.shape(inputs) if self.noise_shape is None else tuple(
-            inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
-        keep = keras.random.uniform(shape, minval=0.0, maxval=1.0, dtype=inputs.dtype,
-                                    seed=self.seed_generator) >= self.rate
+        shape = (
+            ops.shape(inputs)
+            if self.noise_shape is None
+            else tuple(inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
+        )
+        keep = (
+            keras.random.uniform(shape, minval=0.0, maxval=1.0, dtype=inputs.dtype, seed=self.seed_generator)
+            >= self.rate
+        )
         return inputs * (1.0 / (1.0 - self.rate)) * ops.cast(keep, inputs.dtype)
 
     def compute_output_shape(self, input_shape):
@@ -52,20 +59,28 @@ def _validate_noise_shape(noise_shape):
     if noise_shape is None:
         return None
     if isinstance(noise_shape, str):
-        raise ValueError("Invalid value received for argument `noise_shape`. Expected a tuple or list of integers. "
-                         f"Received: noise_shape={noise_shape}")
+        raise ValueError(
+            "Invalid value received for argument `noise_shape`. Expected a tuple or list of integers. "
+            f"Received: noise_shape={noise_shape}"
+        )
     try:
         noise_shape = tuple(noise_shape)
     except TypeError:
-        raise ValueError("Invalid value received for argument `noise_shape`. Expected an iterable of integers "
-                         f"(e.g., a tuple or list). Received: noise_shape={noise_shape}") from None
+        raise ValueError(
+            "Invalid value received for argument `noise_shape`. Expected an iterable of integers "
+            f"(e.g., a tuple or list). Received: noise_shape={noise_shape}"
+        ) from None
     for i, dim in enumerate(noise_shape):
         if dim is None:
             continue
         if not isinstance(dim, int):
-            raise ValueError("Invalid value received for argument `noise_shape`. Expected all elements to be "
-                             f"integers or None. Received element at index {i}: {dim} (type: {type(dim).__name__})")
+            raise ValueError(
+                "Invalid value received for argument `noise_shape`. Expected all elements to be "
+                f"integers or None. Received element at index {i}: {dim} (type: {type(dim).__name__})"
+            )
         if dim <= 0:
-            raise ValueError("Invalid value received for argument `noise_shape`. Expected all dimensions to be "
-                             f"positive integers or None. Received negative or zero value at index {i}: {dim}")
+            raise ValueError(
+                "Invalid value received for argument `noise_shape`. Expected all dimensions to be "
+                f"positive integers or None. Received negative or zero value at index {i}: {dim}"
+            )
     return noise_shape

@@ -50,8 +50,9 @@ def fold_batch_norm(model):
             n = kernel.shape[1]
             gamma = np.ones(n) if nxt.gamma is None else np.asarray(nxt.gamma)
             beta = np.zeros(n) if nxt.beta is None else np.asarray(nxt.beta)
-            w, b = fold_parameters(kernel, bias, gamma, beta, np.asarray(nxt.moving_mean),
-                                   np.asarray(nxt.moving_variance), nxt.epsilon)
+            w, b = fold_parameters(
+                kernel, bias, gamma, beta, np.asarray(nxt.moving_mean), np.asarray(nxt.moving_variance), nxt.epsilon
+            )
             dense = keras.layers.Dense(n, use_bias=True, name=f"{layer.name}_folded")
             dense.build(layer.input.shape)
             dense.set_weights([w.astype(kernel.dtype), b.astype(kernel.dtype)])
@@ -64,12 +65,14 @@ def fold_batch_norm(model):
             report["skipped"][layer.name] = (
                 f"follows {type(prev).__name__} '{prev.name}' with activation "
                 f"'{getattr(prev.activation, '__name__', prev.activation)}' (BN after the activation)"
-                if isinstance(prev, LINEAR_TYPES) else
-                f"follows {type(prev).__name__ if prev else 'the input'}, not a linear Dense layer")
+                if isinstance(prev, LINEAR_TYPES)
+                else f"follows {type(prev).__name__ if prev else 'the input'}, not a linear Dense layer"
+            )
         new_layers.append(_clone(layer))
         k += 1
-    folded = keras.Sequential([keras.Input(model.input_shape[1:], dtype=model.inputs[0].dtype), *new_layers],
-                              name=f"{model.name}_folded")
+    folded = keras.Sequential(
+        [keras.Input(model.input_shape[1:], dtype=model.inputs[0].dtype), *new_layers], name=f"{model.name}_folded"
+    )
     return folded, report
 
 

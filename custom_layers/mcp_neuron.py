@@ -27,9 +27,13 @@ class MCPNeuron(keras.layers.Layer):
             w = w[:, None]
         t = np.asarray(thresholds, dtype="float32").reshape(-1)
         if w.ndim != 2 or t.shape != (w.shape[1],):
-            raise ValueError("weights must be (inputs, units) and thresholds (units,). "
-                             f"Received: weights shape={w.shape}, thresholds shape={t.shape}")
-        inh = np.zeros_like(w, dtype=bool) if inhibitory is None else np.asarray(inhibitory, dtype=bool).reshape(w.shape)
+            raise ValueError(
+                "weights must be (inputs, units) and thresholds (units,). "
+                f"Received: weights shape={w.shape}, thresholds shape={t.shape}"
+            )
+        inh = (
+            np.zeros_like(w, dtype=bool) if inhibitory is None else np.asarray(inhibitory, dtype=bool).reshape(w.shape)
+        )
         self.unit_weights, self.thresholds, self.inhibitory = w.tolist(), t.tolist(), inh.tolist()
         self._w, self._t, self._inh = w, t, inh.astype("float32")
 
@@ -40,12 +44,18 @@ class MCPNeuron(keras.layers.Layer):
     def build(self, input_shape):
         if input_shape[-1] != self._w.shape[0]:
             raise ValueError(f"MCPNeuron expects {self._w.shape[0]} inputs. Received: input_shape={input_shape}")
-        self.kernel = self.add_weight(name="kernel", shape=self._w.shape, trainable=False,
-                                      initializer=keras.initializers.Constant(self._w))
-        self.threshold = self.add_weight(name="threshold", shape=self._t.shape, trainable=False,
-                                         initializer=keras.initializers.Constant(self._t))
-        self.inhibition = self.add_weight(name="inhibition", shape=self._inh.shape, trainable=False,
-                                          initializer=keras.initializers.Constant(self._inh))
+        self.kernel = self.add_weight(
+            name="kernel", shape=self._w.shape, trainable=False, initializer=keras.initializers.Constant(self._w)
+        )
+        self.threshold = self.add_weight(
+            name="threshold", shape=self._t.shape, trainable=False, initializer=keras.initializers.Constant(self._t)
+        )
+        self.inhibition = self.add_weight(
+            name="inhibition",
+            shape=self._inh.shape,
+            trainable=False,
+            initializer=keras.initializers.Constant(self._inh),
+        )
 
     def call(self, inputs):
         x = ops.cast(inputs, "float32")
@@ -57,5 +67,9 @@ class MCPNeuron(keras.layers.Layer):
         return (*input_shape[:-1], self._w.shape[1])
 
     def get_config(self):
-        return {**super().get_config(), "weights": self.unit_weights, "thresholds": self.thresholds,
-                "inhibitory": self.inhibitory}
+        return {
+            **super().get_config(),
+            "weights": self.unit_weights,
+            "thresholds": self.thresholds,
+            "inhibitory": self.inhibitory,
+        }

@@ -22,5 +22,14 @@ TWINS = {
     "adam": (ScratchAdam, keras.optimizers.Adam),
 }
 
-__all__ = ["ExpDecay", "OneOverTDecay", "ScratchAdadelta", "ScratchAdagrad", "ScratchAdam",
-           "ScratchRMSprop", "ScratchSGD", "StepDecay", "TWINS"]
+__all__ = [
+    "ExpDecay",
+    "OneOverTDecay",
+    "ScratchAdadelta",
+    "ScratchAdagrad",
+    "ScratchAdam",
+    "ScratchRMSprop",
+    "ScratchSGD",
+    "StepDecay",
+    "TWINS",
+]

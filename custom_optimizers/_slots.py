@@ -13,6 +13,7 @@ def make_slots(optimizer, variables, names, initializer="zeros"):
     for variable in variables:
         skip = optimizer._overwrite_variable_with_gradient(variable)
         for name, column in zip(names, slots):
-            column.append(None if skip else optimizer.add_variable_from_reference(
-                variable, name=name, initializer=initializer))
+            column.append(
+                None if skip else optimizer.add_variable_from_reference(variable, name=name, initializer=initializer)
+            )
     return slots

@@ -72,7 +72,8 @@ class ScratchAdadelta(keras.optimizers.Optimizer):
             return
         super().build(variables)
         self.mean_sq_grads, self.mean_sq_steps = make_slots(
-            self, variables, ["accumulated_grad", "accumulated_delta_var"])
+            self, variables, ["accumulated_grad", "accumulated_delta_var"]
+        )
 
     def update_step(self, gradient, variable, learning_rate):
         """One step of the rule in the class docstring for ``variable``."""

@@ -72,8 +72,9 @@ class ScratchAdagrad(keras.optimizers.Optimizer):
         if self.built:
             return
         super().build(variables)
-        self.sum_squares = make_slots(self, variables, ["accumulator"],
-                                      initializer=keras.initializers.Constant(self.initial_accumulator_value))[0]
+        self.sum_squares = make_slots(
+            self, variables, ["accumulator"], initializer=keras.initializers.Constant(self.initial_accumulator_value)
+        )[0]
 
     def update_step(self, gradient, variable, learning_rate):
         """One step of the rule in the class docstring for ``variable``."""

@@ -110,6 +110,5 @@ class ScratchRMSprop(keras.optimizers.Optimizer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
-                       "centered": self.centered})
+        config.update({"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered})
         return config

@@ -27,8 +27,7 @@ class _Decay(keras.optimizers.schedules.LearningRateSchedule):
             return self.decay(lr0, t)
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "name": self.name}
+        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps, "name": self.name}
 
 
 @keras.saving.register_keras_serializable(package="nnzoo")

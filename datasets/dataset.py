@@ -58,9 +58,7 @@ class Dataset:
         if n >= len(self.x_train):
             return self
         stratify = self.y_train if self.task == "classification" else None
-        x, _, y, _ = train_test_split(
-            self.x_train, self.y_train, train_size=n, random_state=seed, stratify=stratify
-        )
+        x, _, y, _ = train_test_split(self.x_train, self.y_train, train_size=n, random_state=seed, stratify=stratify)
         return dataclasses.replace(self, x_train=x, y_train=y, spec={**self.spec, "n_train": n, "train_seed": seed})
 
 
@@ -83,9 +81,7 @@ def stratified_split(x, y, split=DEFAULT_SPLIT, seed=0, stratify=True):
     train_f, val_f, test_f = check_split(split)
     strat = y if stratify else None
     try:
-        x_rest, x_test, y_rest, y_test = train_test_split(
-            x, y, test_size=test_f, random_state=seed, stratify=strat
-        )
+        x_rest, x_test, y_rest, y_test = train_test_split(x, y, test_size=test_f, random_state=seed, stratify=strat)
         strat = y_rest if stratify else None
         x_train, x_val, y_train, y_val = train_test_split(
             x_rest, y_rest, test_size=val_f / (train_f + val_f), random_state=seed, stratify=strat

@@ -24,4 +24,3 @@ def load(split=DEFAULT_SPLIT, seed=0, flatten=True):
         description="scikit-learn digits: 1,797 8x8 grey images (0..16), 10 classes",
         image_shape=(8, 8, 1),
     )
-

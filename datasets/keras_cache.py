@@ -20,10 +20,19 @@ FASHION_FILES = (
     "t10k-labels-idx1-ubyte.gz",
     "t10k-images-idx3-ubyte.gz",
 )
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                   "Sneaker", "Bag", "Ankle boot")
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
-                   "ship", "truck")
+FASHION_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 CIFAR_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
 
 
@@ -80,18 +89,29 @@ def _read_cifar10(root):
 
 SOURCES = {
     "mnist": (_read_mnist, "mnist.npz", tuple(str(c) for c in range(10)), (28, 28, 1)),
-    "fashion_mnist": (_read_fashion, "fashion-mnist/" + "{" + ",".join(FASHION_FILES) + "}",
-                      FASHION_CLASSES, (28, 28, 1)),
-    "cifar10": (_read_cifar10, "cifar-10-batches-py/{data_batch_1..5,test_batch} (untar "
-                "cifar-10-python.tar.gz there)", CIFAR10_CLASSES, (32, 32, 3)),
+    "fashion_mnist": (
+        _read_fashion,
+        "fashion-mnist/" + "{" + ",".join(FASHION_FILES) + "}",
+        FASHION_CLASSES,
+        (28, 28, 1),
+    ),
+    "cifar10": (
+        _read_cifar10,
+        "cifar-10-batches-py/{data_batch_1..5,test_batch} (untar cifar-10-python.tar.gz there)",
+        CIFAR10_CLASSES,
+        (32, 32, 3),
+    ),
 }
 
 
 def _download(name):
     import keras
 
-    loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist,
-              "cifar10": keras.datasets.cifar10}[name]
+    loader = {
+        "mnist": keras.datasets.mnist,
+        "fashion_mnist": keras.datasets.fashion_mnist,
+        "cifar10": keras.datasets.cifar10,
+    }[name]
     return loader.load_data()
 
 
@@ -126,7 +146,10 @@ def load(name, split=DEFAULT_SPLIT, seed=0, flatten=False, limit=None):
         x = x.reshape(len(x), -1)
     parts = stratified_split(x, y, split=split, seed=seed)
     return Dataset(
-        name, *parts, task="classification", class_names=tuple(classes),
+        name,
+        *parts,
+        task="classification",
+        class_names=tuple(classes),
         spec={"name": name, "split": list(split), "seed": seed, "flatten": flatten, "limit": limit},
         description=f"{name} from the keras.datasets cache ({len(x)} examples)",
         image_shape=image_shape,

@@ -42,7 +42,16 @@ def gate(gate="and", inputs=2, encoding="binary"):
     spec = {"name": gate, "inputs": inputs, "encoding": encoding}
     labels = ("-1", "+1") if encoding == "bipolar" else ("0", "1")
     return Dataset(
-        gate, x, y, x, y, x, y, task="classification", class_names=labels, spec=spec,
+        gate,
+        x,
+        y,
+        x,
+        y,
+        x,
+        y,
+        task="classification",
+        class_names=labels,
+        spec=spec,
         description=f"{gate.upper()} truth table, {inputs} inputs, {encoding}",
     )
 
@@ -57,7 +66,10 @@ def playground(kind="circle", n=500, noise=0.0, split=DEFAULT_SPLIT, seed=0):
     x, y = _PLAYGROUND[kind](rng, n, noise)
     parts = stratified_split(x.astype("float32"), y.astype("int32"), split=split, seed=seed)
     return Dataset(
-        kind, *parts, task="classification", class_names=("0", "1"),
+        kind,
+        *parts,
+        task="classification",
+        class_names=("0", "1"),
         spec={"name": kind, "n": n, "noise": noise, "split": list(split), "seed": seed},
         description=f"TensorFlow Playground '{kind}', {n} points, noise {noise}",
     )
@@ -104,8 +116,7 @@ def _spiral(rng, n, noise, radius=5.0):
 _PLAYGROUND = {"circle": _circle, "xor": _xor, "gauss": _gauss, "spiral": _spiral}
 
 
-def cubic(n=50, x_range=(-2.0, 2.0), coefficients=(1.0, -2.0, -1.0, 3.0), noise=0.5,
-          split=DEFAULT_SPLIT, seed=0):
+def cubic(n=50, x_range=(-2.0, 2.0), coefficients=(1.0, -2.0, -1.0, 3.0), noise=0.5, split=DEFAULT_SPLIT, seed=0):
     """y = w1 x^3 + w2 x^2 + w3 x + w4 + noise on an even grid (lecture 004's model fitting).
 
     The slides lost the data; x in [-2, 2] with 50 points keeps lr = 7.5e-4 stable.
@@ -120,13 +131,20 @@ def cubic(n=50, x_range=(-2.0, 2.0), coefficients=(1.0, -2.0, -1.0, 3.0), noise=
     rng = np.random.default_rng(seed)
     x = np.linspace(lo, hi, n)
     y = np.polyval(coefficients, x) + rng.normal(0, noise, n)
-    parts = stratified_split(
-        x[:, None].astype("float32"), y.astype("float32"), split=split, seed=seed, stratify=False
-    )
+    parts = stratified_split(x[:, None].astype("float32"), y.astype("float32"), split=split, seed=seed, stratify=False)
     return Dataset(
-        "cubic", *parts, task="regression",
-        spec={"name": "cubic", "n": n, "x_range": [lo, hi], "coefficients": list(coefficients),
-              "noise": noise, "split": list(split), "seed": seed},
+        "cubic",
+        *parts,
+        task="regression",
+        spec={
+            "name": "cubic",
+            "n": n,
+            "x_range": [lo, hi],
+            "coefficients": list(coefficients),
+            "noise": noise,
+            "split": list(split),
+            "seed": seed,
+        },
         description=f"cubic polynomial {tuple(coefficients)} on [{lo}, {hi}], {n} points",
     )
 
@@ -147,7 +165,9 @@ def scales(n=1000, noise=0.1, split=DEFAULT_SPLIT, seed=0):
     x = np.stack([x1, x2], axis=1)
     parts = stratified_split(x, y.astype("float64"), split=split, seed=seed, stratify=False)
     return Dataset(
-        "scales", *parts, task="regression",
+        "scales",
+        *parts,
+        task="regression",
         spec={"name": "scales", "n": n, "noise": noise, "split": list(split), "seed": seed},
         description="x1 in [-50,000, 1,000,000], x2 in [0, 0.01]; y linear in both",
     )

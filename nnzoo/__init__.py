@@ -8,8 +8,7 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "run"]
 
 
-def run(recipe, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1, config=None,
-        resume=False):
+def run(recipe, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1, config=None, resume=False):
     """Run one recipe and return its :class:`nnzoo.results.Run`.
 
     Mirrors ``nnzoo run RECIPE``: ``out=None`` writes to ``runs/RECIPE/<UTC timestamp>/``; ``config``
@@ -19,6 +18,13 @@ def run(recipe, *, quick=False, seed=0, out=None, monitor=False, strategy=None, 
     from nnzoo.runner import run_recipe
 
     return run_recipe(
-        recipe, quick=quick, seed=seed, out=out, monitor=monitor, strategy=strategy, verbose=verbose, config=config,
+        recipe,
+        quick=quick,
+        seed=seed,
+        out=out,
+        monitor=monitor,
+        strategy=strategy,
+        verbose=verbose,
+        config=config,
         resume=resume,
     )

@@ -28,8 +28,12 @@ def bias_variance(e_human, e_train, e_test, *, threshold=1.0):
     """
     values = {"e_human": e_human, "e_train": e_train, "e_test": e_test, "threshold": threshold}
     for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
-                or not math.isfinite(value) or value < 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, np.number))
+            or not math.isfinite(value)
+            or value < 0
+        ):
             raise NnzooError(f"{name} must be a finite error in percent, >= 0. Received: {name}={value!r}")
     bias, variance = float(e_train - e_human), float(e_test - e_train)
     high_bias = bias > threshold and bias >= variance
@@ -57,5 +61,9 @@ def confusion(y_true, y_pred, labels):
 
 def binary_metrics(tp, fp, fn, tn):
     """Accuracy, precision, recall (sensitivity) and specificity from the four counts (01:569-572)."""
-    return {"accuracy": (tp + tn) / (tp + tn + fp + fn), "precision": tp / (tp + fp),
-            "recall": tp / (tp + fn), "specificity": tn / (tn + fp)}
+    return {
+        "accuracy": (tp + tn) / (tp + tn + fp + fn),
+        "precision": tp / (tp + fp),
+        "recall": tp / (tp + fn),
+        "specificity": tn / (tn + fp),
+    }

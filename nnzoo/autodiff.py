@@ -41,12 +41,14 @@ class Node:
 
     def __truediv__(self, other):
         other = self._wrap(other)
-        return Node(self.value / other.value, op="/",
-                    inputs=((self, 1.0 / other.value), (other, -self.value / other.value**2)))
+        return Node(
+            self.value / other.value, op="/", inputs=((self, 1.0 / other.value), (other, -self.value / other.value**2))
+        )
 
     def __pow__(self, exponent):
-        return Node(self.value**exponent, op=f"^{exponent:g}",
-                    inputs=((self, exponent * self.value ** (exponent - 1)),))
+        return Node(
+            self.value**exponent, op=f"^{exponent:g}", inputs=((self, exponent * self.value ** (exponent - 1)),)
+        )
 
     def relu(self):
         return Node(max(self.value, 0.0), op="relu", inputs=((self, 1.0 if self.value > 0 else 0.0),))
@@ -88,8 +90,7 @@ def topological_order(output):
 
 def edges(output):
     """(input, node, local derivative, upstream gradient dL/dnode) for every edge: what the slides draw."""
-    return [(parent, node, local, node.grad)
-            for node in topological_order(output) for parent, local in node.inputs]
+    return [(parent, node, local, node.grad) for node in topological_order(output) for parent, local in node.inputs]
 
 
 def named_edges(output):

@@ -86,13 +86,17 @@ class VariantCheckpoint:
                 arrays = [saved[f"v{k}"] for k in range(meta["variables"])]
                 numpy_state = saved["numpy_state"]
         except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as err:
-            raise NnzooError(f"Checkpoint {str(self.path)!r} is damaged ({err}); delete it to retrain "
-                             f"this variant from its start. Received: checkpoint={str(self.path)!r}") from None
+            raise NnzooError(
+                f"Checkpoint {str(self.path)!r} is damaged ({err}); delete it to retrain "
+                f"this variant from its start. Received: checkpoint={str(self.path)!r}"
+            ) from None
         variables = state_variables(model)
         if len(arrays) != len(variables) or any(a.shape != tuple(v.shape) for a, v in zip(arrays, variables)):
-            raise NnzooError(f"Checkpoint {str(self.path)!r} does not match the model this run builds "
-                             f"({len(arrays)} saved variables, {len(variables)} in the model); was the recipe "
-                             f"changed? Received: checkpoint={str(self.path)!r}")
+            raise NnzooError(
+                f"Checkpoint {str(self.path)!r} does not match the model this run builds "
+                f"({len(arrays)} saved variables, {len(variables)} in the model); was the recipe "
+                f"changed? Received: checkpoint={str(self.path)!r}"
+            )
         for variable, value in zip(variables, arrays):
             variable.assign(value)
         random.setstate(_python_state(meta["python_state"]))
@@ -103,9 +107,15 @@ class VariantCheckpoint:
         """Write the state after ``epoch`` completed epochs (atomically, replacing the previous one)."""
         variables = state_variables(model)
         name, keys, pos, has_gauss, cached = np.random.get_state()
-        meta = {"epoch": epoch, "history": history, "seconds": list(seconds), "finished": finished,
-                "variables": len(variables), "python_state": random.getstate(),
-                "numpy_state": [name, int(pos), int(has_gauss), float(cached)]}
+        meta = {
+            "epoch": epoch,
+            "history": history,
+            "seconds": list(seconds),
+            "finished": finished,
+            "variables": len(variables),
+            "python_state": random.getstate(),
+            "numpy_state": [name, int(pos), int(has_gauss), float(cached)],
+        }
         arrays = {f"v{k}": keras.ops.convert_to_numpy(v.value) for k, v in enumerate(variables)}
         with io.atomic_path(self.path) as tmp, open(tmp, "wb") as handle:
             np.savez(handle, meta=np.array(json.dumps(meta)), numpy_state=keys, **arrays)

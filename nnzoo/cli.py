@@ -23,8 +23,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser():
-    parser = _Parser(prog="nnzoo", description=(
-        "Five lectures on training neural networks as runnable, self-checking Keras 3 recipes."))
+    parser = _Parser(
+        prog="nnzoo",
+        description=("Five lectures on training neural networks as runnable, self-checking Keras 3 recipes."),
+    )
     parser.add_argument("--version", action="version", version=f"nnzoo {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
     verbs.required = True

@@ -47,15 +47,21 @@ class Cluster:
 
     def peers(self):
         """(name, address) of every other task."""
-        return [(f"{job} {i}", address) for job in JOBS for i, address in enumerate(self.jobs.get(job, ()))
-                if (job, i) != (self.task_type, self.task_index)]
+        return [
+            (f"{job} {i}", address)
+            for job in JOBS
+            for i, address in enumerate(self.jobs.get(job, ()))
+            if (job, i) != (self.task_type, self.task_index)
+        ]
 
 
 def _bad(why, text):
     shown = text if len(text) <= 200 else text[:197] + "..."
-    return NnzooError(f"TF_CONFIG {why}; expected like "
-                      '{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", "index": 0}}. '
-                      f"Received: TF_CONFIG={shown!r}")
+    return NnzooError(
+        f"TF_CONFIG {why}; expected like "
+        '{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", "index": 0}}. '
+        f"Received: TF_CONFIG={shown!r}"
+    )
 
 
 def parse_tf_config(text):
@@ -90,8 +96,9 @@ def parse_tf_config(text):
         raise _bad(f'needs "task": {{"type": one of {sorted(jobs)}, "index": N}}', text)
     index, count = task.get("index", 0), len(jobs[task["type"]])
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < count:
-        raise _bad(f'task index {index!r} is outside the {count} "{task["type"]}" task(s) (allowed: 0 to {count - 1})',
-                   text)
+        raise _bad(
+            f'task index {index!r} is outside the {count} "{task["type"]}" task(s) (allowed: 0 to {count - 1})', text
+        )
     return Cluster({job: tuple(jobs[job]) for job in JOBS if job in jobs}, task["type"], index)
 
 
@@ -99,8 +106,10 @@ def from_environ(environ=None):
     """The Cluster in TF_CONFIG, or a NnzooError when it is missing or wrong."""
     environ = os.environ if environ is None else environ
     if not environ.get("TF_CONFIG", "").strip():
-        raise NnzooError("--strategy multi-worker needs TF_CONFIG describing the cluster on every machine "
-                         "(or use `nnzoo run RECIPE --workers N` to start N local workers). Received: TF_CONFIG unset")
+        raise NnzooError(
+            "--strategy multi-worker needs TF_CONFIG describing the cluster on every machine "
+            "(or use `nnzoo run RECIPE --workers N` to start N local workers). Received: TF_CONFIG unset"
+        )
     return parse_tf_config(environ["TF_CONFIG"])
 
 
@@ -108,14 +117,17 @@ def check_can_listen(cluster):
     """This task's port must be free on this machine: TensorFlow would abort the process on a taken one."""
     host, port = _ADDRESS.fullmatch(cluster.address).groups()
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM,
-                                                             flags=socket.AI_PASSIVE)[0]
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host.strip("[]"), int(port), type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
         with socket.socket(family, kind, proto) as probe:
             probe.bind(address)
     except OSError as err:
-        raise NnzooError(f"{cluster.name} cannot listen on {cluster.address} ({err.strerror or err}): the port is in "
-                         f"use or the host is not this machine; give this task a free address in TF_CONFIG. "
-                         f"Received: address={cluster.address!r}") from None
+        raise NnzooError(
+            f"{cluster.name} cannot listen on {cluster.address} ({err.strerror or err}): the port is in "
+            f"use or the host is not this machine; give this task a free address in TF_CONFIG. "
+            f"Received: address={cluster.address!r}"
+        ) from None
 
 
 def multi_worker_strategy(cluster):

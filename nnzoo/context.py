@@ -60,10 +60,18 @@ class RunContext:
             callbacks.append(monitor)
         checkpoint = None if self.checkpoints is None else self.checkpoints.next_call(name, resumable=not callbacks)
         trained = training.train(
-            name, build, data, seed=seed, strategy=self.strategy, callbacks=callbacks,
-            save_dir=self.models_dir if save else None, verbose=self.verbose,
-            label=f"{self.recipe}/{name}", checkpoint=checkpoint,
-            metadata={"recipe": self.recipe, **(metadata or {})}, **fit_options,
+            name,
+            build,
+            data,
+            seed=seed,
+            strategy=self.strategy,
+            callbacks=callbacks,
+            save_dir=self.models_dir if save else None,
+            verbose=self.verbose,
+            label=f"{self.recipe}/{name}",
+            checkpoint=checkpoint,
+            metadata={"recipe": self.recipe, **(metadata or {})},
+            **fit_options,
         )
         if monitor is not None:
             self._collect_monitor(name, monitor)

@@ -53,27 +53,44 @@ def learning_rate(losses, start=None, factor=EXPLOSION_FACTOR):
     start = float(losses[0]) if start is None else float(start)
     if exploded(losses, start, factor):
         worst = losses[~np.isfinite(losses)][:1].tolist() or [float(np.nanmax(losses))]
-        return Finding("learning rate much too high", False,
-                       f"loss went from {start:.4g} to {worst[0]:.4g} (> {factor:g}x the start or NaN)",
-                       "stop the run and lower the learning rate")
+        return Finding(
+            "learning rate much too high",
+            False,
+            f"loss went from {start:.4g} to {worst[0]:.4g} (> {factor:g}x the start or NaN)",
+            "stop the run and lower the learning rate",
+        )
     final, n = float(losses[-1]), len(losses)
     drop = start - final
     if drop < 0.1 * start:
-        return Finding("learning rate too low", False,
-                       f"loss moved only from {start:.4g} to {final:.4g} ({drop / start:.1%} of the start)",
-                       "raise the learning rate")
+        return Finding(
+            "learning rate too low",
+            False,
+            f"loss moved only from {start:.4g} to {final:.4g} ({drop / start:.1%} of the start)",
+            "raise the learning rate",
+        )
     quarter = start - float(losses[max(1, n // 4)])
     second_half = float(losses[n // 2]) - final
     if quarter <= 0.4 * drop:
-        return Finding("learning rate too low", False,
-                       f"the first quarter of training gained {quarter / drop:.0%} of the total drop: the loss "
-                       f"falls almost linearly ({start:.4g} -> {final:.4g})", "raise the learning rate")
+        return Finding(
+            "learning rate too low",
+            False,
+            f"the first quarter of training gained {quarter / drop:.0%} of the total drop: the loss "
+            f"falls almost linearly ({start:.4g} -> {final:.4g})",
+            "raise the learning rate",
+        )
     if second_half < 0.02 * drop and final > 0.25 * start:
-        return Finding("learning rate too high", False,
-                       f"the loss stalls at {final:.4g} ({final / start:.0%} of the start); the second half "
-                       f"gained {second_half / drop:.1%} of the drop", "lower the learning rate")
-    return Finding("learning rate looks good", True,
-                   f"loss {start:.4g} -> {final:.4g}; first quarter gained {quarter / drop:.0%} of the drop")
+        return Finding(
+            "learning rate too high",
+            False,
+            f"the loss stalls at {final:.4g} ({final / start:.0%} of the start); the second half "
+            f"gained {second_half / drop:.1%} of the drop",
+            "lower the learning rate",
+        )
+    return Finding(
+        "learning rate looks good",
+        True,
+        f"loss {start:.4g} -> {final:.4g}; first quarter gained {quarter / drop:.0%} of the drop",
+    )
 
 
 def fit(train_accuracy, val_accuracy, *, gap=0.05, low=0.8):
@@ -95,11 +112,19 @@ def update_ratio(ratios_by_layer, target=UPDATE_RATIO_TARGET, factor=10.0):
     median = float(np.median(list(values.values())))
     shown = ", ".join(f"{k} {v:.2e}" for k, v in values.items())
     if median > target * factor:
-        return Finding("update/weight ratio too high", False, f"median {median:.2e} ({shown})",
-                       "the learning rate is probably too high")
+        return Finding(
+            "update/weight ratio too high",
+            False,
+            f"median {median:.2e} ({shown})",
+            "the learning rate is probably too high",
+        )
     if median < target / factor:
-        return Finding("update/weight ratio too low", False, f"median {median:.2e} ({shown})",
-                       "the learning rate is probably too low")
+        return Finding(
+            "update/weight ratio too low",
+            False,
+            f"median {median:.2e} ({shown})",
+            "the learning rate is probably too low",
+        )
     return Finding("update/weight ratio near 1e-3", True, f"median {median:.2e} ({shown})")
 
 
@@ -121,8 +146,10 @@ def gradient_flow(grad_norms_by_layer, factor=100.0):
 def unit_health(dead_by_layer, saturated_by_layer, threshold=0.5):
     """Dead ReLUs (never active on the probe batch) and saturated tanh/sigmoid units."""
     findings = []
-    for label, values, advice in (("dead ReLU units", dead_by_layer, "lower the learning rate or use leaky ReLU"),
-                                  ("saturated units", saturated_by_layer, "better initialization or batch norm")):
+    for label, values, advice in (
+        ("dead ReLU units", dead_by_layer, "lower the learning rate or use leaky ReLU"),
+        ("saturated units", saturated_by_layer, "better initialization or batch norm"),
+    ):
         bad = {k: v for k, v in values.items() if v > threshold}
         shown = ", ".join(f"{k} {v:.0%}" for k, v in values.items()) or "no such layers"
         findings.append(Finding(label if bad else f"no {label}", not bad, shown, advice if bad else ""))

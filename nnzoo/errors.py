@@ -12,8 +12,7 @@ class NnzooError(ValueError):
 def unknown_name(kind, received, allowed):
     """The standard message for a name that is not one of ``allowed``."""
     return NnzooError(
-        f"Unknown {kind} {received!r}; expected one of: {', '.join(sorted(allowed))}. "
-        f"Received: {kind}={received!r}"
+        f"Unknown {kind} {received!r}; expected one of: {', '.join(sorted(allowed))}. Received: {kind}={received!r}"
     )
 
 
@@ -46,5 +45,6 @@ def user_path(text):
     if b"\0" in encoded or longest > 255 or len(encoded) > 4096:
         raise argparse.ArgumentTypeError(
             f"a path must have no NUL byte, names of at most 255 bytes and at most 4096 bytes in all; "
-            f"received {len(encoded)} bytes with a name of {longest}")
+            f"received {len(encoded)} bytes with a name of {longest}"
+        )
     return Path(text)

@@ -30,8 +30,14 @@ REFERENCE = EXTRA / "reference.npz"
 INT64_MAX = 2**63 - 1  # TF Serving parses version folder names as int64
 FORMATS = ("savedmodel", "onnx", "tflite")
 NUMERIC_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8")
-MODEL_METADATA_TYPES = {"recipe": str, "dataset": dict, "class_names": list, "input_dtype": str,
-                        "preprocessing": list, "test_metrics": dict}
+MODEL_METADATA_TYPES = {
+    "recipe": str,
+    "dataset": dict,
+    "class_names": list,
+    "input_dtype": str,
+    "preprocessing": list,
+    "test_metrics": dict,
+}
 
 
 def damaged(path, what, reason):
@@ -41,6 +47,7 @@ def damaged(path, what, reason):
 
 # ---- finding what to export -----------------------------------------------------------------------
 
+
 def find_models(source):
     """{variant: path to .keras} inside a run folder, a tuner folder, or one .keras file."""
     source = Path(source)
@@ -49,8 +56,10 @@ def find_models(source):
             raise NnzooError(f"No such model file {str(source)!r}. Received: source={str(source)!r}")
         return {source.stem: source}
     if not source.is_dir():
-        raise NnzooError(f"SOURCE must be a run folder, a tuner folder or a .keras file; {str(source)!r} is none "
-                         f"of these. Received: source={str(source)!r}")
+        raise NnzooError(
+            f"SOURCE must be a run folder, a tuner folder or a .keras file; {str(source)!r} is none "
+            f"of these. Received: source={str(source)!r}"
+        )
     found = {p.stem: p for p in sorted(source.rglob("*.keras")) if not p.name.startswith(".")}
     if not found:
         raise NnzooError(f"No trained .keras model under {str(source)!r}. Received: source={str(source)!r}")
@@ -62,12 +71,16 @@ def choose(source, variant=None):
     models = find_models(source)
     if variant is None:
         if len(models) > 1:
-            raise NnzooError(f"{str(source)!r} holds several models; choose one with --variant: "
-                             f"{', '.join(sorted(models))}. Received: variant=None")
+            raise NnzooError(
+                f"{str(source)!r} holds several models; choose one with --variant: "
+                f"{', '.join(sorted(models))}. Received: variant=None"
+            )
         variant = next(iter(models))
     if variant not in models:
-        raise NnzooError(f"No model {variant!r} in {str(source)!r}; expected one of: {', '.join(sorted(models))}. "
-                         f"Received: variant={variant!r}")
+        raise NnzooError(
+            f"No model {variant!r} in {str(source)!r}; expected one of: {', '.join(sorted(models))}. "
+            f"Received: variant={variant!r}"
+        )
     path = models[variant]
     return path, read_model_metadata(path.with_suffix(".json"))
 
@@ -84,11 +97,15 @@ def read_model_metadata(path):
         raise damaged(path, "nnzoo model metadata", f"a JSON {type(meta).__name__}, expected an object")
     for key, kind in MODEL_METADATA_TYPES.items():
         if meta.get(key) is not None and not isinstance(meta[key], kind):
-            raise damaged(path, "nnzoo model metadata", f"{key!r} is a {type(meta[key]).__name__}, "
-                                                         f"expected a {kind.__name__}")
+            raise damaged(
+                path, "nnzoo model metadata", f"{key!r} is a {type(meta[key]).__name__}, expected a {kind.__name__}"
+            )
     if meta.get("input_dtype") not in (None, *NUMERIC_DTYPES):
-        raise damaged(path, "nnzoo model metadata", f"'input_dtype' {meta['input_dtype']!r} is not one of "
-                                                     f"{', '.join(NUMERIC_DTYPES)}")
+        raise damaged(
+            path,
+            "nnzoo model metadata",
+            f"'input_dtype' {meta['input_dtype']!r} is not one of {', '.join(NUMERIC_DTYPES)}",
+        )
     spec = (meta.get("dataset") or {}).get("spec")
     if spec is not None and not isinstance(spec, dict):
         raise damaged(path, "nnzoo model metadata", f"'dataset.spec' is a {type(spec).__name__}, expected a dict")
@@ -144,6 +161,7 @@ def reference_inputs(meta, input_shape, dtype):
 
 
 # ---- the serving model ------------------------------------------------------------------------------
+
 
 def is_classifier(model, meta):
     """Classification per the recorded task (a single sigmoid unit included); without one, several outputs."""
@@ -219,6 +237,7 @@ def write_saved_model(serving, spec, folder):
 
 # ---- export -----------------------------------------------------------------------------------------
 
+
 def check_name(name):
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", name):
         raise NnzooError(f"--name must be 1 to 100 ASCII letters, digits, '_' or '-'. Received: name={name!r}")
@@ -227,8 +246,10 @@ def check_name(name):
 
 def check_version(version):
     if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= INT64_MAX:
-        raise NnzooError(f"--version must be an integer in [1, {INT64_MAX}] (TF Serving reads versions as int64). "
-                         f"Received: version={version!r}")
+        raise NnzooError(
+            f"--version must be an integer in [1, {INT64_MAX}] (TF Serving reads versions as int64). "
+            f"Received: version={version!r}"
+        )
     return version
 
 
@@ -243,8 +264,9 @@ def export(source, *, variant=None, name=None, version=None, out="saved_models",
     if version is not None:
         check_version(version)
     path, meta = choose(source, variant)
-    name = check_name(name if name is not None else
-                      f"{meta['recipe']}_{path.stem}" if meta.get("recipe") else path.stem)
+    name = check_name(
+        name if name is not None else f"{meta['recipe']}_{path.stem}" if meta.get("recipe") else path.stem
+    )
     if fmt != "savedmodel":
         export_formats.require(fmt, f"--format {fmt}")
     model = load_keras_model(path)  # user errors above are answered before TensorFlow loads
@@ -258,8 +280,10 @@ def export(source, *, variant=None, name=None, version=None, out="saved_models",
         version = next_version(base)
     final = base / str(version)
     if final.exists():
-        raise NnzooError(f"{str(final)!r} already exists; an exported version is never overwritten (omit --version "
-                         f"for the next free one, {next_version(base)}). Received: version={version}")
+        raise NnzooError(
+            f"{str(final)!r} already exists; an exported version is never overwritten (omit --version "
+            f"for the next free one, {next_version(base)}). Received: version={version}"
+        )
     input_shape = tuple(int(d) for d in model.input_shape[1:])
     dtype = str(meta.get("input_dtype") or keras.backend.standardize_dtype(model.inputs[0].dtype))
     x_ref, ref_source = reference_inputs(meta, input_shape, dtype)
@@ -280,19 +304,29 @@ def export(source, *, variant=None, name=None, version=None, out="saved_models",
         (staged / EXTRA).mkdir(exist_ok=True)
         np.savez(staged / REFERENCE, inputs=x_ref, **outputs)
         info = {
-            "name": name, "version": version, "signature": "serving_default",
+            "name": name,
+            "version": version,
+            "signature": "serving_default",
             "input": {"name": name_in, "shape": [None, *input_shape], "dtype": dtype},
-            "outputs": sorted(outputs), "task": "classification" if classifier else "regression",
-            "class_names": meta.get("class_names", []), "source": str(path.resolve()),
-            "variant": path.stem, "dataset": meta.get("dataset"), "test_metrics": meta.get("test_metrics"),
-            "preprocessing": meta.get("preprocessing", []), "reference": {"rows": len(x_ref), "from": ref_source},
-            "fold_bn": folding, "keras_version": keras.__version__, "tensorflow_version": tf.__version__,
+            "outputs": sorted(outputs),
+            "task": "classification" if classifier else "regression",
+            "class_names": meta.get("class_names", []),
+            "source": str(path.resolve()),
+            "variant": path.stem,
+            "dataset": meta.get("dataset"),
+            "test_metrics": meta.get("test_metrics"),
+            "preprocessing": meta.get("preprocessing", []),
+            "reference": {"rows": len(x_ref), "from": ref_source},
+            "fold_bn": folding,
+            "keras_version": keras.__version__,
+            "tensorflow_version": tf.__version__,
             "exported_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "warmup": None,
         }
         if export_formats.missing_extra("serving") is None:
-            info["warmup"] = export_formats.write_warmup(staged / EXTRA / export_formats.WARMUP_FILE, name, name_in,
-                                                         x_ref, outputs)
+            info["warmup"] = export_formats.write_warmup(
+                staged / EXTRA / export_formats.WARMUP_FILE, name, name_in, x_ref, outputs
+            )
         if fmt != "savedmodel":
             artifact = staged / EXTRA / export_formats.FILES[fmt]
             if fmt == "onnx":
@@ -306,8 +340,10 @@ def export(source, *, variant=None, name=None, version=None, out="saved_models",
             os.rename(staged, final)
         except OSError:  # another export took this version meanwhile; never replace it
             if final.exists():
-                raise NnzooError(f"{str(final)!r} appeared while exporting; an exported version is never "
-                                 f"overwritten. Received: version={version}") from None
+                raise NnzooError(
+                    f"{str(final)!r} appeared while exporting; an exported version is never "
+                    f"overwritten. Received: version={version}"
+                ) from None
             raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -45,13 +45,16 @@ def check_in_process(fmt, path, input_name, x_ref, expected, tolerance):
     try:
         run, _, _ = serving_runtimes.load(fmt, path)
     except ValueError as err:  # e.g. an op the converter could not map, left for a runtime that lacks it
-        raise NnzooError(f"The exported {fmt} model does not load in its runtime "
-                         f"({str(err).removeprefix('damaged: ')}). Received: format={fmt!r}") from None
+        raise NnzooError(
+            f"The exported {fmt} model does not load in its runtime "
+            f"({str(err).removeprefix('damaged: ')}). Received: format={fmt!r}"
+        ) from None
     diffs = serving_runtimes.max_differences(run({input_name: x_ref}), expected)
     worst = max(diffs.values())
     if not worst <= tolerance:
-        raise NnzooError(f"The {fmt} model differs from the Keras model by {worst:.3g} (> {tolerance:g}). "
-                         f"Received: format={fmt!r}")
+        raise NnzooError(
+            f"The {fmt} model differs from the Keras model by {worst:.3g} (> {tolerance:g}). Received: format={fmt!r}"
+        )
     return diffs
 
 
@@ -84,8 +87,10 @@ def conversion_error(message):
     flex = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("TF Select ops:")), None)
     custom = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Custom ops:")), None)
     if flex:
-        why = (f"needs flex (SELECT_TF_OPS) ops {flex}, which the LiteRT runtime cannot run; "
-               "only TFLite builtin ops are allowed")
+        why = (
+            f"needs flex (SELECT_TF_OPS) ops {flex}, which the LiteRT runtime cannot run; "
+            "only TFLite builtin ops are allowed"
+        )
     elif custom:
         why = f"needs ops that TFLite has no kernel for: {custom}"
     else:
@@ -102,10 +107,13 @@ def write_warmup(path, name, input_name, x_ref, outputs):
         for rows in WARMUP_BATCHES:
             request = predict_pb2.PredictRequest(
                 model_spec=model_pb2.ModelSpec(name=name, signature_name="serving_default"),
-                inputs={input_name: tf.make_tensor_proto(x_ref[:rows])})
+                inputs={input_name: tf.make_tensor_proto(x_ref[:rows])},
+            )
             response = predict_pb2.PredictResponse(
-                outputs={k: tf.make_tensor_proto(np.asarray(v)[:rows]) for k, v in outputs.items()})
+                outputs={k: tf.make_tensor_proto(np.asarray(v)[:rows]) for k, v in outputs.items()}
+            )
             log = prediction_log_pb2.PredictionLog(
-                predict_log=prediction_log_pb2.PredictLog(request=request, response=response))
+                predict_log=prediction_log_pb2.PredictLog(request=request, response=response)
+            )
             writer.write(log.SerializeToString())
     return {"file": f"assets.extra/{WARMUP_FILE}", "records": len(WARMUP_BATCHES), "rows": list(WARMUP_BATCHES)}

@@ -94,7 +94,8 @@ INDEX = """{% extends "layout" %}{% from "macros" import verdict %}{% block body
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.DictLoader({"layout": LAYOUT, "macros": MACROS, "run": RUN, "index": INDEX}),
-    autoescape=True, undefined=jinja2.StrictUndefined,
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
 )
 
 
@@ -119,8 +120,13 @@ def render_run(run, figure_files):
     """The report.html of ``run`` (a nnzoo.results.Run), with the PNG files already written in its folder embedded."""
     info = run.info
     return TEMPLATES.get_template("run").render(
-        generator=GENERATOR, title=f"nnzoo {run.recipe}", run=run, info=info,
-        held=sum(c.passed for c in run.claims), results=results_html(run.table), cell=table_cell,
+        generator=GENERATOR,
+        title=f"nnzoo {run.recipe}",
+        run=run,
+        info=info,
+        held=sum(c.passed for c in run.claims),
+        results=results_html(run.table),
+        cell=table_cell,
         figures=[(Path(f).stem, figure_data(Path(run.out_dir) / f)) for f in figure_files],
         cited=[lectures.citation(n) for n in info.get("lectures", ()) if n in lectures.LECTURES],
         config=json.dumps(info.get("config", {}), indent=2),
@@ -134,8 +140,9 @@ def find_runs(folder):
         try:
             info = json.loads(path.read_text(encoding="utf-8"))
         except ValueError as err:
-            raise NnzooError(f"{str(path)!r} is not a run.json nnzoo can read ({err}). "
-                             f"Received: folder={str(folder)!r}") from None
+            raise NnzooError(
+                f"{str(path)!r} is not a run.json nnzoo can read ({err}). Received: folder={str(folder)!r}"
+            ) from None
         runs.append((info.get("started_utc", ""), info.get("recipe", ""), path.parent, info))
     return sorted(runs, key=lambda run: run[:2])
 
@@ -146,16 +153,30 @@ def render_index(folder):
     for started, recipe, run_dir, info in find_runs(folder):
         claims = info.get("claims", {})
         report = next((run_dir / n for n in ("report.html", "report.md") if (run_dir / n).exists()), run_dir)
-        rows.append({"recipe": recipe, "date": started.replace("T", " ").removesuffix("+00:00"),
-                     "seed": info.get("seed"), "mode": "quick" if info.get("quick") else "full",
-                     "passed": claims.get("passed"), "total": claims.get("total"),
-                     "link": report.relative_to(folder).as_posix(), "folder": run_dir.relative_to(folder).as_posix()})
+        rows.append(
+            {
+                "recipe": recipe,
+                "date": started.replace("T", " ").removesuffix("+00:00"),
+                "seed": info.get("seed"),
+                "mode": "quick" if info.get("quick") else "full",
+                "passed": claims.get("passed"),
+                "total": claims.get("total"),
+                "link": report.relative_to(folder).as_posix(),
+                "folder": run_dir.relative_to(folder).as_posix(),
+            }
+        )
     if not rows:
-        raise NnzooError(f"No runs (folders with run.json) under {str(folder)!r}; write some with 'nnzoo run'. "
-                         f"Received: folder={str(folder)!r}")
+        raise NnzooError(
+            f"No runs (folders with run.json) under {str(folder)!r}; write some with 'nnzoo run'. "
+            f"Received: folder={str(folder)!r}"
+        )
     return TEMPLATES.get_template("index").render(
-        generator=GENERATOR, title=f"nnzoo runs in {folder}", folder=str(folder), rows=rows,
-        held=sum(r["passed"] == r["total"] for r in rows))
+        generator=GENERATOR,
+        title=f"nnzoo runs in {folder}",
+        folder=str(folder),
+        rows=rows,
+        held=sum(r["passed"] == r["total"] for r in rows),
+    )
 
 
 def write_index(folder):
@@ -165,8 +186,9 @@ def write_index(folder):
         raise NnzooError(f"{str(folder)!r} is not a folder of runs. Received: folder={str(folder)!r}")
     out = folder / "index.html"
     if out.exists() and f'<meta name="generator" content="{GENERATOR}">' not in out.read_text(errors="replace"):
-        raise NnzooError(f"{str(out)!r} exists and was not written by nnzoo; it is left as it is. "
-                         f"Received: folder={str(folder)!r}")
+        raise NnzooError(
+            f"{str(out)!r} exists and was not written by nnzoo; it is left as it is. Received: folder={str(folder)!r}"
+        )
     text = render_index(folder)
     io.write_text(out, text)
     return out

@@ -28,8 +28,7 @@ def ensure_writable_dir(path):
         probe.close()
     except OSError as err:
         raise NnzooError(
-            f"Output folder {str(path)!r} cannot be written ({err.strerror or err}). "
-            f"Received: out={str(path)!r}"
+            f"Output folder {str(path)!r} cannot be written ({err.strerror or err}). Received: out={str(path)!r}"
         ) from None
     return path
 
@@ -76,7 +75,6 @@ def _fsync(path):
 def write_text(path, text):
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
-
 
 
 def write_json(path, obj):

@@ -32,8 +32,7 @@ from keras.src.backend.tensorflow import trainer as keras_tf_trainer
 
 def is_multi_worker(strategy):
     """True for a MultiWorkerMirroredStrategy that spans more than one process."""
-    return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-            and strategy.extended._in_multi_worker_mode())
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode()
 
 
 def _first_local(strategy, value):

@@ -58,8 +58,10 @@ def launch_from_args(args):
     """Check the options, then run the workers; returns the exit status for the CLI."""
     check_range("--workers", args.workers, 1, MAX_WORKERS, integer=True)
     if args.strategy not in ("none", "multi-worker"):
-        raise NnzooError(f"--workers starts a multi-worker cluster; it cannot be combined with --strategy "
-                         f"{args.strategy}. Received: strategy={args.strategy!r}, workers={args.workers}")
+        raise NnzooError(
+            f"--workers starts a multi-worker cluster; it cannot be combined with --strategy "
+            f"{args.strategy}. Received: strategy={args.strategy!r}, workers={args.workers}"
+        )
     from nnzoo import registry
 
     if args.recipe != "all":
@@ -84,14 +86,17 @@ def launch(argv, workers, *, log=None):
     processes, streams = [], []
     for index, config in enumerate(configs):
         env = {**os.environ, "TF_CONFIG": config, "PYTHONUNBUFFERED": "1"}
-        process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   bufsize=1)
+        process = subprocess.Popen(
+            argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        )
         processes.append(process)
         stream = threading.Thread(target=_stream, args=(process, f"[worker {index}] ", lock), daemon=True)
         stream.start()
         streams.append(stream)
-    log(f"started {workers} workers (pids {', '.join(str(p.pid) for p in processes)}) on "
-        f"{', '.join(json.loads(configs[0])['cluster']['worker'])}; worker 0 is the chief")
+    log(
+        f"started {workers} workers (pids {', '.join(str(p.pid) for p in processes)}) on "
+        f"{', '.join(json.loads(configs[0])['cluster']['worker'])}; worker 0 is the chief"
+    )
     try:
         failed = _wait(processes)
     except KeyboardInterrupt:

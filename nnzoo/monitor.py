@@ -64,9 +64,20 @@ class TrainingMonitor(keras.callbacks.Callback):
         verbose: print the findings at the end of training.
     """
 
-    def __init__(self, probe_x, probe_y, *, every="epoch", log_dir=None, stop_on_explosion=True,
-                 explosion_factor=diagnoses.EXPLOSION_FACTOR, image_shape=None, bins=30, name="model",
-                 verbose=1):
+    def __init__(
+        self,
+        probe_x,
+        probe_y,
+        *,
+        every="epoch",
+        log_dir=None,
+        stop_on_explosion=True,
+        explosion_factor=diagnoses.EXPLOSION_FACTOR,
+        image_shape=None,
+        bins=30,
+        name="model",
+        verbose=1,
+    ):
         super().__init__()
         if every != "epoch" and not (isinstance(every, int) and every >= 1):
             raise ValueError(f"every must be 'epoch' or a positive number of steps. Received: every={every!r}")
@@ -88,9 +99,13 @@ class TrainingMonitor(keras.callbacks.Callback):
     # ---- Keras hooks -----------------------------------------------------------------------
     def on_train_begin(self, logs=None):
         model = self.model
-        self._kernels = [(layer.name, layer.kernel) for layer in model.layers if getattr(layer, "kernel", None) is not None]
+        self._kernels = [
+            (layer.name, layer.kernel) for layer in model.layers if getattr(layer, "kernel", None) is not None
+        ]
         self._hidden = [layer for layer in model.layers if _hidden(layer)]
-        self._probe_model = keras.Model(model.inputs[0], [layer.output for layer in self._hidden]) if self._hidden else None
+        self._probe_model = (
+            keras.Model(model.inputs[0], [layer.output for layer in self._hidden]) if self._hidden else None
+        )
         self._loss_fn = model.loss if callable(model.loss) else keras.losses.get(model.loss)
         self._writer = tf.summary.create_file_writer(str(self.log_dir)) if self.log_dir else None
         self.start_loss = self._probe_loss()
@@ -105,8 +120,10 @@ class TrainingMonitor(keras.callbacks.Callback):
             begin, before = self._snapshot
             steps = batch - begin + 1
             with np.errstate(all="ignore"):  # an exploding run overflows; its ratio is then inf/nan
-                self._last_ratio = {name: float(np.linalg.norm(np.array(v) - w0) / (steps * (np.linalg.norm(w0) or 1.0)))
-                                    for (name, v), w0 in zip(self._kernels, before)}
+                self._last_ratio = {
+                    name: float(np.linalg.norm(np.array(v) - w0) / (steps * (np.linalg.norm(w0) or 1.0)))
+                    for (name, v), w0 in zip(self._kernels, before)
+                }
         loss = (logs or {}).get("loss")
         if loss is not None and self.stop_on_explosion and self.stopped_at is None:
             if not math.isfinite(loss) or loss > self.explosion_factor * self.start_loss:
@@ -145,16 +162,22 @@ class TrainingMonitor(keras.callbacks.Callback):
 
     def _record(self, epoch, logs):
         step = self._step()
-        rows = [{"step": step, "epoch": epoch, "layer": "", "kind": "metric", "stat": k, "value": v}
-                for k, v in logs.items()]
+        rows = [
+            {"step": step, "epoch": epoch, "layer": "", "kind": "metric", "stat": k, "value": v}
+            for k, v in logs.items()
+        ]
 
         def add(layer, kind, values):
             values = np.asarray(values, dtype=float).ravel()
             finite = values[np.isfinite(values)]
-            rows.extend({"step": step, "epoch": epoch, "layer": layer, "kind": kind, "stat": stat, "value": val}
-                        for stat, val in (("mean", finite.mean() if finite.size else np.nan),
-                                          ("std", finite.std() if finite.size else np.nan),
-                                          ("norm", np.linalg.norm(finite))))
+            rows.extend(
+                {"step": step, "epoch": epoch, "layer": layer, "kind": kind, "stat": stat, "value": val}
+                for stat, val in (
+                    ("mean", finite.mean() if finite.size else np.nan),
+                    ("std", finite.std() if finite.size else np.nan),
+                    ("norm", np.linalg.norm(finite)),
+                )
+            )
             self.histograms[(kind, layer)] = finite
             if self._writer is not None and finite.size:
                 with self._writer.as_default(step=step):
@@ -165,7 +188,9 @@ class TrainingMonitor(keras.callbacks.Callback):
         for name, grad in self._gradients().items():
             add(name, "gradient", grad)
         for name, ratio in self._last_ratio.items():
-            rows.append({"step": step, "epoch": epoch, "layer": name, "kind": "update_ratio", "stat": "value", "value": ratio})
+            rows.append(
+                {"step": step, "epoch": epoch, "layer": name, "kind": "update_ratio", "stat": "value", "value": ratio}
+            )
         if self._probe_model is not None:
             outputs = self._probe_model(self.probe_x, training=False)
             outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
@@ -174,11 +199,27 @@ class TrainingMonitor(keras.callbacks.Callback):
                 add(layer.name, "activation", a)
                 act = _activation_name(layer)
                 if act == "relu":
-                    rows.append({"step": step, "epoch": epoch, "layer": layer.name, "kind": "dead_fraction",
-                                 "stat": "value", "value": float((a.max(axis=0) <= 0).mean())})
+                    rows.append(
+                        {
+                            "step": step,
+                            "epoch": epoch,
+                            "layer": layer.name,
+                            "kind": "dead_fraction",
+                            "stat": "value",
+                            "value": float((a.max(axis=0) <= 0).mean()),
+                        }
+                    )
                 if act in SATURATING:
-                    rows.append({"step": step, "epoch": epoch, "layer": layer.name, "kind": "saturated_fraction",
-                                 "stat": "value", "value": float(SATURATING[act](a).mean())})
+                    rows.append(
+                        {
+                            "step": step,
+                            "epoch": epoch,
+                            "layer": layer.name,
+                            "kind": "saturated_fraction",
+                            "stat": "value",
+                            "value": float(SATURATING[act](a).mean()),
+                        }
+                    )
         if self._writer is not None:
             with self._writer.as_default(step=step):
                 for row in rows:
@@ -208,10 +249,15 @@ class TrainingMonitor(keras.callbacks.Callback):
         found = []
         if self.stopped_at is not None:
             step, loss = self.stopped_at
-            found.append(diagnoses.Finding(
-                "run stopped: loss exploded", False,
-                f"loss {loss:.4g} at step {step} vs {self.start_loss:.4g} before training "
-                f"(> {self.explosion_factor:g}x or NaN)", "lower the learning rate"))
+            found.append(
+                diagnoses.Finding(
+                    "run stopped: loss exploded",
+                    False,
+                    f"loss {loss:.4g} at step {step} vs {self.start_loss:.4g} before training "
+                    f"(> {self.explosion_factor:g}x or NaN)",
+                    "lower the learning rate",
+                )
+            )
         losses = [e["loss"] for e in self.epochs if "loss" in e]
         if losses:
             found.append(diagnoses.learning_rate([self.start_loss, *losses], factor=self.explosion_factor))
@@ -233,7 +279,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         with io.atomic_path(folder / "monitor.csv") as tmp:
             self.to_frame().to_csv(tmp, index=False)
         io.write_json(folder / "findings.json", [f.to_dict() for f in self.findings()])
-        for stem, fig in (self.figures().items() if figures else ()):
+        for stem, fig in self.figures().items() if figures else ():
             plots.save(fig, folder / f"{stem}.png")
 
     def figures(self):

@@ -25,8 +25,10 @@ def import_extra(module_name):
     try:
         return importlib.import_module(module_name)
     except ImportError:
-        raise NnzooError(f"This needs the optional {module_name!r} package; install it with: "
-                         f"pip install 'nnzoo[{EXTRA}]'. Received: {module_name} is not installed") from None
+        raise NnzooError(
+            f"This needs the optional {module_name!r} package; install it with: "
+            f"pip install 'nnzoo[{EXTRA}]'. Received: {module_name} is not installed"
+        ) from None
 
 
 def build(name, *, quick=False, seed=0):
@@ -38,32 +40,47 @@ def build(name, *, quick=False, seed=0):
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     cells = [
         md(introduction(info, module)),
-        code("import os\n\nos.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's C++ start-up chatter\n"
-             f"import nnzoo\nfrom IPython.display import Image, display\n\nfrom nnzoo.recipes import {name} as recipe"),
-        md("## Hyperparameters\n\nThe recipe's `Config` (its definition below says what each field is for). The next "
-           f"cell holds the {'quick' if quick else 'full'} size; edit a value and re-run the cells from there "
-           "(Run > Run Selected Cell and All Below): the results and the claims follow.\n\n"
-           f"```python\n{inspect.getsource(module.Config).rstrip()}\n```"),
+        code(
+            "import os\n\nos.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # TensorFlow's C++ start-up chatter\n"
+            f"import nnzoo\nfrom IPython.display import Image, display\n\nfrom nnzoo.recipes import {name} as recipe"
+        ),
+        md(
+            "## Hyperparameters\n\nThe recipe's `Config` (its definition below says what each field is for). The next "
+            f"cell holds the {'quick' if quick else 'full'} size; edit a value and re-run the cells from there "
+            "(Run > Run Selected Cell and All Below): the results and the claims follow.\n\n"
+            f"```python\n{inspect.getsource(module.Config).rstrip()}\n```"
+        ),
         code(config_cell(config, quick)),
-        md("## The model\n\n" + variants_text(module)
-           + "Edit it and re-run: the training below builds every variant with this definition."),
+        md(
+            "## The model\n\n"
+            + variants_text(module)
+            + "Edit it and re-run: the training below builds every variant with this definition."
+        ),
         code(model_cell(module)),
-        md("## Training\n\nEvery variant is trained with nnzoo's one training path (seeded, so the same seed gives "
-           "the same numbers); progress lines appear below, and the run folder is written under `runs/`."),
+        md(
+            "## Training\n\nEvery variant is trained with nnzoo's one training path (seeded, so the same seed gives "
+            "the same numbers); progress lines appear below, and the run folder is written under `runs/`."
+        ),
         code(f"result = nnzoo.run({name!r}, quick={quick}, seed={seed}, config=config)"),
         md("## Results"),
         code("for note in result.notes:\n    print('note:', note)\nresult.table"),
         md("## Figures"),
         code("for stem in result.figures:\n    display(Image(filename=str(result.out_dir / f'{stem}.png')))"),
         md("## Claims\n\nEach lecture statement, whether this run's numbers bear it out, and those numbers."),
-        code("for claim in result.claims:\n"
-             "    print(f\"[{'PASS' if claim.passed else 'FAIL'}] {claim.claim}\\n\"\n"
-             "          f\"       {claim.evidence} (lecture lines {claim.source})\")\n"
-             "print(result.summary())"),
+        code(
+            "for claim in result.claims:\n"
+            "    print(f\"[{'PASS' if claim.passed else 'FAIL'}] {claim.claim}\\n\"\n"
+            '          f"       {claim.evidence} (lecture lines {claim.source})")\n'
+            "print(result.summary())"
+        ),
     ]
-    notebook = nbformat.v4.new_notebook(cells=cells, metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "nnzoo": {"recipe": name, "quick": quick, "seed": seed, "version": __version__}})
+    notebook = nbformat.v4.new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "nnzoo": {"recipe": name, "quick": quick, "seed": seed, "version": __version__},
+        },
+    )
     nbformat.validate(notebook)
     return notebook
 
@@ -72,9 +89,11 @@ def introduction(info, module):
     """Title, the module docstring (topic and lecture lines) and the lectures by university and title."""
     body = inspect.getdoc(module).partition("\n")[2].strip()
     cited = "\n".join(f"- {lectures.citation(number)}" for number in info.lectures)
-    return (f"# {info.name}: {info.summary}\n\n{body}\n\n## Lectures\n\n{cited}\n\n"
-            f"*Generated by `nnzoo notebook {info.name}` (nnzoo {__version__}) from the recipe module "
-            f"`nnzoo.recipes.{info.name}`.*")
+    return (
+        f"# {info.name}: {info.summary}\n\n{body}\n\n## Lectures\n\n{cited}\n\n"
+        f"*Generated by `nnzoo notebook {info.name}` (nnzoo {__version__}) from the recipe module "
+        f"`nnzoo.recipes.{info.name}`.*"
+    )
 
 
 def variants_text(module):
@@ -91,8 +110,10 @@ def config_cell(config, quick):
 def model_cell(module):
     """build_model's source, the imports it needs, and the line that makes the run use this definition."""
     source = textwrap.dedent(inspect.getsource(module.build_model)).rstrip()
-    return (f"{imports_for(source, module)}\n\n\n{source}\n\n\n"
-            "recipe.build_model = build_model  # the run below trains this definition")
+    return (
+        f"{imports_for(source, module)}\n\n\n{source}\n\n\n"
+        "recipe.build_model = build_model  # the run below trains this definition"
+    )
 
 
 def imports_for(source, module):
@@ -123,8 +144,10 @@ def check_out(out):
     if out.suffix != ".ipynb":
         raise NnzooError(f"--out must name a .ipynb file. Received: out={str(out)!r}")
     if out.exists():
-        raise NnzooError(f"{str(out)!r} already exists; nnzoo does not overwrite a notebook (you may have edited "
-                         f"it): choose another --out or remove it. Received: out={str(out)!r}")
+        raise NnzooError(
+            f"{str(out)!r} already exists; nnzoo does not overwrite a notebook (you may have edited "
+            f"it): choose another --out or remove it. Received: out={str(out)!r}"
+        )
     return out
 
 

@@ -30,8 +30,13 @@ def learning_curves(histories, metrics=("loss", "val_loss"), *, title=None, logy
     metrics = [m for m in metrics if any(m in h for h in histories.values())]
     fig, axes = grid(len(metrics), ncols=len(metrics), title=title)
     for ax, metric in zip(axes, metrics):
-        curves({name: (h["epoch"], h[metric]) for name, h in histories.items() if metric in h}, ax=ax,
-               xlabel="epoch", ylabel=metric, logy=logy)
+        curves(
+            {name: (h["epoch"], h[metric]) for name, h in histories.items() if metric in h},
+            ax=ax,
+            xlabel="epoch",
+            ylabel=metric,
+            logy=logy,
+        )
     return fig
 
 
@@ -87,8 +92,9 @@ def matrix(values, *, row_labels, col_labels, ylabel="", xlabel="", title=None):
     ax.set_ylabel(ylabel)
     threshold = values.max() / 2 if values.size else 0
     for (i, j), v in np.ndenumerate(values):
-        ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize="x-small",
-                color="white" if v > threshold else "black")
+        ax.text(
+            j, i, f"{v:g}", ha="center", va="center", fontsize="x-small", color="white" if v > threshold else "black"
+        )
     return fig
 
 
@@ -181,13 +187,28 @@ def dag(ax, nodes, edges, *, fontsize=8):
     pos = {key: (d, (len(keys) - 1) / 2 - i) for d, keys in columns.items() for i, key in enumerate(keys)}
     for src, dst, label in edges:
         (x0, y0), (x1, y1) = pos[src], pos[dst]
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                    arrowprops=dict(arrowstyle="->", color="0.4", shrinkA=14, shrinkB=14))
-        ax.text(x0 + 0.45 * (x1 - x0), y0 + 0.45 * (y1 - y0), label, fontsize=fontsize - 1, color="C3",
-                ha="center", va="center", bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+        ax.annotate(
+            "", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(arrowstyle="->", color="0.4", shrinkA=14, shrinkB=14)
+        )
+        ax.text(
+            x0 + 0.45 * (x1 - x0),
+            y0 + 0.45 * (y1 - y0),
+            label,
+            fontsize=fontsize - 1,
+            color="C3",
+            ha="center",
+            va="center",
+            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8),
+        )
     for key, label in nodes.items():
-        ax.text(*pos[key], label, fontsize=fontsize, ha="center", va="center",
-                bbox=dict(boxstyle="round,pad=0.3", fc="C0", ec="C0", alpha=0.15))
+        ax.text(
+            *pos[key],
+            label,
+            fontsize=fontsize,
+            ha="center",
+            va="center",
+            bbox=dict(boxstyle="round,pad=0.3", fc="C0", ec="C0", alpha=0.15),
+        )
     ax.set_xlim(-0.6, max(depth.values()) + 0.6)
     spread = max(len(keys) for keys in columns.values())
     ax.set_ylim(-spread / 2 - 0.2, spread / 2 + 0.2)

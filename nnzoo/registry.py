@@ -32,9 +32,7 @@ def _read_info(path):
     doc = ast.get_docstring(tree) or ""
     lectures = ()
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "LECTURES" for t in node.targets
-        ):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "LECTURES" for t in node.targets):
             lectures = tuple(ast.literal_eval(node.value))
     summary = doc.strip().splitlines()[0] if doc.strip() else ""
     return RecipeInfo(path.stem, summary, lectures, path)

@@ -66,8 +66,14 @@ def render_markdown(run, figure_files):
         "",
     ]
     if run.worked:
-        parts += ["## Worked examples from the slides", "", "Slide arithmetic redone on the slide's constants "
-                  "(shown, not counted as claims).", "", worked_markdown(run.worked), ""]
+        parts += [
+            "## Worked examples from the slides",
+            "",
+            "Slide arithmetic redone on the slide's constants (shown, not counted as claims).",
+            "",
+            worked_markdown(run.worked),
+            "",
+        ]
     if run.notes:
         parts += ["## Notes", ""] + [f"- {n}" for n in run.notes] + [""]
     if figure_files:

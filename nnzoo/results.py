@@ -52,8 +52,9 @@ def judge(claim, verdict, measured, evidence, source="", *, variants=(), chance=
     passed = bool(verdict(**measured)) and not faults
     if faults:
         evidence = f"{evidence}; FAILS because it was measured on an unsound variant: {'; '.join(faults)}"
-    return Claim(claim=claim, passed=passed, evidence=evidence, source=source, verdict=verdict.__name__,
-                 measured=dict(measured))
+    return Claim(
+        claim=claim, passed=passed, evidence=evidence, source=source, verdict=verdict.__name__, measured=dict(measured)
+    )
 
 
 def check(claim, passed, evidence, source=""):
@@ -71,8 +72,9 @@ def unsound(variants, chance=None):
         if bad_epochs.size:
             faults.append(f"{variant.name}'s loss is not finite from epoch {bad_epochs[0] + 1}")
         elif chance is not None and variant.val["accuracy"] < chance + (1 - chance) / 10:
-            faults.append(f"{variant.name} sits at chance (val accuracy {fmt(variant.val['accuracy'])}, "
-                          f"chance {fmt(chance)})")
+            faults.append(
+                f"{variant.name} sits at chance (val accuracy {fmt(variant.val['accuracy'])}, chance {fmt(chance)})"
+            )
     return faults
 
 

@@ -24,8 +24,7 @@ def read_record(out):
         record = err
     if not isinstance(record, dict):
         reason = record if isinstance(record, Exception) else f"a JSON {type(record).__name__}, not an object"
-        raise NnzooError(f"{str(path)!r} is damaged or not an nnzoo run record ({reason}). "
-                         f"Received: out={str(out)!r}")
+        raise NnzooError(f"{str(path)!r} is damaged or not an nnzoo run record ({reason}). Received: out={str(out)!r}")
     return record
 
 
@@ -47,16 +46,21 @@ def reopen(out, options):
     record = read_record(out)
     if record is None:
         if any(out.iterdir()):
-            raise NnzooError(f"Cannot resume {str(out)!r}: it has no {RECORD}, so it is not an nnzoo run folder. "
-                             f"Received: out={str(out)!r}")
+            raise NnzooError(
+                f"Cannot resume {str(out)!r}: it has no {RECORD}, so it is not an nnzoo run folder. "
+                f"Received: out={str(out)!r}"
+            )
         return out
     if record.get("status") == "finished":
         raise NnzooError(f"Nothing to resume: the run in {str(out)!r} is finished. Received: out={str(out)!r}")
-    differ = [f"{key}={record.get(key)!r} there, {options[key]!r} here" for key in SAME
-              if record.get(key) != options[key]]
+    differ = [
+        f"{key}={record.get(key)!r} there, {options[key]!r} here" for key in SAME if record.get(key) != options[key]
+    ]
     if differ:
-        raise NnzooError(f"Cannot resume {str(out)!r}: it was made with other options ({'; '.join(differ)}). "
-                         f"Received: out={str(out)!r}")
+        raise NnzooError(
+            f"Cannot resume {str(out)!r}: it was made with other options ({'; '.join(differ)}). "
+            f"Received: out={str(out)!r}"
+        )
     return out
 
 

@@ -35,8 +35,10 @@ def prepare_out_dir(out):
     """Create the run folder; refuse one that already holds files (nothing the user had is lost)."""
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise NnzooError(f"Output folder {str(out)!r} already exists and is not empty; choose another --out, "
-                         f"or add --resume to continue an unfinished run there. Received: out={str(out)!r}")
+        raise NnzooError(
+            f"Output folder {str(out)!r} already exists and is not empty; choose another --out, "
+            f"or add --resume to continue an unfinished run there. Received: out={str(out)!r}"
+        )
     return ensure_writable_dir(out)
 
 
@@ -50,8 +52,9 @@ def versions():
     return found
 
 
-def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1, config=None,
-               resume=False):
+def run_recipe(
+    name, *, quick=False, seed=0, out=None, monitor=False, strategy=None, verbose=1, config=None, resume=False
+):
     """Run recipe ``name`` and write its folder; returns the Run (see nnzoo.results).
 
     ``config``, an instance of the recipe's ``Config``, replaces its FULL/QUICK hyperparameters.
@@ -60,8 +63,13 @@ def run_recipe(name, *, quick=False, seed=0, out=None, monitor=False, strategy=N
     """
     info = registry.get(name)
     check_seed(seed)
-    options = {"recipe": name, "seed": seed, "quick": quick, "monitor": monitor,
-               "strategy": None if strategy is None else type(strategy).__name__}
+    options = {
+        "recipe": name,
+        "seed": seed,
+        "quick": quick,
+        "monitor": monitor,
+        "strategy": None if strategy is None else type(strategy).__name__,
+    }
     chief = writes_run_folder(strategy)
     if resume:
         out_dir = _resumed_out_dir(out, options)
@@ -96,14 +104,25 @@ def _run(name, info, options, out_dir, *, strategy, verbose, config, chief):
     module = registry.load_module(name)
     if config is not None and type(config) is not module.Config:
         raise NnzooError(f"config must be an instance of nnzoo.recipes.{name}.Config. Received: config={config!r}")
-    ctx = RunContext(recipe=name, seed=seed, quick=quick, out_dir=out_dir, strategy=strategy,
-                     monitor=monitor, verbose=verbose, hyperparameters=config,
-                     checkpoints=None if strategy is not None else RunCheckpoints(out_dir / FOLDER))
+    ctx = RunContext(
+        recipe=name,
+        seed=seed,
+        quick=quick,
+        out_dir=out_dir,
+        strategy=strategy,
+        monitor=monitor,
+        verbose=verbose,
+        hyperparameters=config,
+        checkpoints=None if strategy is not None else RunCheckpoints(out_dir / FOLDER),
+    )
     started = datetime.datetime.now(datetime.timezone.utc)
     clock = time.perf_counter()
     if verbose:
-        print(f"[{name}] {info.summary} ({'quick' if quick else 'full'} mode, seed {seed}) -> {out_dir}",
-              file=sys.stderr, flush=True)
+        print(
+            f"[{name}] {info.summary} ({'quick' if quick else 'full'} mode, seed {seed}) -> {out_dir}",
+            file=sys.stderr,
+            flush=True,
+        )
     seed_everything(seed)
     with multi_worker_fixes(strategy):
         result = module.run(ctx)
@@ -126,9 +145,15 @@ def _run(name, info, options, out_dir, *, strategy, verbose, config, chief):
         "status": "finished",
         "reason": None,
     }
-    run = Run(recipe=name, result=result, out_dir=out_dir, info=record, training_notes=ctx.training_notes,
-              monitor_notes=ctx.monitor_notes,
-              monitor_figures=ctx.monitor_figures)
+    run = Run(
+        recipe=name,
+        result=result,
+        out_dir=out_dir,
+        info=record,
+        training_notes=ctx.training_notes,
+        monitor_notes=ctx.monitor_notes,
+        monitor_figures=ctx.monitor_figures,
+    )
     from nnzoo.report import write_run
 
     if not chief:
@@ -156,8 +181,11 @@ def multi_worker_fixes(strategy):
     """Keras 3's multi-worker reductions corrected for the whole recipe (its own evaluate/predict calls too)."""
     from nnzoo import keras_multiworker
 
-    return keras_multiworker.corrected_reductions() if keras_multiworker.is_multi_worker(strategy) \
+    return (
+        keras_multiworker.corrected_reductions()
+        if keras_multiworker.is_multi_worker(strategy)
         else contextlib.nullcontext()
+    )
 
 
 def cluster_record(strategy):
@@ -166,7 +194,8 @@ def cluster_record(strategy):
         return None
     resolver = getattr(strategy, "cluster_resolver", None)
     spec = resolver.cluster_spec().as_dict() if resolver is not None else {}
-    return {"workers": max(1, sum(len(tasks) for tasks in spec.values())),
-            "replicas": int(strategy.num_replicas_in_sync),
-            "task": None if not spec else f"{resolver.task_type} {resolver.task_id}"}
-
+    return {
+        "workers": max(1, sum(len(tasks) for tasks in spec.values())),
+        "replicas": int(strategy.num_replicas_in_sync),
+        "task": None if not spec else f"{resolver.task_type} {resolver.task_id}",
+    }

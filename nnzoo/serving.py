@@ -24,18 +24,23 @@ SUFFIXES = {".onnx": "onnx", ".tflite": "tflite"}
 
 # ---- reading an exported version ------------------------------------------------------------------
 
+
 def locate(path):
     """(format, artifact path, version folder) for a version folder or an exported ONNX/LiteRT file."""
     path = Path(path)
     if not path.exists():
-        raise NnzooError(f"{str(path)!r} not found; expected a version folder (saved_models/NAME/VERSION) or its "
-                         f"assets.extra/model.onnx or model.tflite. Received: path={str(path)!r}")
+        raise NnzooError(
+            f"{str(path)!r} not found; expected a version folder (saved_models/NAME/VERSION) or its "
+            f"assets.extra/model.onnx or model.tflite. Received: path={str(path)!r}"
+        )
     if path.is_dir():
         return "savedmodel", path, path
     if path.suffix in SUFFIXES and path.parent.name == "assets.extra":
         return SUFFIXES[path.suffix], path, path.parent.parent
-    raise NnzooError(f"{str(path)!r} is neither a version folder nor an exported assets.extra/model.onnx or "
-                     f"model.tflite. Received: path={str(path)!r}")
+    raise NnzooError(
+        f"{str(path)!r} is neither a version folder nor an exported assets.extra/model.onnx or "
+        f"model.tflite. Received: path={str(path)!r}"
+    )
 
 
 def read_version(folder):
@@ -43,18 +48,26 @@ def read_version(folder):
     folder = Path(folder)
     meta_path = folder / META
     if not (folder / "saved_model.pb").exists() or not meta_path.exists():
-        raise NnzooError(f"{str(folder)!r} is not an exported version folder (expected saved_model.pb and {META}). "
-                         f"Received: path={str(folder)!r}")
+        raise NnzooError(
+            f"{str(folder)!r} is not an exported version folder (expected saved_model.pb and {META}). "
+            f"Received: path={str(folder)!r}"
+        )
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise damaged(meta_path, "nnzoo export metadata", err) from None
     spec = meta.get("input") if isinstance(meta, dict) else None
-    well_typed = (isinstance(spec, dict) and isinstance(spec.get("name"), str) and spec.get("dtype") in NUMERIC_DTYPES
-                  and isinstance(spec.get("shape"), list) and spec["shape"][:1] == [None]
-                  and all(isinstance(d, int) and d > 0 for d in spec["shape"][1:])
-                  and isinstance(meta.get("outputs"), list) and all(isinstance(o, str) for o in meta["outputs"])
-                  and isinstance(meta.get("reference"), dict))
+    well_typed = (
+        isinstance(spec, dict)
+        and isinstance(spec.get("name"), str)
+        and spec.get("dtype") in NUMERIC_DTYPES
+        and isinstance(spec.get("shape"), list)
+        and spec["shape"][:1] == [None]
+        and all(isinstance(d, int) and d > 0 for d in spec["shape"][1:])
+        and isinstance(meta.get("outputs"), list)
+        and all(isinstance(o, str) for o in meta["outputs"])
+        and isinstance(meta.get("reference"), dict)
+    )
     if not well_typed:
         raise damaged(meta_path, "nnzoo export metadata", "'input', 'outputs' or 'reference' missing or wrongly typed")
     return meta
@@ -63,19 +76,27 @@ def read_version(folder):
 def version_problem(folder):
     """Why TF Serving would not serve ``folder`` as a version (None when it would)."""
     if version_number(folder.name) is None:
-        return (f"version folder name {folder.name!r} is not a version TF Serving serves "
-                f"(ASCII digits, at most {INT64_MAX})")
+        return (
+            f"version folder name {folder.name!r} is not a version TF Serving serves "
+            f"(ASCII digits, at most {INT64_MAX})"
+        )
     return None
 
 
 # ---- verify -----------------------------------------------------------------------------------------
 
+
 def saved_model_cli(folder):
     """TensorFlow's own ``saved_model_cli show --all`` output for the folder."""
     cli = Path(sys.executable).with_name("saved_model_cli")
     cmd = [str(cli)] if cli.exists() else [sys.executable, "-m", "tensorflow.python.tools.saved_model_cli"]
-    proc = subprocess.run([*cmd, "show", "--dir", str(folder), "--all"], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    proc = subprocess.run(
+        [*cmd, "show", "--dir", str(folder), "--all"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
     return proc.returncode, proc.stdout
 
 
@@ -100,7 +121,7 @@ def signature_text(shown):
     if start < 0:
         return shown.strip()
     ends = [i for i in (shown.find("signature_def[", start + 10), shown.find("The MetaGraph", start)) if i > 0]
-    return shown[start:min(ends) if ends else None].strip()
+    return shown[start : min(ends) if ends else None].strip()
 
 
 def check_in_fresh_process(fmt, artifact, folder, meta):
@@ -108,8 +129,13 @@ def check_in_fresh_process(fmt, artifact, folder, meta):
     warmup = folder / "assets.extra" / export_formats.WARMUP_FILE
     replay = fmt == "savedmodel" and warmup.exists()
     args = [fmt, str(artifact), str(folder / REFERENCE), meta["input"]["name"], str(warmup) if replay else ""]
-    proc = subprocess.run([sys.executable, "-c", Path(serving_runtimes.__file__).read_text(), *args],
-                          capture_output=True, text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    proc = subprocess.run(
+        [sys.executable, "-c", Path(serving_runtimes.__file__).read_text(), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise damaged(artifact, FORMAT_NAMES[fmt], f"its runtime failed: {last[:300]}")
@@ -120,8 +146,11 @@ def check_in_fresh_process(fmt, artifact, folder, meta):
 
 
 def check_tolerance(tolerance):
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not (
-            math.isfinite(tolerance) and tolerance > 0):
+    if (
+        isinstance(tolerance, bool)
+        or not isinstance(tolerance, (int, float))
+        or not (math.isfinite(tolerance) and tolerance > 0)
+    ):
         raise NnzooError(f"--tolerance must be a finite number > 0. Received: tolerance={tolerance!r}")
     return tolerance
 
@@ -141,8 +170,13 @@ def verify(path, tolerance=1e-5):
         problems += [problem] if problem else []
         if not (folder / "variables").is_dir():
             raise damaged(folder, "a SavedModel", "no variables/ folder")
-        checks.update({kind: folder / "assets.extra" / file for kind, file in export_formats.FILES.items()
-                       if (folder / "assets.extra" / file).exists()})
+        checks.update(
+            {
+                kind: folder / "assets.extra" / file
+                for kind, file in export_formats.FILES.items()
+                if (folder / "assets.extra" / file).exists()
+            }
+        )
     for kind, file in checks.items():  # every runtime present before the first process starts
         if kind != "savedmodel":
             export_formats.require(kind, f"checking {file.name}", [serving_runtimes.RUNTIMES[kind]])
@@ -154,8 +188,10 @@ def verify(path, tolerance=1e-5):
     expected_names = ([meta["input"]["name"]], sorted(meta["outputs"]))
     for kind, result in formats.items():
         if (result["inputs"], result["outputs"]) != expected_names:
-            problems.append(f"{kind} names {result['inputs']} -> {result['outputs']} differ from the recorded "
-                            f"{expected_names[0]} -> {expected_names[1]}")
+            problems.append(
+                f"{kind} names {result['inputs']} -> {result['outputs']} differ from the recorded "
+                f"{expected_names[0]} -> {expected_names[1]}"
+            )
         for key, diff in result["max_abs_difference"].items():
             if not diff <= tolerance:
                 problems.append(f"{kind} output '{key}' differs from the Keras model by {diff:.3g} (> {tolerance:g})")
@@ -164,11 +200,17 @@ def verify(path, tolerance=1e-5):
                 problems.append(f"warm-up record output '{key}' differs from its recorded response by {diff:.3g}")
         if result["custom_modules"]:
             problems.append(f"loading the {kind} file imported {result['custom_modules']}")
-    return {"ok": not problems, "problems": problems, "formats": formats, "signature": signature_text(shown),
-            "meta": meta}
+    return {
+        "ok": not problems,
+        "problems": problems,
+        "formats": formats,
+        "signature": signature_text(shown),
+        "meta": meta,
+    }
 
 
 # ---- predict (TF Serving's REST predict API) --------------------------------------------------------
+
 
 class RequestError(NnzooError):
     """A bad predict request; printed as TF Serving's {"error": "..."}."""
@@ -186,8 +228,10 @@ def decode(body):
         return body.decode("utf-8")
     except UnicodeDecodeError as err:
         utf16 = body[:2] in (b"\xff\xfe", b"\xfe\xff")
-        raise RequestError(f"Request body is not UTF-8{' (it looks like UTF-16)' if utf16 else ''}: "
-                           f"byte {err.start} is {body[err.start]:#04x}; save the request as UTF-8") from None
+        raise RequestError(
+            f"Request body is not UTF-8{' (it looks like UTF-16)' if utf16 else ''}: "
+            f"byte {err.start} is {body[err.start]:#04x}; save the request as UTF-8"
+        ) from None
 
 
 def parse_request(body, meta):
@@ -206,30 +250,35 @@ def parse_request(body, meta):
         raise RequestError('Request body must be a JSON object with "instances" (row form) or "inputs" (columnar form)')
     signature = request.get("signature_name", "serving_default")
     if signature != "serving_default":
-        raise RequestError(f"Serving signature name: \"{signature}\" not found in signature def; "
-                           "expected \"serving_default\"")
+        raise RequestError(
+            f'Serving signature name: "{signature}" not found in signature def; expected "serving_default"'
+        )
     if ("instances" in request) == ("inputs" in request):
-        raise RequestError('Missing or ambiguous key: expected exactly one of "instances" (row form) or "inputs" '
-                           "(columnar form)")
+        raise RequestError(
+            'Missing or ambiguous key: expected exactly one of "instances" (row form) or "inputs" (columnar form)'
+        )
     spec = meta["input"]
     name = spec["name"]
     row_form = "instances" in request
     data = request["instances" if row_form else "inputs"]
     if isinstance(data, dict):
         if set(data) != {name}:
-            raise RequestError(f"Expected the single named input \"{name}\"; received {sorted(data)}")
+            raise RequestError(f'Expected the single named input "{name}"; received {sorted(data)}')
         data = data[name]
     if row_form and isinstance(data, list) and data and all(isinstance(d, dict) for d in data):
         if any(set(d) != {name} for d in data):
-            raise RequestError(f"Each instance object must hold exactly the input \"{name}\"")
+            raise RequestError(f'Each instance object must hold exactly the input "{name}"')
         data = [d[name] for d in data]
     expected = tuple(spec["shape"][1:])
-    shape_message = f"Input \"{name}\" must be a list of shape [batch, {', '.join(map(str, expected))}] " \
-                    f"(dtype {spec['dtype']})"
+    shape_message = (
+        f'Input "{name}" must be a list of shape [batch, {", ".join(map(str, expected))}] (dtype {spec["dtype"]})'
+    )
     depths = leaf_depths(data)
     if depths is None:
-        raise RequestError(f"Expected numbers of dtype {spec['dtype']} for input \"{name}\" of shape "
-                           f"{spec['shape']}; the values are not a regular numeric array")
+        raise RequestError(
+            f'Expected numbers of dtype {spec["dtype"]} for input "{name}" of shape '
+            f"{spec['shape']}; the values are not a regular numeric array"
+        )
     if depths != {len(expected) + 1}:
         raise RequestError(f"{shape_message}; received nesting depth {sorted(depths)[:3]}")
     try:
@@ -237,7 +286,7 @@ def parse_request(body, meta):
     except ValueError:
         raise RequestError(f"{shape_message}; the rows have different lengths") from None
     except OverflowError:
-        raise RequestError(f"Input \"{name}\" holds a number too large for {spec['dtype']}") from None
+        raise RequestError(f'Input "{name}" holds a number too large for {spec["dtype"]}') from None
     if tuple(array.shape[1:]) != expected or len(array) == 0:
         raise RequestError(f"{shape_message}; received shape {list(array.shape)}")
     return to_dtype(array, spec["dtype"], name), row_form
@@ -266,18 +315,20 @@ def leaf_depths(data):
 def to_dtype(array, dtype, name):
     """``array`` as the input dtype; non-finite values and values outside the dtype's range are refused."""
     if not np.isfinite(array).all():
-        raise RequestError(f"Input \"{name}\" holds a value too large to be a finite number; send finite numbers")
+        raise RequestError(f'Input "{name}" holds a value too large to be a finite number; send finite numbers')
     if np.issubdtype(np.dtype(dtype), np.integer):
         info = np.iinfo(dtype)
         if not np.all(array == np.round(array)) or array.min() < info.min or array.max() > info.max:
-            raise RequestError(f"Input \"{name}\" expects dtype {dtype} (integers in [{info.min}, {info.max}]); "
-                               "received other values")
+            raise RequestError(
+                f'Input "{name}" expects dtype {dtype} (integers in [{info.min}, {info.max}]); received other values'
+            )
         return array.astype(dtype)
     with np.errstate(over="ignore"):
         converted = array.astype(dtype)
     if not np.isfinite(converted).all():
-        raise RequestError(f"Input \"{name}\" holds a value outside the range of {dtype} "
-                           f"(largest {np.finfo(dtype).max:.4g})")
+        raise RequestError(
+            f'Input "{name}" holds a value outside the range of {dtype} (largest {np.finfo(dtype).max:.4g})'
+        )
     return converted
 
 

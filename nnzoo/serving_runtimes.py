@@ -73,8 +73,9 @@ def max_differences(got, expected):
     for key, want in expected.items():
         have = np.asarray(got[key]) if key in got else None
         same_shape = have is not None and have.shape == np.shape(want)
-        diffs[key] = float(np.abs(have.astype("float64") - np.asarray(want, "float64")).max()) if same_shape \
-            else float("inf")
+        diffs[key] = (
+            float(np.abs(have.astype("float64") - np.asarray(want, "float64")).max()) if same_shape else float("inf")
+        )
     return diffs
 
 
@@ -105,7 +106,9 @@ def check(fmt, path, reference, input_name, warmup=""):
     got = run({input_name: ref["inputs"]})
     expected = {k: ref[k] for k in ref.files if k != "inputs"}
     return {
-        "inputs": inputs, "outputs": outputs, "max_abs_difference": max_differences(got, expected),
+        "inputs": inputs,
+        "outputs": outputs,
+        "max_abs_difference": max_differences(got, expected),
         "warmup": replay_warmup(run, warmup) if warmup else None,
         "custom_modules": sorted(m for m in sys.modules if m.split(".")[0] in ("nnzoo", "keras_tuner")),
     }

@@ -78,8 +78,11 @@ def strategy_dataset(strategy, x, y, global_batch_size, *, shuffle_seed=None):
         local = len(strategy.extended.worker_devices)
         first = context.input_pipeline_id * local
         batches = make_dataset(x, y, global_batch_size, shuffle_seed=shuffle_seed)
-        shares = batches.flat_map(lambda *batch: tf.data.Dataset.range(first, first + local).map(
-            lambda replica: _replica_rows(batch, replica, strategy.num_replicas_in_sync)))
+        shares = batches.flat_map(
+            lambda *batch: tf.data.Dataset.range(first, first + local).map(
+                lambda replica: _replica_rows(batch, replica, strategy.num_replicas_in_sync)
+            )
+        )
         # a known length keeps Keras's epoch loop (and so the reshuffles) the same as for one process
         return shares.apply(tf.data.experimental.assert_cardinality(batches.cardinality() * local))
 
@@ -116,12 +119,23 @@ def preprocessing_stats(model):
     stats = []
     for layer in model.layers:
         if isinstance(layer, keras.layers.Normalization):
-            stats.append({"layer": layer.name, "type": "Normalization",
-                          "mean": np.asarray(layer.mean).ravel().tolist(),
-                          "variance": np.asarray(layer.variance).ravel().tolist()})
+            stats.append(
+                {
+                    "layer": layer.name,
+                    "type": "Normalization",
+                    "mean": np.asarray(layer.mean).ravel().tolist(),
+                    "variance": np.asarray(layer.variance).ravel().tolist(),
+                }
+            )
         elif isinstance(layer, keras.layers.Rescaling):
-            stats.append({"layer": layer.name, "type": "Rescaling",
-                          "scale": float(np.asarray(layer.scale)), "offset": float(np.asarray(layer.offset))})
+            stats.append(
+                {
+                    "layer": layer.name,
+                    "type": "Rescaling",
+                    "scale": float(np.asarray(layer.scale)),
+                    "offset": float(np.asarray(layer.offset)),
+                }
+            )
     return stats
 
 
@@ -145,10 +159,31 @@ class EpochTimer(keras.callbacks.Callback):
             print(f"  [{self.label}] epoch {done}/{self.epochs}  {shown}", file=sys.stderr, flush=True)
 
 
-def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learning_rate=None,
-          loss=None, metrics=None, callbacks=(), seed=0, strategy=None, save_dir=None,
-          metadata=None, verbose=1, validation=True, label=None, steps_per_execution=None,
-          compiled=False, initial_epoch=0, checkpoint=None, stop_on_nan=True):
+def train(
+    name,
+    build,
+    data,
+    *,
+    epochs,
+    batch_size=32,
+    optimizer="adam",
+    learning_rate=None,
+    loss=None,
+    metrics=None,
+    callbacks=(),
+    seed=0,
+    strategy=None,
+    save_dir=None,
+    metadata=None,
+    verbose=1,
+    validation=True,
+    label=None,
+    steps_per_execution=None,
+    compiled=False,
+    initial_epoch=0,
+    checkpoint=None,
+    stop_on_nan=True,
+):
     """Seed, build, compile and fit one variant; evaluate it; optionally save it with metadata.
 
     ``build`` is a zero-argument callable returning an uncompiled model; it runs right after
@@ -178,8 +213,9 @@ def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learnin
                 steps_per_execution=steps_per_execution or _steps_per_execution(steps, strategy),
             )
     train_ds = strategy_dataset(strategy, data.x_train, data.y_train, batch_size, shuffle_seed=seed)
-    val_ds = (strategy_dataset(strategy, data.x_val, data.y_val, batch_size * 4)
-              if validation and len(data.x_val) else None)
+    val_ds = (
+        strategy_dataset(strategy, data.x_val, data.y_val, batch_size * 4) if validation and len(data.x_val) else None
+    )
     timer = EpochTimer(label or name, epochs, verbose)
     saved = checkpoint.load(model) if checkpoint is not None else None
     if saved is not None and saved["finished"] is not None:
@@ -193,8 +229,15 @@ def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learnin
         _replay_shuffles(train_ds, initial_epoch)
         callbacks = [*callbacks, checkpoint.saver(timer, rows)]
     start = time.perf_counter()
-    fit = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0, shuffle=False,
-                    callbacks=[timer, *callbacks], initial_epoch=initial_epoch)
+    fit = model.fit(
+        train_ds,
+        validation_data=val_ds,
+        epochs=epochs,
+        verbose=0,
+        shuffle=False,
+        callbacks=[timer, *callbacks],
+        initial_epoch=initial_epoch,
+    )
     seconds = time.perf_counter() - start
     history = _history_frame(rows + _rows(fit.history), timer.seconds, first_epoch=initial_epoch - len(rows) + 1)
     val = evaluate(model, data.x_val, data.y_val, batch_size, strategy=strategy) if len(data.x_val) else {}
@@ -203,8 +246,13 @@ def train(name, build, data, *, epochs, batch_size=32, optimizer="adam", learnin
     if save_dir is not None:
         trained.model_path = save_variant(trained, data, Path(save_dir), seed=seed, extra=metadata)
     if checkpoint is not None:
-        checkpoint.save(model, epoch=len(history), history=rows + _rows(fit.history), seconds=timer.seconds,
-                        finished={"val": val, "test": test, "seconds": seconds})
+        checkpoint.save(
+            model,
+            epoch=len(history),
+            history=rows + _rows(fit.history),
+            seconds=timer.seconds,
+            finished={"val": val, "test": test, "seconds": seconds},
+        )
     return trained
 
 
@@ -260,21 +308,24 @@ def save_variant(trained, data, save_dir, *, seed, extra=None):
     path = save_dir / f"{trained.name}.keras"
     with io.atomic_path(path) as tmp:
         trained.model.save(tmp)
-    io.write_json(save_dir / f"{trained.name}.json", {
-        "variant": trained.name,
-        "model_file": path.name,
-        "dataset": data.metadata(),
-        "input_shape": list(data.input_shape),
-        "input_dtype": str(data.x_train.dtype),
-        "class_names": list(data.class_names),
-        "preprocessing": preprocessing_stats(trained.model),
-        "val_metrics": trained.val,
-        "test_metrics": trained.test,
-        "epochs_trained": int(len(trained.history)),
-        "seed": seed,
-        "keras_version": keras.__version__,
-        "tensorflow_version": tf.__version__,
-        "saved_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        **(extra or {}),
-    })
+    io.write_json(
+        save_dir / f"{trained.name}.json",
+        {
+            "variant": trained.name,
+            "model_file": path.name,
+            "dataset": data.metadata(),
+            "input_shape": list(data.input_shape),
+            "input_dtype": str(data.x_train.dtype),
+            "class_names": list(data.class_names),
+            "preprocessing": preprocessing_stats(trained.model),
+            "val_metrics": trained.val,
+            "test_metrics": trained.test,
+            "epochs_trained": int(len(trained.history)),
+            "seed": seed,
+            "keras_version": keras.__version__,
+            "tensorflow_version": tf.__version__,
+            "saved_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            **(extra or {}),
+        },
+    )
     return path

@@ -63,14 +63,17 @@ def space_config(module, data, options, overrides=None):
 def check_objective(options, reported):
     """An objective the model does not report would fail every trial: say so before the first one."""
     if options.objective not in reported:
-        raise NnzooError(f"The {options.recipe!r} model does not report {options.objective!r}; it reports "
-                         f"{', '.join(reported)}. Received: objective={options.objective!r}")
+        raise NnzooError(
+            f"The {options.recipe!r} model does not report {options.objective!r}; it reports "
+            f"{', '.join(reported)}. Received: objective={options.objective!r}"
+        )
 
 
 def trial_data(data, x_train, y_train, x_val, y_val):
     """A trial's split: training and validation data only (the test split is for the retrained best model)."""
-    return dataclasses.replace(data, x_train=x_train, y_train=y_train, x_val=x_val, y_val=y_val,
-                               x_test=data.x_test[:0], y_test=data.y_test[:0])
+    return dataclasses.replace(
+        data, x_train=x_train, y_train=y_train, x_val=x_val, y_val=y_val, x_test=data.x_test[:0], y_test=data.y_test[:0]
+    )
 
 
 class RecipeHyperModel(keras_tuner.HyperModel):
@@ -109,15 +112,25 @@ class RecipeHyperModel(keras_tuner.HyperModel):
             splits = [trial_data(data, data.x_train, data.y_train, data.x_val, data.y_val)]
         else:
             kfold = StratifiedKFold(n_splits=options.folds, shuffle=True, random_state=options.seed)
-            splits = [trial_data(data, data.x_train[a], data.y_train[a], data.x_train[b], data.y_train[b])
-                      for a, b in kfold.split(data.x_train, data.y_train)]
+            splits = [
+                trial_data(data, data.x_train[a], data.y_train[a], data.x_train[b], data.y_train[b])
+                for a, b in kfold.split(data.x_train, data.y_train)
+            ]
         scores = []
         for k, split in enumerate(splits):
             first = k == 0  # the model KerasTuner built trains with KerasTuner's callbacks
-            trained = training.train(f"trial{self.trial_id}", (lambda: model) if first else (lambda: self.build(hp)),
-                                     split, epochs=epochs, batch_size=batch_size, seed=options.seed + k,
-                                     callbacks=callbacks if first else (), initial_epoch=initial_epoch if first else 0,
-                                     compiled=True, verbose=verbose)
+            trained = training.train(
+                f"trial{self.trial_id}",
+                (lambda: model) if first else (lambda: self.build(hp)),
+                split,
+                epochs=epochs,
+                batch_size=batch_size,
+                seed=options.seed + k,
+                callbacks=callbacks if first else (),
+                initial_epoch=initial_epoch if first else 0,
+                compiled=True,
+                verbose=verbose,
+            )
             scores.append(trained.val)
         result = {f"val_{name}": float(np.mean([s[name] for s in scores])) for name in scores[0]}
         if options.folds > 1:
@@ -134,6 +147,9 @@ class RecipeHyperModel(keras_tuner.HyperModel):
         best = self.oracle.get_best_trials(1)
         direction = min if OBJECTIVES[self.options.objective] == "min" else max
         best_score = score if not best or best[0].score is None else direction(best[0].score, score)
-        where = f"{self.worker}: trial {self.trial_id} (its {self.done} done)" if self.worker else \
-            f"trial {self.done} of {self.total or '?'}"
+        where = (
+            f"{self.worker}: trial {self.trial_id} (its {self.done} done)"
+            if self.worker
+            else f"trial {self.done} of {self.total or '?'}"
+        )
         self.log(f"[tune] {where}: {self.options.objective} {score:.4g}; best so far {best_score:.4g}")

@@ -53,8 +53,9 @@ def parse_address(text):
     """``HOST:PORT`` (IPv6 as ``[::1]:PORT``) -> (host, port), or a one-line NnzooError."""
     match = re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})", text or "")
     if not match or not 1 <= int(match.group(2)) <= 65535:
-        raise NnzooError(f"--oracle must be HOST:PORT with a port in [1, 65535] (IPv6 as [::1]:PORT). "
-                         f"Received: oracle={text!r}")
+        raise NnzooError(
+            f"--oracle must be HOST:PORT with a port in [1, 65535] (IPv6 as [::1]:PORT). Received: oracle={text!r}"
+        )
     return match.group(1), int(match.group(2))
 
 
@@ -68,14 +69,17 @@ def resolve(*, chief=False, worker=False, oracle=None, tuner_id=None, wait=600.0
     check_range("--wait", wait, 1, 86_400)
     env_id = environ.get("KERASTUNER_TUNER_ID")
     if chief and worker:
-        raise NnzooError("--chief and --worker are exclusive: one process is one or the other. "
-                         "Received: chief=True, worker=True")
+        raise NnzooError(
+            "--chief and --worker are exclusive: one process is one or the other. Received: chief=True, worker=True"
+        )
     if not (chief or worker) and "KERASTUNER_ORACLE_IP" in environ:
         chief, worker = "chief" in (env_id or ""), "chief" not in (env_id or "")
     if not (chief or worker):
         if oracle is not None or tuner_id is not None:
-            raise NnzooError("--oracle and --tuner-id belong to a distributed search: add --chief or --worker. "
-                             f"Received: oracle={oracle!r}, tuner_id={tuner_id!r}")
+            raise NnzooError(
+                "--oracle and --tuner-id belong to a distributed search: add --chief or --worker. "
+                f"Received: oracle={oracle!r}, tuner_id={tuner_id!r}"
+            )
         return Cluster()
     if oracle is None and "KERASTUNER_ORACLE_IP" in environ:
         oracle = f"{environ['KERASTUNER_ORACLE_IP']}:{environ.get('KERASTUNER_ORACLE_PORT', '')}"
@@ -86,8 +90,10 @@ def resolve(*, chief=False, worker=False, oracle=None, tuner_id=None, wait=600.0
         return Cluster("chief", host, port, "chief", wait)
     tuner_id = tuner_id or (env_id if env_id and "chief" not in env_id else None) or default_worker_id()
     if not _TUNER_ID.fullmatch(tuner_id) or "chief" in tuner_id:
-        raise NnzooError("--tuner-id must be 1-64 letters, digits, '_', '.' or '-' without the word 'chief' "
-                         f"(KerasTuner takes any id containing it for the chief). Received: tuner_id={tuner_id!r}")
+        raise NnzooError(
+            "--tuner-id must be 1-64 letters, digits, '_', '.' or '-' without the word 'chief' "
+            f"(KerasTuner takes any id containing it for the chief). Received: tuner_id={tuner_id!r}"
+        )
     return Cluster("worker", host, port, tuner_id, wait)
 
 
@@ -108,8 +114,11 @@ def keras_tuner_environment(cluster):
         os.environ.pop(name, None)
     if cluster.role == "worker":
         tuner_internals.set_client_timeout(cluster.wait)
-        os.environ.update(KERASTUNER_TUNER_ID=cluster.tuner_id, KERASTUNER_ORACLE_IP=cluster.host,
-                          KERASTUNER_ORACLE_PORT=str(cluster.port))
+        os.environ.update(
+            KERASTUNER_TUNER_ID=cluster.tuner_id,
+            KERASTUNER_ORACLE_IP=cluster.host,
+            KERASTUNER_ORACLE_PORT=str(cluster.port),
+        )
     try:
         yield
     finally:
@@ -125,8 +134,9 @@ def check_can_listen(cluster):
     """Fail fast, before TensorFlow loads, when the chief's port is taken or the host is not this machine's."""
     host = cluster.host.strip("[]")
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, cluster.port, type=socket.SOCK_STREAM,
-                                                             flags=socket.AI_PASSIVE)[0]
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, cluster.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
         with socket.socket(family, kind, proto) as probe:
             probe.bind(address)
     except OSError as err:
@@ -134,8 +144,10 @@ def check_can_listen(cluster):
 
 
 def cannot_listen(cluster, why):
-    return NnzooError(f"The chief cannot listen on {cluster.address} ({why}); choose another --oracle HOST:PORT. "
-                      f"Received: oracle={cluster.address!r}")
+    return NnzooError(
+        f"The chief cannot listen on {cluster.address} ({why}); choose another --oracle HOST:PORT. "
+        f"Received: oracle={cluster.address!r}"
+    )
 
 
 def wait_for_chief(cluster):
@@ -147,18 +159,22 @@ def wait_for_chief(cluster):
     try:
         grpc.channel_ready_future(channel).result(timeout=cluster.wait)
     except grpc.FutureTimeoutError:
-        raise NnzooError(f"No chief oracle answered at {cluster.address} within {cluster.wait:g} s: start "
-                         f"`nnzoo tune ... --chief --oracle {cluster.address}` first, or raise --wait. "
-                         f"Received: oracle={cluster.address!r}") from None
+        raise NnzooError(
+            f"No chief oracle answered at {cluster.address} within {cluster.wait:g} s: start "
+            f"`nnzoo tune ... --chief --oracle {cluster.address}` first, or raise --wait. "
+            f"Received: oracle={cluster.address!r}"
+        ) from None
     finally:
         channel.close()
 
 
 def lost_chief(cluster, err):
     """The one-line error for a worker whose chief stopped answering mid-search."""
-    return NnzooError(f"Lost the chief oracle at {cluster.address} ({err.code().name}: {err.details()}); "
-                      f"restart the chief with the same command to resume the search, then this worker. "
-                      f"Received: oracle={cluster.address!r}")
+    return NnzooError(
+        f"Lost the chief oracle at {cluster.address} ({err.code().name}: {err.details()}); "
+        f"restart the chief with the same command to resume the search, then this worker. "
+        f"Received: oracle={cluster.address!r}"
+    )
 
 
 def search_complete(oracle):
@@ -167,8 +183,7 @@ def search_complete(oracle):
     return bool(oracle.max_trials) and ended >= oracle.max_trials
 
 
-def serve(oracle, cluster, *, log=print, objective="objective", direction="min", poll=0.2, grace=30.0,
-          heartbeat=60.0):
+def serve(oracle, cluster, *, log=print, objective="objective", direction="min", poll=0.2, grace=30.0, heartbeat=60.0):
     """Serve ``oracle`` to the workers until the search is over; log every trial as it ends.
 
     The search is over once the oracle has told some worker to stop (no trial left to hand out) and no
@@ -196,8 +211,10 @@ def serve(oracle, cluster, *, log=print, objective="objective", direction="min",
     if not bound:
         raise cannot_listen(cluster, "port in use, or not an address of this machine")
     server.start()
-    log(f"[tune] chief: oracle serving on {cluster.address}; start workers with "
-        f"`nnzoo tune ... --worker --oracle HOST:{cluster.port}` and the same options and --out")
+    log(
+        f"[tune] chief: oracle serving on {cluster.address}; start workers with "
+        f"`nnzoo tune ... --worker --oracle HOST:{cluster.port}` and the same options and --out"
+    )
     reported, running, started, over_since, last_heartbeat = len(oracle.end_order), {}, {}, None, time.monotonic()
     best = next((t.score for t in oracle.get_best_trials(1)), None)  # a resumed search has one already
     try:
@@ -206,8 +223,10 @@ def serve(oracle, cluster, *, log=print, objective="objective", direction="min",
             now = time.monotonic()
             with LOCKS[oracle]:  # a consistent view while the server thread changes the oracle
                 ongoing = [(tuner_id, trial.trial_id) for tuner_id, trial in oracle.ongoing_trials.items()]
-                ended = [(trial_id, oracle.trials[trial_id].status, oracle.trials[trial_id].score)
-                         for trial_id in oracle.end_order[reported:]]
+                ended = [
+                    (trial_id, oracle.trials[trial_id].status, oracle.trials[trial_id].score)
+                    for trial_id in oracle.end_order[reported:]
+                ]
                 unstopped_workers = len(oracle.tuner_ids)
             for tuner_id, trial_id in ongoing:
                 running[trial_id] = tuner_id
@@ -216,10 +235,12 @@ def serve(oracle, cluster, *, log=print, objective="objective", direction="min",
                 reported += 1
                 if score is not None and (best is None or (score < best if direction == "min" else score > best)):
                     best = score
-                log(f"[tune] chief: trial {trial_id} {str(status).lower()} on {running.get(trial_id, 'a worker')} "
+                log(
+                    f"[tune] chief: trial {trial_id} {str(status).lower()} on {running.get(trial_id, 'a worker')} "
                     f"({reported} of {oracle.max_trials or '?'} ended): "
                     f"{'no score' if score is None else f'{objective} {score:.4g}'}; "
-                    f"best so far {'-' if best is None else f'{best:.4g}'}")
+                    f"best so far {'-' if best is None else f'{best:.4g}'}"
+                )
                 started.pop(trial_id, None)
             if over_since is None and servicer.stop_triggered and not ongoing:
                 over_since = now
@@ -227,9 +248,13 @@ def serve(oracle, cluster, *, log=print, objective="objective", direction="min",
                 return
             if ongoing and now - last_heartbeat > heartbeat:
                 last_heartbeat = now
-                waiting = ", ".join(f"trial {trial_id} on {tuner_id} ({now - started[trial_id]:.0f} s)"
-                                    for tuner_id, trial_id in ongoing)
-                log(f"[tune] chief: waiting for {waiting}; a worker that died keeps its trial until it is "
-                    f"restarted with the same --tuner-id")
+                waiting = ", ".join(
+                    f"trial {trial_id} on {tuner_id} ({now - started[trial_id]:.0f} s)"
+                    for tuner_id, trial_id in ongoing
+                )
+                log(
+                    f"[tune] chief: waiting for {waiting}; a worker that died keeps its trial until it is "
+                    f"restarted with the same --tuner-id"
+                )
     finally:
         server.stop(grace=1).wait()

@@ -13,8 +13,18 @@ from nnzoo.errors import NnzooError
 
 MARKER = ".nnzoo-search"
 # Every top-level name a search writes (search/ is KerasTuner's project, tensorboard/ the HParams logs).
-OWN_NAMES = {MARKER, "search.json", "trials.csv", "summary.md", "objective_per_hyperparameter.png",
-             "best_so_far.png", "best", "search", "executions", "tensorboard"}
+OWN_NAMES = {
+    MARKER,
+    "search.json",
+    "trials.csv",
+    "summary.md",
+    "objective_per_hyperparameter.png",
+    "best_so_far.png",
+    "best",
+    "search",
+    "executions",
+    "tensorboard",
+}
 
 
 def is_own(name):
@@ -31,24 +41,33 @@ def check(out, overwrite):
     with ``overwrite``, also one holding names a search never writes."""
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise NnzooError(f"--out {str(out)!r} is a file, not a folder: nnzoo writes a search into a new, empty "
-                         f"or earlier search folder. Received: out={str(out)!r}")
+        raise NnzooError(
+            f"--out {str(out)!r} is a file, not a folder: nnzoo writes a search into a new, empty "
+            f"or earlier search folder. Received: out={str(out)!r}"
+        )
     if not out.is_dir():
         return
     names = sorted(os.listdir(out))
     if not is_search(out):
         if names:
-            rule = ("--overwrite empties only a folder nnzoo wrote" if overwrite
-                    else "a new search needs a new or empty folder")
-            raise NnzooError(f"--out {str(out)!r} is not empty and holds no nnzoo search (no {MARKER} file): {rule}; "
-                             f"choose another --out. Received: out={str(out)!r}")
+            rule = (
+                "--overwrite empties only a folder nnzoo wrote"
+                if overwrite
+                else "a new search needs a new or empty folder"
+            )
+            raise NnzooError(
+                f"--out {str(out)!r} is not empty and holds no nnzoo search (no {MARKER} file): {rule}; "
+                f"choose another --out. Received: out={str(out)!r}"
+            )
         return
     foreign = [name for name in names if not is_own(name)]
     if overwrite and foreign:
         shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
-        raise NnzooError(f"--out {str(out)!r} holds a search and {len(foreign)} file(s) nnzoo did not write "
-                         f"({shown}): --overwrite removes only a folder nnzoo wrote; move them or choose another "
-                         f"--out. Received: out={str(out)!r}")
+        raise NnzooError(
+            f"--out {str(out)!r} holds a search and {len(foreign)} file(s) nnzoo did not write "
+            f"({shown}): --overwrite removes only a folder nnzoo wrote; move them or choose another "
+            f"--out. Received: out={str(out)!r}"
+        )
 
 
 def empty(out):

@@ -57,6 +57,8 @@ def write_search(out, oracle, objective):
     root.mkdir(parents=True, exist_ok=True)
     writer = tf.summary.create_file_writer(str(root))
     with writer.as_default():
-        hparams_api.hparams_config(hparams=[hparams_api.HParam(n) for n in [*names, "status"]],
-                                   metrics=[hparams_api.Metric(m) for m in metrics])
+        hparams_api.hparams_config(
+            hparams=[hparams_api.HParam(n) for n in [*names, "status"]],
+            metrics=[hparams_api.Metric(m) for m in metrics],
+        )
     writer.close()

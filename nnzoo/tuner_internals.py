@@ -27,8 +27,17 @@ from keras_tuner.src.tuners.bayesian import BayesianOptimizationOracle
 from keras_tuner.src.tuners.gridsearch import GridSearchOracle, LinkedList
 from keras_tuner.src.tuners.hyperband import HyperbandOracle
 
-__all__ = ["LOCKS", "OracleServicer", "ResumableBayesianOracle", "ResumableGridOracle", "client_timeout",
-           "hyperband_trial_count", "oracle_service", "quiet_failed_trials", "set_client_timeout"]
+__all__ = [
+    "LOCKS",
+    "OracleServicer",
+    "ResumableBayesianOracle",
+    "ResumableGridOracle",
+    "client_timeout",
+    "hyperband_trial_count",
+    "oracle_service",
+    "quiet_failed_trials",
+    "set_client_timeout",
+]
 
 
 class ResumableGridOracle(GridSearchOracle):
@@ -67,8 +76,11 @@ class ResumableBayesianOracle(BayesianOptimizationOracle):
 
 def hyperband_trial_count(oracle: HyperbandOracle):
     """How many trials one Hyperband iteration runs: the sizes of every round of every bracket."""
-    return sum(oracle._get_size(bracket, r) for bracket in range(oracle._get_num_brackets())
-               for r in range(oracle._get_num_rounds(bracket)))
+    return sum(
+        oracle._get_size(bracket, r)
+        for bracket in range(oracle._get_num_brackets())
+        for r in range(oracle._get_num_rounds(bracket))
+    )
 
 
 def client_timeout():

@@ -45,20 +45,26 @@ class Options:
         if self.recipe not in registry.recipes():
             raise unknown_name("recipe", self.recipe, tunable)
         if self.recipe not in tunable:
-            raise NnzooError(f"Recipe {self.recipe!r} has no search space (tunable_model); tunable recipes: "
-                             f"{', '.join(tunable)}. Received: recipe={self.recipe!r}")
+            raise NnzooError(
+                f"Recipe {self.recipe!r} has no search space (tunable_model); tunable recipes: "
+                f"{', '.join(tunable)}. Received: recipe={self.recipe!r}"
+            )
         if self.tuner not in TUNERS:
             raise unknown_name("tuner", self.tuner, TUNERS)
         if self.objective not in OBJECTIVES:
             raise unknown_name("objective", self.objective, OBJECTIVES)
         if self.tuner == "hyperband" and self.max_trials is not None:
-            raise NnzooError("Hyperband runs the trials of its own schedule (6 with --quick, 70 at full size): "
-                             f"drop --max-trials. Received: tuner='hyperband', max_trials={self.max_trials!r}")
+            raise NnzooError(
+                "Hyperband runs the trials of its own schedule (6 with --quick, 70 at full size): "
+                f"drop --max-trials. Received: tuner='hyperband', max_trials={self.max_trials!r}"
+            )
         if self.max_trials is not None:
             check_range("--max-trials", self.max_trials, 1, 10_000, integer=True)
         if self.tuner == "hyperband" and self.folds > 1:
-            raise NnzooError("Hyperband continues each model from its checkpoint, which K folds would not share: "
-                             f"use --folds 1 with hyperband. Received: tuner='hyperband', folds={self.folds!r}")
+            raise NnzooError(
+                "Hyperband continues each model from its checkpoint, which K folds would not share: "
+                f"use --folds 1 with hyperband. Received: tuner='hyperband', folds={self.folds!r}"
+            )
         check_range("--folds", self.folds, 1, 20, integer=True)
         check_range("--executions-per-trial", self.executions_per_trial, 1, 100, integer=True)
         check_seed(self.seed, "--seed")

@@ -36,11 +36,20 @@ def make_tuner(hypermodel, options, directory, overrides=None, tuner_id="tuner0"
     from nnzoo import tuner_hparams
     from nnzoo.tuner_internals import ResumableBayesianOracle, ResumableGridOracle
 
-    oracle_args = dict(objective=keras_tuner.Objective(options.objective, OBJECTIVES[options.objective]),
-                       seed=options.keras_tuner_seed, hyperparameters=overrides, tune_new_entries=True,
-                       max_retries_per_trial=0, max_consecutive_failed_trials=NEVER_STOP)
-    tuner_args = dict(directory=str(directory), project_name="search", overwrite=False,
-                      executions_per_trial=options.executions_per_trial)
+    oracle_args = dict(
+        objective=keras_tuner.Objective(options.objective, OBJECTIVES[options.objective]),
+        seed=options.keras_tuner_seed,
+        hyperparameters=overrides,
+        tune_new_entries=True,
+        max_retries_per_trial=0,
+        max_consecutive_failed_trials=NEVER_STOP,
+    )
+    tuner_args = dict(
+        directory=str(directory),
+        project_name="search",
+        overwrite=False,
+        executions_per_trial=options.executions_per_trial,
+    )
     base = keras_tuner.Hyperband if options.tuner == "hyperband" else keras_tuner.Tuner
 
     class RecordingTuner(base):
@@ -59,15 +68,21 @@ def make_tuner(hypermodel, options, directory, overrides=None, tuner_id="tuner0"
             tuner_hparams.write_trial(directory, self.oracle.get_trial(trial.trial_id))
 
     if options.tuner == "hyperband":
-        return RecordingTuner(hypermodel, max_epochs=HYPERBAND_MAX_EPOCHS[options.quick], factor=HYPERBAND_FACTOR,
-                              **oracle_args, **tuner_args)
+        return RecordingTuner(
+            hypermodel,
+            max_epochs=HYPERBAND_MAX_EPOCHS[options.quick],
+            factor=HYPERBAND_FACTOR,
+            **oracle_args,
+            **tuner_args,
+        )
     if options.tuner == "random":
         oracle = keras_tuner.oracles.RandomSearchOracle(max_trials=options.trials, **oracle_args)
     elif options.tuner == "grid":
         oracle = ResumableGridOracle(max_trials=options.trials, **oracle_args)
     else:  # two random points before the Gaussian process in quick mode, so a short search reaches it
-        oracle = ResumableBayesianOracle(max_trials=options.trials, num_initial_points=2 if options.quick else None,
-                                         **oracle_args)
+        oracle = ResumableBayesianOracle(
+            max_trials=options.trials, num_initial_points=2 if options.quick else None, **oracle_args
+        )
     return RecordingTuner(oracle=oracle, hypermodel=hypermodel, **tuner_args)
 
 
@@ -84,8 +99,17 @@ def record_execution(directory, tuner_id, trial_id, status, started):
     skipped on reading)."""
     folder = Path(directory) / "executions"
     folder.mkdir(exist_ok=True)
-    line = json.dumps({"trial": trial_id, "tuner": tuner_id, "status": status, "host": socket.gethostname(),
-                       "pid": os.getpid(), "started": started, "seconds": time.time() - started})
+    line = json.dumps(
+        {
+            "trial": trial_id,
+            "tuner": tuner_id,
+            "status": status,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "started": started,
+            "seconds": time.time() - started,
+        }
+    )
     with open(folder / f"{tuner_id}.jsonl", "a", encoding="utf-8") as f:
         f.write(line + "\n")
         f.flush()
@@ -115,13 +139,16 @@ def refined_overrides(previous_dir, top):
         trials = pd.read_csv(previous_dir / "trials.csv")
         space = json.loads((previous_dir / "search.json").read_text())
     except (OSError, ValueError) as err:
-        raise NnzooError(f"--refine-from {str(previous_dir)!r} is not a finished nnzoo tune folder ({err}). "
-                         f"Received: refine_from={str(previous_dir)!r}") from None
+        raise NnzooError(
+            f"--refine-from {str(previous_dir)!r} is not a finished nnzoo tune folder ({err}). "
+            f"Received: refine_from={str(previous_dir)!r}"
+        ) from None
     options = space["options"]
     done = trials[trials["status"] == "COMPLETED"].dropna(subset=["objective"])
     if done.empty:
-        raise NnzooError(f"No completed trial in {str(previous_dir)!r} to refine around. "
-                         f"Received: refine_from={str(previous_dir)!r}")
+        raise NnzooError(
+            f"No completed trial in {str(previous_dir)!r} to refine around. Received: refine_from={str(previous_dir)!r}"
+        )
     best = done.sort_values("objective", ascending=OBJECTIVES[options["objective"]] == "min").head(top)
     hp = keras_tuner.HyperParameters()
     narrowed = {}
@@ -139,8 +166,12 @@ def refined_overrides(previous_dir, top):
             width = (cfg["max_value"] - cfg["min_value"]) / 8
             lo, hi = max(cfg["min_value"], lo - width), min(cfg["max_value"], hi + width)
         if kind == "Int":
-            hp.Int(name, int(math.floor(lo)), max(int(math.ceil(hi)), int(math.floor(lo)) + 1),
-                   sampling="log" if log else "linear")
+            hp.Int(
+                name,
+                int(math.floor(lo)),
+                max(int(math.ceil(hi)), int(math.floor(lo)) + 1),
+                sampling="log" if log else "linear",
+            )
         else:
             hp.Float(name, lo, hi, sampling="log" if log else "linear")
         narrowed[name] = {"from": [cfg["min_value"], cfg["max_value"]], "to": [lo, hi], "sampling": cfg.get("sampling")}
@@ -153,8 +184,10 @@ def read_search_record(out):
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise NnzooError(f"{str(path)!r} cannot be read as a search record ({err}); use --overwrite or another "
-                         f"--out. Received: out={str(out)!r}") from None
+        raise NnzooError(
+            f"{str(path)!r} cannot be read as a search record ({err}); use --overwrite or another "
+            f"--out. Received: out={str(out)!r}"
+        ) from None
 
 
 def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cluster=None):
@@ -175,8 +208,10 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cl
     earlier = read_search_record(out) if not overwrite and (out / "search.json").exists() else None
     differ = differing_options(options, earlier) if earlier is not None else []
     if differ:
-        raise NnzooError(f"{str(out)!r} holds a different search (its {'; '.join(differ)}); use --overwrite or another "
-                         f"--out. Received: out={str(out)!r}")
+        raise NnzooError(
+            f"{str(out)!r} holds a different search (its {'; '.join(differ)}); use --overwrite or another "
+            f"--out. Received: out={str(out)!r}"
+        )
     from nnzoo import tuner, tuner_hparams
     from nnzoo.tuner_internals import quiet_failed_trials
 
@@ -189,14 +224,21 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cl
         chain = [*previous.get("chain", []), str(Path(refine_from).resolve())]
     space, reported = tuner.space_config(module, data, options, overrides)
     tuner.check_objective(options, reported)
-    record = {"options": dataclasses.asdict(options), "space": space, "fingerprint": fingerprint(options, space),
-              "refined": narrowed, "chain": chain}
+    record = {
+        "options": dataclasses.asdict(options),
+        "space": space,
+        "fingerprint": fingerprint(options, space),
+        "refined": narrowed,
+        "chain": chain,
+    }
     if overwrite and tuner_folder.is_search(out):
         tuner_folder.empty(out)
     if earlier is not None:
         if earlier.get("fingerprint") != record["fingerprint"]:
-            raise NnzooError(f"{str(out)!r} holds a different search (other options or search space); use --overwrite "
-                             f"or another --out. Received: out={str(out)!r}")
+            raise NnzooError(
+                f"{str(out)!r} holds a different search (other options or search space); use --overwrite "
+                f"or another --out. Received: out={str(out)!r}"
+            )
         log(f"[tune] resuming the search in {out}")
     else:
         tuner_folder.create(out)
@@ -212,8 +254,9 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cl
             log(f"[tune] chief: the search in {out} is already complete; no workers needed")
         else:
             kt_tuner.oracle.verbose = 0  # the chief logs its own lines, not KerasTuner's trial tables
-            serve(kt_tuner.oracle, cluster, log=log, objective=options.objective,
-                  direction=OBJECTIVES[options.objective])
+            serve(
+                kt_tuner.oracle, cluster, log=log, objective=options.objective, direction=OBJECTIVES[options.objective]
+            )
     frame = trials_frame(kt_tuner, options, out)
     with io.atomic_path(out / "trials.csv") as tmp:
         frame.to_csv(tmp, index=False)
@@ -221,8 +264,10 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cl
     done = frame[frame["status"] == "COMPLETED"].dropna(subset=["objective"])
     if done.empty:
         first = frame["error"].dropna()
-        raise SearchFailed(f"all {len(frame)} trial(s) failed, so there is no best model (none saved); the first "
-                           f"error: {first.iloc[0] if len(first) else 'none recorded'}. See {out / 'trials.csv'}")
+        raise SearchFailed(
+            f"all {len(frame)} trial(s) failed, so there is no best model (none saved); the first "
+            f"error: {first.iloc[0] if len(first) else 'none recorded'}. See {out / 'trials.csv'}"
+        )
     best_trial = kt_tuner.oracle.get_best_trials(1)[0]
     best_hp = best_trial.hyperparameters.copy()
     best_hp.values = in_space_order(kt_tuner, best_hp.values)
@@ -237,8 +282,13 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cl
     import keras
 
     keras.backend.clear_session()
-    return {"trials": frame, "best_hyperparameters": best_hp.values, "search_score": search_score, "best": best,
-            "out": out}
+    return {
+        "trials": frame,
+        "best_hyperparameters": best_hp.values,
+        "search_score": search_score,
+        "best": best,
+        "out": out,
+    }
 
 
 def run_worker(options, out, cluster, log=print):
@@ -257,20 +307,26 @@ def run_worker(options, out, cluster, log=print):
     from nnzoo.tuner_internals import quiet_failed_trials
 
     if not (out / "search.json").exists():
-        raise NnzooError(f"{str(out)!r} has no search.json: a worker's --out must be its chief's folder, on a file "
-                         f"system they share. Received: out={str(out)!r}")
+        raise NnzooError(
+            f"{str(out)!r} has no search.json: a worker's --out must be its chief's folder, on a file "
+            f"system they share. Received: out={str(out)!r}"
+        )
     chief = read_search_record(out)
     differ = differing_options(options, chief)
     if differ:
-        raise NnzooError(f"This worker's options differ from the chief's search in {str(out)!r} (the chief's "
-                         f"{'; '.join(differ)}): start workers with the chief's options. "
-                         f"Received: {options}")
+        raise NnzooError(
+            f"This worker's options differ from the chief's search in {str(out)!r} (the chief's "
+            f"{'; '.join(differ)}): start workers with the chief's options. "
+            f"Received: {options}"
+        )
     module = registry.load_module(options.recipe)
     data = tuner.load_data(options)
     overrides = keras_tuner.HyperParameters.from_config(chief["space"])
     if fingerprint(options, tuner.space_config(module, data, options, overrides)[0]) != chief["fingerprint"]:
-        raise NnzooError(f"This worker's {options.recipe!r} recipe declares another search space than the chief's "
-                         f"in {out} (a different nnzoo version?). Received: recipe={options.recipe!r}")
+        raise NnzooError(
+            f"This worker's {options.recipe!r} recipe declares another search space than the chief's "
+            f"in {out} (a different nnzoo version?). Received: recipe={options.recipe!r}"
+        )
     log(f"[tune] {cluster.tuner_id}: connected to the chief at {cluster.address}")
     hypermodel = tuner.RecipeHyperModel(module, data, options, log, worker=cluster.tuner_id)
     with keras_tuner_environment(cluster):
@@ -282,8 +338,12 @@ def run_worker(options, out, cluster, log=print):
         except grpc.RpcError as err:
             raise lost_chief(cluster, err) from None
     records = execution_records(out)
-    mine = (records["tuner"] == cluster.tuner_id) & (records["pid"] == os.getpid()) & \
-        (records["host"] == socket.gethostname()) & (records["status"] != "RUNNING")
+    mine = (
+        (records["tuner"] == cluster.tuner_id)
+        & (records["pid"] == os.getpid())
+        & (records["host"] == socket.gethostname())
+        & (records["status"] != "RUNNING")
+    )
     ran = records[mine]["trial"].tolist()
     return {"tuner_id": cluster.tuner_id, "ran": ran, "out": out}
 
@@ -305,11 +365,17 @@ def trials_frame(kt_tuner, options, out):
         mine = executions[executions["trial"] == trial.trial_id]
         ended, begun = mine[mine["status"] != "RUNNING"], (mine["status"] == "RUNNING").sum()
         metrics = trial.metrics.metrics
-        row = {"trial": trial.trial_id, "status": str(trial.status), "tuner": "+".join(ended["tuner"]),
-               "runs": len(ended), "interrupted": int(begun - len(ended)),
-               **in_space_order(kt_tuner, trial.hyperparameters.values),
-               "objective": trial.metrics.get_last_value(options.objective) if options.objective in metrics
-               else trial.score}
+        row = {
+            "trial": trial.trial_id,
+            "status": str(trial.status),
+            "tuner": "+".join(ended["tuner"]),
+            "runs": len(ended),
+            "interrupted": int(begun - len(ended)),
+            **in_space_order(kt_tuner, trial.hyperparameters.values),
+            "objective": trial.metrics.get_last_value(options.objective)
+            if options.objective in metrics
+            else trial.score,
+        }
         row.update({name: trial.metrics.get_last_value(name) for name in sorted(metrics) if name != options.objective})
         row["error"] = first_error(trial)
         rows.append(row)
@@ -330,25 +396,45 @@ def retrain_best(module, data, options, best_hp, trial_id, out, log=print):
 
     batch = int(best_hp.values["batch_size"])
     epochs = tuner.trained_epochs(best_hp.values, options)
-    joined = dataclasses.replace(data, x_train=np.concatenate([data.x_train, data.x_val]),
-                                 y_train=np.concatenate([data.y_train, data.y_val]),
-                                 x_val=data.x_val[:0], y_val=data.y_val[:0])
-    log(f"[tune] retraining trial {trial_id}'s hyperparameters on train + validation: {epochs} epochs, "
-        f"batch size {batch}")
-    trained = training.train("best", lambda: module.tunable_model(best_hp, data), joined, epochs=epochs,
-                             batch_size=batch, seed=options.seed, compiled=True, validation=False, verbose=0,
-                             save_dir=Path(out) / "best",
-                             metadata={"recipe": options.recipe, "trial": trial_id,
-                                       "hyperparameters": best_hp.values})
-    return {"test": trained.test, "path": str(trained.model_path), "epochs": epochs, "batch_size": batch,
-            "trial": trial_id}
+    joined = dataclasses.replace(
+        data,
+        x_train=np.concatenate([data.x_train, data.x_val]),
+        y_train=np.concatenate([data.y_train, data.y_val]),
+        x_val=data.x_val[:0],
+        y_val=data.y_val[:0],
+    )
+    log(
+        f"[tune] retraining trial {trial_id}'s hyperparameters on train + validation: {epochs} epochs, "
+        f"batch size {batch}"
+    )
+    trained = training.train(
+        "best",
+        lambda: module.tunable_model(best_hp, data),
+        joined,
+        epochs=epochs,
+        batch_size=batch,
+        seed=options.seed,
+        compiled=True,
+        validation=False,
+        verbose=0,
+        save_dir=Path(out) / "best",
+        metadata={"recipe": options.recipe, "trial": trial_id, "hyperparameters": best_hp.values},
+    )
+    return {
+        "test": trained.test,
+        "path": str(trained.model_path),
+        "epochs": epochs,
+        "batch_size": batch,
+        "trial": trial_id,
+    }
 
 
 def search_figures(frame, space, options):
     from nnzoo import plots
 
-    numeric = [e["config"] for e in space["space"] if e["class_name"] in ("Float", "Int")
-               and e["config"]["name"] in frame]
+    numeric = [
+        e["config"] for e in space["space"] if e["class_name"] in ("Float", "Int") and e["config"]["name"] in frame
+    ]
     figs = {}
     done = frame.dropna(subset=["objective"]) if "objective" in frame else frame.iloc[:0]
     if numeric and len(done):
@@ -373,22 +459,45 @@ def search_figures(frame, space, options):
 
 def summary_markdown(options, best_hp, search_score, best, narrowed, chain, frame):
     failed = int((frame["status"] == "FAILED").sum())
-    lines = [f"# nnzoo tune {options.recipe}", "",
-             f"{options.tuner} search, objective {options.objective} ({OBJECTIVES[options.objective]}), "
-             f"{len(frame)} trials ({failed} failed, {int(frame['interrupted'].sum())} interrupted and rerun), "
-             f"{options.folds} fold(s), seed {options.seed}{', quick' if options.quick else ''}; "
-             "run by " + ", ".join(f"{tuner or 'unrecorded'} ({n})"
-                                   for tuner, n in frame["tuner"].value_counts(sort=False).items())
-             + ".", "",
-             "## Best hyperparameters", "", f"Trial {best['trial']}.", "", "| name | value |", "| --- | --- |"]
+    lines = [
+        f"# nnzoo tune {options.recipe}",
+        "",
+        f"{options.tuner} search, objective {options.objective} ({OBJECTIVES[options.objective]}), "
+        f"{len(frame)} trials ({failed} failed, {int(frame['interrupted'].sum())} interrupted and rerun), "
+        f"{options.folds} fold(s), seed {options.seed}{', quick' if options.quick else ''}; "
+        "run by "
+        + ", ".join(f"{tuner or 'unrecorded'} ({n})" for tuner, n in frame["tuner"].value_counts(sort=False).items())
+        + ".",
+        "",
+        "## Best hyperparameters",
+        "",
+        f"Trial {best['trial']}.",
+        "",
+        "| name | value |",
+        "| --- | --- |",
+    ]
     lines += [f"| {k} | {v} |" for k, v in best_hp.values.items()]
-    lines += ["", f"Search score ({options.objective}): {search_score:.4g}", "",
-              f"Retrained on train + validation ({best['epochs']} epochs, batch size {best['batch_size']}) and "
-              "evaluated once on the test split: " + ", ".join(f"{k} {v:.4g}" for k, v in best["test"].items()), "",
-              f"Saved for `nnzoo export`: `{best['path']}`", ""]
+    lines += [
+        "",
+        f"Search score ({options.objective}): {search_score:.4g}",
+        "",
+        f"Retrained on train + validation ({best['epochs']} epochs, batch size {best['batch_size']}) and "
+        "evaluated once on the test split: " + ", ".join(f"{k} {v:.4g}" for k, v in best["test"].items()),
+        "",
+        f"Saved for `nnzoo export`: `{best['path']}`",
+        "",
+    ]
     if narrowed:
-        lines += ["## Refined from", "", *[f"- {c}" for c in chain], "",
-                  "| hyperparameter | earlier range | refined range | sampling |", "| --- | --- | --- | --- |"]
-        lines += [f"| {k} | {v['from']} | [{v['to'][0]:.4g}, {v['to'][1]:.4g}] | {v['sampling']} |"
-                  for k, v in narrowed.items()]
+        lines += [
+            "## Refined from",
+            "",
+            *[f"- {c}" for c in chain],
+            "",
+            "| hyperparameter | earlier range | refined range | sampling |",
+            "| --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {k} | {v['from']} | [{v['to'][0]:.4g}, {v['to'][1]:.4g}] | {v['sampling']} |"
+            for k, v in narrowed.items()
+        ]
     return "\n".join(lines) + "\n"

@@ -30,7 +30,7 @@ ELU_ALPHA = 1.0
 
 
 def _phi(x):
-    return np.exp(-x**2 / 2) / np.sqrt(2 * np.pi)
+    return np.exp(-(x**2) / 2) / np.sqrt(2 * np.pi)
 
 
 def _erf(x):
@@ -45,14 +45,20 @@ def _sigmoid(x):
 FORMULAS = {
     "linear": (lambda x: x, lambda x: np.ones_like(x)),  # 01:324, 03:559, 03:1042
     "sigmoid": (_sigmoid, lambda x: _sigmoid(x) * (1 - _sigmoid(x))),  # 03:575, 03:1055
-    "tanh": (lambda x: (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)),  # 03:592, 03:1069
-             lambda x: 1 - np.tanh(x) ** 2),
+    "tanh": (
+        lambda x: (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)),  # 03:592, 03:1069
+        lambda x: 1 - np.tanh(x) ** 2,
+    ),
     "relu": (lambda x: np.where(x > 0, x, 0.0), lambda x: np.where(x > 0, 1.0, 0.0)),  # 02:43
     "leaky_relu": (lambda x: np.maximum(LEAKY_SLOPE * x, x), lambda x: np.where(x >= 0, 1.0, LEAKY_SLOPE)),
-    "elu": (lambda x: np.where(x > 0, x, ELU_ALPHA * (np.exp(np.minimum(x, 0)) - 1)),  # 02:43
-            lambda x: np.where(x > 0, 1.0, ELU_ALPHA * np.exp(np.minimum(x, 0)))),
-    "gelu": (lambda x: 0.5 * x * (1 + _erf(x / np.sqrt(2))),  # 02:49
-             lambda x: 0.5 * (1 + _erf(x / np.sqrt(2))) + x * _phi(x)),
+    "elu": (
+        lambda x: np.where(x > 0, x, ELU_ALPHA * (np.exp(np.minimum(x, 0)) - 1)),  # 02:43
+        lambda x: np.where(x > 0, 1.0, ELU_ALPHA * np.exp(np.minimum(x, 0))),
+    ),
+    "gelu": (
+        lambda x: 0.5 * x * (1 + _erf(x / np.sqrt(2))),  # 02:49
+        lambda x: 0.5 * (1 + _erf(x / np.sqrt(2))) + x * _phi(x),
+    ),
     "softplus": (lambda x: np.log1p(np.exp(x)), _sigmoid),  # 04:767
 }
 KERAS = {
@@ -117,14 +123,24 @@ def handmade_network(activation="relu", w6=0.0):
 
     The slide's w6 = 0 also blocks the gradient to o4; pass another ``w6`` to isolate the activation's part.
     """
-    return keras.Sequential([
-        keras.Input((2,)),
-        keras.layers.Dense(2, kernel_initializer=keras.initializers.Constant([[0.0, -4.0], [2.0, -1.0]]),
-                           bias_initializer=keras.initializers.Constant([3.0, 1.0]), name="o1_o2"),
-        activation_layer(activation),
-        keras.layers.Dense(1, kernel_initializer=keras.initializers.Constant([[-2.0], [w6]]),
-                           bias_initializer=keras.initializers.Constant([6.0]), name="o5"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((2,)),
+            keras.layers.Dense(
+                2,
+                kernel_initializer=keras.initializers.Constant([[0.0, -4.0], [2.0, -1.0]]),
+                bias_initializer=keras.initializers.Constant([3.0, 1.0]),
+                name="o1_o2",
+            ),
+            activation_layer(activation),
+            keras.layers.Dense(
+                1,
+                kernel_initializer=keras.initializers.Constant([[-2.0], [w6]]),
+                bias_initializer=keras.initializers.Constant([6.0]),
+                name="o5",
+            ),
+        ]
+    )
 
 
 def autodiff(fn, x):
@@ -143,15 +159,30 @@ def run(ctx):
     for name, (formula, derivative) in FORMULAS.items():
         tape_grad, keras_value = autodiff(KERAS[name], grid)
         values[name], grads[name] = formula(grid), derivative(grid)
-        rows.append({"function": name, "max_err_value_vs_keras": np.abs(keras_value - values[name]).max(),
-                     "max_err_derivative_vs_autodiff": np.abs(tape_grad - grads[name]).max(),
-                     "min": values[name].min(), "max": values[name].max(), "max_derivative": grads[name].max()})
+        rows.append(
+            {
+                "function": name,
+                "max_err_value_vs_keras": np.abs(keras_value - values[name]).max(),
+                "max_err_derivative_vs_autodiff": np.abs(tape_grad - grads[name]).max(),
+                "min": values[name].min(),
+                "max": values[name].max(),
+                "max_derivative": grads[name].max(),
+            }
+        )
     table = pd.DataFrame(rows)
 
     digits = ctx.load("digits")
-    dying = {act: ctx.train(act, lambda act=act: build_model(act, cfg), digits,
-                            epochs=cfg.dying_epochs, optimizer="sgd", learning_rate=cfg.dying_learning_rate)
-             for act in ("relu", "leaky_relu")}
+    dying = {
+        act: ctx.train(
+            act,
+            lambda act=act: build_model(act, cfg),
+            digits,
+            epochs=cfg.dying_epochs,
+            optimizer="sgd",
+            learning_rate=cfg.dying_learning_rate,
+        )
+        for act in ("relu", "leaky_relu")
+    }
     claims = [
         _claim_formulas(table, grid),
         _claim_ranges(),
@@ -163,11 +194,15 @@ def run(ctx):
         _claim_sparsity(cfg, ctx.seed),
         _claim_elu_mean(cfg, ctx.seed),
     ]
-    notes.append("Slip S29 (01:309): ELU is z for z > 0 and alpha (e^z - 1) for z <= 0; max(alpha (e^z - 1), z) is wrong "
-             "for z > 0 (alpha = 1, z = 1 gives 1.718, not 1).")
+    notes.append(
+        "Slip S29 (01:309): ELU is z for z > 0 and alpha (e^z - 1) for z <= 0; max(alpha (e^z - 1), z) is wrong "
+        "for z > 0 (alpha = 1, z = 1 gives 1.718, not 1)."
+    )
     notes.append("Slip S30 (03:600): ReLU is non-decreasing, not strictly increasing (flat for a < 0).")
-    notes.append("Slip S31 (02:732): a *saturating* activation squeezes its input; the formula given there "
-             "(|f| -> infinity at an end) defines a non-saturating one.")
+    notes.append(
+        "Slip S31 (02:732): a *saturating* activation squeezes its input; the formula given there "
+        "(|f| -> infinity at an end) defines a non-saturating one."
+    )
     notes.append("Keras's LeakyReLU defaults to negative_slope 0.3; the lectures' 0.01 (02:43) is passed explicitly.")
     figure = _figure(grid, values, grads)
     return RecipeResult(table, {"functions_and_derivatives": figure}, claims, notes=notes, worked=_worked_examples())
@@ -177,43 +212,87 @@ def _worked_examples():
     relu_sum = float(np.asarray(keras.activations.relu(tf.constant(0.7 * 0.6 + 0.2 * 0.5 + 0.6 * 0.6, tf.float64))))
     return [
         WorkedExample("ReLU in action: ReLU(0.7 x 0.6 + 0.2 x 0.5 + 0.6 x 0.6)", relu_sum, "0.88", "00:198-213"),
-        WorkedExample("S29's max(alpha (e^z - 1), z) at alpha = 1, z = 1 (ELU(1) is 1)", max(math.exp(1) - 1, 1.0),
-                      "ELU(z) = max(alpha (e^z - 1), z)", "01:309"),
+        WorkedExample(
+            "S29's max(alpha (e^z - 1), z) at alpha = 1, z = 1 (ELU(1) is 1)",
+            max(math.exp(1) - 1, 1.0),
+            "ELU(z) = max(alpha (e^z - 1), z)",
+            "01:309",
+        ),
         WorkedExample("Bound on a product of 10 sigmoid derivatives: 0.25^10", 0.25**10, "0.25^L", "02:741-757"),
     ]
 
 
 # ---- verdicts: pure functions of the measured numbers -------------------------------------------------
 
+
 def formulas_match_keras(max_error, tanh_identity_error, gelu_at_1, gelu_at_minus_1, softmax_error):
-    return (max_error < 1e-6 and tanh_identity_error < 1e-12 and abs(gelu_at_1 - 0.841345) < 1e-6
-            and abs(gelu_at_minus_1 + 0.158655) < 1e-6 and softmax_error < 1e-6)
+    return (
+        max_error < 1e-6
+        and tanh_identity_error < 1e-12
+        and abs(gelu_at_1 - 0.841345) < 1e-6
+        and abs(gelu_at_minus_1 + 0.158655) < 1e-6
+        and softmax_error < 1e-6
+    )
 
 
 def ranges_hold(sigmoid_gap, tanh_gap, softmax_min, softmax_sum_error, relu_min, relu_at_50):
-    return (sigmoid_gap > 0 and tanh_gap > 0 and softmax_min > 0 and softmax_sum_error < 1e-6 and relu_min == 0
-            and relu_at_50 == 50)
+    return (
+        sigmoid_gap > 0
+        and tanh_gap > 0
+        and softmax_min > 0
+        and softmax_sum_error < 1e-6
+        and relu_min == 0
+        and relu_at_50 == 50
+    )
 
 
 def derivatives_match_autodiff(max_error, sigmoid_prime_at_0, sigmoid_prime_max, softplus_prime_at_07, scratch_error):
-    return (max_error < 1e-6 and abs(sigmoid_prime_at_0 - 0.25) < 1e-12 and sigmoid_prime_max <= 0.25
-            and abs(softplus_prime_at_07 - 0.668188) < 1e-6 and scratch_error < 1e-6)
+    return (
+        max_error < 1e-6
+        and abs(sigmoid_prime_at_0 - 0.25) < 1e-12
+        and sigmoid_prime_max <= 0.25
+        and abs(softplus_prime_at_07 - 0.668188) < 1e-6
+        and scratch_error < 1e-6
+    )
 
 
 def gradients_vanish(sigmoid_prime_at_10, tanh_prime_at_5, largest_chain, bound, sigmoid_ratio, relu_ratio):
-    return (abs(sigmoid_prime_at_10 - 4.54e-5) < 5e-8 and abs(tanh_prime_at_5 - 1.82e-4) < 5e-7 and largest_chain <= bound
-            and sigmoid_ratio < 1e-3 and relu_ratio > 1e-1)
+    return (
+        abs(sigmoid_prime_at_10 - 4.54e-5) < 5e-8
+        and abs(tanh_prime_at_5 - 1.82e-4) < 5e-7
+        and largest_chain <= bound
+        and sigmoid_ratio < 1e-3
+        and relu_ratio > 1e-1
+    )
 
 
 def relu_does_not_saturate(all_slopes_one, relu_at_1e6, sigmoid_at_1e6, tanh_at_1e6, flat_step):
     return all_slopes_one and relu_at_1e6 == 1e6 and sigmoid_at_1e6 <= 1 and tanh_at_1e6 <= 1 and flat_step == 0
 
 
-def relu_units_die(o2, o5, loss, dead_kernel_grad_norm, dead_bias_grad, unblocked_grad_norm, leaky_grad_min,
-                   elu_grad_min, relu_dead_fraction, leaky_dead_fraction):
+def relu_units_die(
+    o2,
+    o5,
+    loss,
+    dead_kernel_grad_norm,
+    dead_bias_grad,
+    unblocked_grad_norm,
+    leaky_grad_min,
+    elu_grad_min,
+    relu_dead_fraction,
+    leaky_dead_fraction,
+):
     slide = o2 == -8 and o5 == -4 and loss == 81
-    return (slide and dead_kernel_grad_norm == 0 and dead_bias_grad == 0 and unblocked_grad_norm == 0
-            and leaky_grad_min > 0 and elu_grad_min > 0 and relu_dead_fraction >= 0.25 and leaky_dead_fraction == 0)
+    return (
+        slide
+        and dead_kernel_grad_norm == 0
+        and dead_bias_grad == 0
+        and unblocked_grad_norm == 0
+        and leaky_grad_min > 0
+        and elu_grad_min > 0
+        and relu_dead_fraction >= 0.25
+        and leaky_dead_fraction == 0
+    )
 
 
 def relu_prime_at_zero_is_left(relu_prime_at_0):
@@ -225,8 +304,11 @@ def half_of_relu_outputs_are_zero(zero_fraction, standard_error):
 
 
 def elu_mean_closer_to_zero(elu_mean, relu_mean, exact_elu, exact_relu, tolerance):
-    return (abs(elu_mean - exact_elu) < tolerance and abs(relu_mean - exact_relu) < tolerance
-            and abs(elu_mean) < abs(relu_mean))
+    return (
+        abs(elu_mean - exact_elu) < tolerance
+        and abs(relu_mean - exact_relu) < tolerance
+        and abs(elu_mean) < abs(relu_mean)
+    )
 
 
 # ---- measurements ---------------------------------------------------------------------------------------
@@ -235,7 +317,9 @@ def elu_mean_closer_to_zero(elu_mean, relu_mean, exact_elu, exact_relu, toleranc
 def _claim_formulas(table, grid):
     worst = table.set_index("function")["max_err_value_vs_keras"]
     tanh_identity = np.abs(FORMULAS["tanh"][0](grid) - (np.exp(2 * grid) - 1) / (np.exp(2 * grid) + 1)).max()
-    gelu = {v: float(np.asarray(keras.activations.gelu(tf.constant(v, tf.float64), approximate=False))) for v in (1, -1)}
+    gelu = {
+        v: float(np.asarray(keras.activations.gelu(tf.constant(v, tf.float64), approximate=False))) for v in (1, -1)
+    }
     logits = np.random.default_rng(0).normal(0, 3, (64, 10))
     softmax = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     softmax_err = np.abs(np.asarray(keras.activations.softmax(tf.constant(logits))) - softmax).max()
@@ -244,11 +328,19 @@ def _claim_formulas(table, grid):
         "sigmoid, tanh (and (e^2a - 1)/(e^2a + 1)), ReLU, leaky ReLU (0.01), ELU (alpha 1), GELU 1/2 x (1 + erf(x/sqrt 2)) "
         "with gelu(1) = 0.841345, gelu(-1) = -0.158655, softplus log(1 + e^x), softmax",
         formulas_match_keras,
-        {"max_error": worst.max(), "tanh_identity_error": tanh_identity, "gelu_at_1": gelu[1], "gelu_at_minus_1": gelu[-1],
-         "softmax_error": softmax_err},
-        "max |formula - keras|: " + ", ".join(f"{k} {fmt(v, 2)}" for k, v in worst.items())
+        {
+            "max_error": worst.max(),
+            "tanh_identity_error": tanh_identity,
+            "gelu_at_1": gelu[1],
+            "gelu_at_minus_1": gelu[-1],
+            "softmax_error": softmax_err,
+        },
+        "max |formula - keras|: "
+        + ", ".join(f"{k} {fmt(v, 2)}" for k, v in worst.items())
         + f"; tanh identity {fmt(tanh_identity, 2)}; gelu(1) = {gelu[1]:.6f}, gelu(-1) = {gelu[-1]:.6f}; softmax "
-        f"{fmt(softmax_err, 2)}", "01:267-324, 02:40-54, 03:559-605, 04:752-769")
+        f"{fmt(softmax_err, 2)}",
+        "01:267-324, 02:40-54, 03:559-605, 04:752-769",
+    )
 
 
 def _claim_ranges():
@@ -256,8 +348,9 @@ def _claim_ranges():
     sig_gaps = (_sigmoid(x).min(), _sigmoid(-x).min())  # sigma > 0 and 1 - sigma = sigma(-x) > 0
     tanh_gaps = ((2 * _sigmoid(2 * x)).min(), (2 * _sigmoid(-2 * x)).min())  # 1 + tanh, 1 - tanh
     x32 = tf.constant(x, tf.float32)
-    first_one = {name: float(np.abs(x[np.abs(np.asarray(KERAS[name](x32))) == 1.0]).min())
-                 for name in ("sigmoid", "tanh")}
+    first_one = {
+        name: float(np.abs(x[np.abs(np.asarray(KERAS[name](x32))) == 1.0]).min()) for name in ("sigmoid", "tanh")
+    }
     logits = np.random.default_rng(1).normal(0, 5, (256, 10)).astype("float32")
     soft = np.asarray(keras.activations.softmax(tf.constant(logits)))
     relu = np.asarray(keras.activations.relu(tf.constant(x)))
@@ -265,13 +358,20 @@ def _claim_ranges():
         "Ranges on x in [-50, 50]: sigmoid in (0, 1), always positive; tanh in (-1, 1); ReLU >= 0 and not bounded above; "
         "softmax strictly positive and summing to 1 (to 1e-6)",
         ranges_hold,
-        {"sigmoid_gap": min(sig_gaps), "tanh_gap": min(tanh_gaps), "softmax_min": soft.min(),
-         "softmax_sum_error": np.abs(soft.sum(axis=1) - 1).max(), "relu_min": relu.min(), "relu_at_50": relu.max()},
+        {
+            "sigmoid_gap": min(sig_gaps),
+            "tanh_gap": min(tanh_gaps),
+            "softmax_min": soft.min(),
+            "softmax_sum_error": np.abs(soft.sum(axis=1) - 1).max(),
+            "relu_min": relu.min(),
+            "relu_at_50": relu.max(),
+        },
         f"smallest gaps to the bounds (exact complements, float64): sigmoid {fmt(min(sig_gaps))}, tanh "
         f"{fmt(min(tanh_gaps))}; in float32 Keras rounds sigmoid to 1 from |x| = {first_one['sigmoid']:.2f} and tanh to "
         f"+-1 from |x| = {first_one['tanh']:.2f}; softmax min {fmt(soft.min())}, max |sum - 1| "
         f"{fmt(np.abs(soft.sum(axis=1) - 1).max())}; ReLU min {relu.min():g}, ReLU(50) = {relu.max():g}",
-        "02:743, 02:752, 03:567-570, 03:584-587, 03:598-599, 03:642-643")
+        "02:743, 02:752, 03:567-570, 03:584-587, 03:598-599, 03:642-643",
+    )
 
 
 def _claim_derivatives(table, grid, grads):
@@ -279,20 +379,28 @@ def _claim_derivatives(table, grid, grads):
     sig_prime_max = (grid[np.argmax(grads["sigmoid"])], grads["sigmoid"].max())
     at0 = float(autodiff(KERAS["sigmoid"], np.array([0.0]))[0][0])
     softplus_07 = float(autodiff(KERAS["softplus"], np.array([0.7]))[0][0])
-    scratch_err = {n: float(np.abs(np.asarray(d(tf.constant(grid))) - grads[n]).max())
-                   for n, d in scratch_derivatives().items()}
+    scratch_err = {
+        n: float(np.abs(np.asarray(d(tf.constant(grid))) - grads[n]).max()) for n, d in scratch_derivatives().items()
+    }
     return judge(
         "Derivatives equal automatic differentiation (to 1e-6): linear' = 1, sigma' = sigma (1 - sigma), tanh' = "
         "1 - tanh^2 (and ReLU, leaky ReLU, ELU, GELU, softplus); sigma'(0) = 0.25 is the maximum; softplus' = sigmoid "
         "(0.668188 at x = 0.7); nnzoo.custom_layers' hand-written derivatives agree",
         derivatives_match_autodiff,
-        {"max_error": worst.max(), "sigmoid_prime_at_0": at0, "sigmoid_prime_max": grads["sigmoid"].max(),
-         "softplus_prime_at_07": softplus_07, "scratch_error": max(scratch_err.values())},
-        "max |formula - GradientTape|: " + ", ".join(f"{k} {fmt(v, 2)}" for k, v in worst.items())
+        {
+            "max_error": worst.max(),
+            "sigmoid_prime_at_0": at0,
+            "sigmoid_prime_max": grads["sigmoid"].max(),
+            "softplus_prime_at_07": softplus_07,
+            "scratch_error": max(scratch_err.values()),
+        },
+        "max |formula - GradientTape|: "
+        + ", ".join(f"{k} {fmt(v, 2)}" for k, v in worst.items())
         + f"; GradientTape sigma'(0) = {at0}, grid max {fmt(sig_prime_max[1])} at x = {sig_prime_max[0]:.4f}; "
         f"softplus'(0.7) = {softplus_07:.6f}; custom_layers vs formula: "
         + ", ".join(f"{k} {fmt(v, 2)}" for k, v in scratch_err.items()),
-        "03:1036-1084")
+        "03:1036-1084",
+    )
 
 
 def _claim_saturation(cfg, seed):
@@ -307,12 +415,22 @@ def _claim_saturation(cfg, seed):
         f"derivatives is <= 0.25^L; (ext) in a {cfg.depth}-layer sigmoid MLP the first layer's "
         "gradient norm is orders of magnitude below the last's, with ReLU it is not",
         gradients_vanish,
-        {"sigmoid_prime_at_10": sig10, "tanh_prime_at_5": tanh5, "largest_chain": chain, "bound": 0.25**cfg.depth,
-         "sigmoid_ratio": sig, "relu_ratio": relu},
+        {
+            "sigmoid_prime_at_10": sig10,
+            "tanh_prime_at_5": tanh5,
+            "largest_chain": chain,
+            "bound": 0.25**cfg.depth,
+            "sigmoid_ratio": sig,
+            "relu_ratio": relu,
+        },
         f"sigma'(10) = {sig10:.4g}, tanh'(5) = {tanh5:.4g}, 0.25^{cfg.depth} = {0.25**cfg.depth:.4g}, largest product of "
         f"{cfg.depth} sigma' at 1000 random points {fmt(chain)}; ||dL/dW_1|| / ||dL/dW_{cfg.depth}|| (Glorot init, "
-        f"{cfg.seeds} seeds): sigmoid " + ", ".join(fmt(r) for r in ratios["sigmoid"]) + "; ReLU "
-        + ", ".join(fmt(r) for r in ratios["relu"]), "00:243-245, 01:257-264, 02:741-757, 03:579-580")
+        f"{cfg.seeds} seeds): sigmoid "
+        + ", ".join(fmt(r) for r in ratios["sigmoid"])
+        + "; ReLU "
+        + ", ".join(fmt(r) for r in ratios["relu"]),
+        "00:243-245, 01:257-264, 02:741-757, 03:579-580",
+    )
 
 
 def _gradient_ratio(activation, cfg, seed):
@@ -333,16 +451,25 @@ def _claim_non_saturating(grid):
     positive = grid[grid > 0]
     derivative, _ = autodiff(KERAS["relu"], positive)
     big = {n: float(np.asarray(KERAS[n](tf.constant([1e6], tf.float64)))[0]) for n in ("relu", "sigmoid", "tanh")}
-    flat = float(np.asarray(KERAS["relu"](tf.constant([-2.0, -1.0])))[1] - np.asarray(KERAS["relu"](tf.constant([-2.0])))[0])
+    flat = float(
+        np.asarray(KERAS["relu"](tf.constant([-2.0, -1.0])))[1] - np.asarray(KERAS["relu"](tf.constant([-2.0])))[0]
+    )
     return judge(
         "ReLU does not saturate for z > 0: ReLU'(z) = 1 for every z > 0 and ReLU(z) -> infinity, while sigmoid and tanh "
         "stay bounded (S31: that is the definition of non-saturating); ReLU is non-decreasing, not strictly increasing "
         "(S30)",
         relu_does_not_saturate,
-        {"all_slopes_one": bool(np.all(derivative == 1.0)), "relu_at_1e6": big["relu"], "sigmoid_at_1e6": big["sigmoid"],
-         "tanh_at_1e6": big["tanh"], "flat_step": flat},
+        {
+            "all_slopes_one": bool(np.all(derivative == 1.0)),
+            "relu_at_1e6": big["relu"],
+            "sigmoid_at_1e6": big["sigmoid"],
+            "tanh_at_1e6": big["tanh"],
+            "flat_step": flat,
+        },
         f"ReLU' on {len(positive)} grid points > 0: all 1 = {bool(np.all(derivative == 1.0))}; f(1e6): {big}; "
-        f"ReLU(-1) - ReLU(-2) = {flat:g}", "01:280-291, 02:730-767, 03:600")
+        f"ReLU(-1) - ReLU(-2) = {flat:g}",
+        "01:280-291, 02:730-767, 03:600",
+    )
 
 
 def _claim_dying(dying, data, cfg):
@@ -355,10 +482,13 @@ def _claim_dying(dying, data, cfg):
             loss = tf.reduce_sum((out - y) ** 2)
         hidden = net.layers[0]
         g_kernel, g_bias = tape.gradient(loss, [hidden.kernel, hidden.bias])
-        handmade[act if w6 == 0 else f"{act} w6=1"] = (float(out[0, 0]), float(loss),
-                                                     np.asarray(g_kernel, dtype=float)[:, 1] + 0.0,
-                                                     float(np.asarray(g_bias)[1]) + 0.0,
-                                                     float(np.asarray(hidden(x))[0, 1]))
+        handmade[act if w6 == 0 else f"{act} w6=1"] = (
+            float(out[0, 0]),
+            float(loss),
+            np.asarray(g_kernel, dtype=float)[:, 1] + 0.0,
+            float(np.asarray(g_bias)[1]) + 0.0,
+            float(np.asarray(hidden(x))[0, 1]),
+        )
     relu = handmade["relu"]
     zero_grad = {act: _zero_gradient_units(r.model, data.x_train, data.y_train) for act, r in dying.items()}
     return judge(
@@ -367,12 +497,20 @@ def _claim_dying(dying, data, cfg):
         f"non-zero; (ext) after SGD at lr {cfg.dying_learning_rate:g} on raw digits at least a quarter of the ReLU units "
         "are dead while both networks learn, and no leaky unit is",
         relu_units_die,
-        {"o2": relu[4], "o5": relu[0], "loss": relu[1], "dead_kernel_grad_norm": float(np.abs(relu[2]).sum()),
-         "dead_bias_grad": relu[3], "unblocked_grad_norm": float(np.abs(handmade["relu w6=1"][2]).sum())
-         + abs(handmade["relu w6=1"][3]),
-         "leaky_grad_min": min(float(np.abs(handmade["leaky_relu w6=1"][2]).min()), abs(handmade["leaky_relu w6=1"][3])),
-         "elu_grad_min": min(float(np.abs(handmade["elu w6=1"][2]).min()), abs(handmade["elu w6=1"][3])),
-         "relu_dead_fraction": zero_grad["relu"], "leaky_dead_fraction": zero_grad["leaky_relu"]},
+        {
+            "o2": relu[4],
+            "o5": relu[0],
+            "loss": relu[1],
+            "dead_kernel_grad_norm": float(np.abs(relu[2]).sum()),
+            "dead_bias_grad": relu[3],
+            "unblocked_grad_norm": float(np.abs(handmade["relu w6=1"][2]).sum()) + abs(handmade["relu w6=1"][3]),
+            "leaky_grad_min": min(
+                float(np.abs(handmade["leaky_relu w6=1"][2]).min()), abs(handmade["leaky_relu w6=1"][3])
+            ),
+            "elu_grad_min": min(float(np.abs(handmade["elu w6=1"][2]).min()), abs(handmade["elu w6=1"][3])),
+            "relu_dead_fraction": zero_grad["relu"],
+            "leaky_dead_fraction": zero_grad["leaky_relu"],
+        },
         f"ReLU: o2 = {relu[4]:g}, o5 = {relu[0]:g}, loss {relu[1]:g}, (dL/dw3, dL/dw4) = {relu[2].tolist()}, dL/db2 = "
         f"{relu[3]:g}. The slide's w6 = 0 blocks that gradient too, so with w6 = 1 (chosen): ReLU "
         f"{handmade['relu w6=1'][2].tolist()}, {handmade['relu w6=1'][3]:g}; leaky "
@@ -380,8 +518,11 @@ def _claim_dying(dying, data, cfg):
         f"{np.round(handmade['elu w6=1'][2], 5).tolist()}, {handmade['elu w6=1'][3]:.4g}. Hidden units with zero gradient on the "
         f"whole training set after {cfg.dying_epochs} epochs: ReLU {zero_grad['relu']:.0%}, leaky ReLU "
         f"{zero_grad['leaky_relu']:.0%} (val accuracy {dying['relu'].final('val_accuracy'):.3f} vs "
-        f"{dying['leaky_relu'].final('val_accuracy'):.3f})", "01:293-307, 04:892-903",
-        variants=dying.values(), chance=1 / data.num_classes)
+        f"{dying['leaky_relu'].final('val_accuracy'):.3f})",
+        "01:293-307, 04:892-903",
+        variants=dying.values(),
+        chance=1 / data.num_classes,
+    )
 
 
 def _zero_gradient_units(model, x, y):
@@ -398,17 +539,25 @@ def _claim_relu_at_zero():
     grads = {n: float(autodiff(KERAS[n], np.array([0.0]))[0][0]) for n in ("relu", "leaky_relu")}
     return judge(
         "ReLU is not differentiable at 0 and a framework picks a one-sided derivative: TensorFlow gives ReLU'(0) = 0 "
-        "(the left derivative)", relu_prime_at_zero_is_left, {"relu_prime_at_0": grads["relu"]},
-        f"GradientTape at 0: ReLU {grads['relu']:g}, leaky ReLU {grads['leaky_relu']:g}", "04:783-786")
+        "(the left derivative)",
+        relu_prime_at_zero_is_left,
+        {"relu_prime_at_0": grads["relu"]},
+        f"GradientTape at 0: ReLU {grads['relu']:g}, leaky ReLU {grads['leaky_relu']:g}",
+        "04:783-786",
+    )
 
 
 def _claim_sparsity(cfg, seed):
     z = np.random.default_rng(seed).normal(size=cfg.normal_samples)
     zeros = float((np.asarray(keras.activations.relu(tf.constant(z))) == 0).mean())
     se = math.sqrt(0.25 / cfg.normal_samples)
-    return judge("ReLU gives sparse activities: ReLU(N(0, 1)) is exactly 0 about half the time",
-                 half_of_relu_outputs_are_zero, {"zero_fraction": zeros, "standard_error": se},
-                 f"{zeros:.4f} exact zeros over {cfg.normal_samples:,} samples (standard error {se:.4f})", "03:601")
+    return judge(
+        "ReLU gives sparse activities: ReLU(N(0, 1)) is exactly 0 about half the time",
+        half_of_relu_outputs_are_zero,
+        {"zero_fraction": zeros, "standard_error": se},
+        f"{zeros:.4f} exact zeros over {cfg.normal_samples:,} samples (standard error {se:.4f})",
+        "03:601",
+    )
 
 
 def _claim_elu_mean(cfg, seed):
@@ -420,16 +569,22 @@ def _claim_elu_mean(cfg, seed):
     tol = 5 * 1.0 / math.sqrt(cfg.normal_samples)
     return judge(
         "ELU's average output is closer to 0 than ReLU's: on N(0, 1) inputs the mean ELU (alpha 1) is ~0.16, the mean "
-        "ReLU 0.3989", elu_mean_closer_to_zero,
+        "ReLU 0.3989",
+        elu_mean_closer_to_zero,
         {"elu_mean": elu, "relu_mean": relu, "exact_elu": exact_elu, "exact_relu": exact_relu, "tolerance": tol},
         f"sample means ELU {elu:.4f} (exact {exact_elu:.4f}), ReLU {relu:.4f} (exact 1/sqrt(2 pi) = {exact_relu:.4f})",
-        "01:303-307")
+        "01:303-307",
+    )
 
 
 def _figure(grid, values, grads):
     names = list(FORMULAS)
-    fig, axes = plots.grid(len(names) + 1, ncols=3, size=(3.4, 2.6), title="Activation functions (solid) and their "
-                           "derivatives (dashed), lecture formulas")
+    fig, axes = plots.grid(
+        len(names) + 1,
+        ncols=3,
+        size=(3.4, 2.6),
+        title="Activation functions (solid) and their derivatives (dashed), lecture formulas",
+    )
     window = np.abs(grid) <= 5
     for ax, name in zip(axes, names):
         ax.plot(grid[window], values[name][window], label="g(x)")

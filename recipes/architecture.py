@@ -51,13 +51,18 @@ def build_model(variant):
         raise ValueError(f"Unknown variant; expected one of {VARIANTS}. Received: variant={variant!r}")
     dense = keras.layers.Dense
     if variant == "three_layer":
-        return keras.Sequential([keras.Input((3,)), dense(4, activation="relu"), dense(4, activation="relu"),
-                                 dense(1)], name=variant)
+        return keras.Sequential(
+            [keras.Input((3,)), dense(4, activation="relu"), dense(4, activation="relu"), dense(1)], name=variant
+        )
     if variant == "cifar_two_layer":
-        return keras.Sequential([keras.Input((32 * 32 * 3,)), dense(50, activation="relu"),
-                                 dense(10, activation="softmax")], name=variant)
-    inner = ([dense(64, use_bias=False), keras.layers.BatchNormalization(), keras.layers.Activation("relu")]
-             if variant == "bn_before" else [dense(64, activation="relu"), keras.layers.BatchNormalization()])
+        return keras.Sequential(
+            [keras.Input((32 * 32 * 3,)), dense(50, activation="relu"), dense(10, activation="softmax")], name=variant
+        )
+    inner = (
+        [dense(64, use_bias=False), keras.layers.BatchNormalization(), keras.layers.Activation("relu")]
+        if variant == "bn_before"
+        else [dense(64, activation="relu"), keras.layers.BatchNormalization()]
+    )
     return keras.Sequential([keras.Input((784,)), *inner, dense(10, activation="softmax")], name=variant)
 
 
@@ -79,9 +84,14 @@ def capacity_sweep(data, max_order):
     rows = []
     for order in range(1, max_order + 1):
         poly = np.polynomial.Polynomial.fit(data.x_train[:, 0], data.y_train, order)
-        rows.append({"order": order, "parameters": order + 1,
-                     "train_mse": float(np.mean((poly(data.x_train[:, 0]) - data.y_train) ** 2)),
-                     "val_mse": float(np.mean((poly(data.x_val[:, 0]) - data.y_val) ** 2))})
+        rows.append(
+            {
+                "order": order,
+                "parameters": order + 1,
+                "train_mse": float(np.mean((poly(data.x_train[:, 0]) - data.y_train) ** 2)),
+                "val_mse": float(np.mean((poly(data.x_val[:, 0]) - data.y_val) ** 2)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -89,8 +99,14 @@ def label(sweep, margin):
     """Underfitting: training error high (and so validation error too); overfitting: training error at most the
     best order's but validation error high (01:713-723); "high" = more than ``margin`` x the best order's."""
     best = sweep.loc[sweep["val_mse"].idxmin()]
-    return ["underfitting" if r.train_mse > margin * best.train_mse
-            else "overfitting" if r.val_mse > margin * best.val_mse else "good" for r in sweep.itertuples()]
+    return [
+        "underfitting"
+        if r.train_mse > margin * best.train_mse
+        else "overfitting"
+        if r.val_mse > margin * best.val_mse
+        else "good"
+        for r in sweep.itertuples()
+    ]
 
 
 def _claims_counts(rows):
@@ -101,23 +117,32 @@ def _claims_counts(rows):
     after, before = counts["bn_after"], counts["bn_before"]
     inputs = build_model("cifar_two_layer").input_shape[-1]
     return [
-        check("[3x4][4x4][4x1]: 3 layers (the input layer is not counted), 4 + 4 + 1 = 9 neurons, 12 + 16 + 4 = 32 "
-              "weights, 9 biases, 41 learnable parameters",
-              (three["layers"], three["neurons"], three["weights"], three["biases"], three["total"]) == (3, 9, 32, 9, 41)
-              and len(build_model("three_layer").layers) == 3,
-              f"keras: {three['layers']} Dense layers, {three['neurons']} neurons, {three['weights']} weights, "
-              f"{three['biases']} biases, count_params() = {three['total']}", "00:650-662"),
-        check("A 32x32x3 image is 3072 inputs; the CIFAR-10 two-layer net (3072, 50, 10) has 3072x50 + 50 + 50x10 + 10 "
-              "= 154,160 parameters",
-              inputs == 3072 and cifar["total"] == 154_160,
-              f"inputs {inputs}, count_params() = {cifar['total']:,}", "00:138-139, 03:2015"),
-        check("Batch norm adds 2 learnable + 2 non-learnable parameters per feature: BN after the activation = 51,146 "
-              "(51,018 trainable), BN before with use_bias=False = 51,082 (50,954 trainable); the difference is the "
-              "64 dropped biases",
-              (after["total"], after["trainable"], before["total"], before["trainable"]) == (51_146, 51_018, 51_082, 50_954),
-              f"after: {after['total']:,} ({after['trainable']:,} trainable); before: {before['total']:,} "
-              f"({before['trainable']:,} trainable); difference {after['total'] - before['total']}",
-              "00:893-896, 01:1000-1028"),
+        check(
+            "[3x4][4x4][4x1]: 3 layers (the input layer is not counted), 4 + 4 + 1 = 9 neurons, 12 + 16 + 4 = 32 "
+            "weights, 9 biases, 41 learnable parameters",
+            (three["layers"], three["neurons"], three["weights"], three["biases"], three["total"]) == (3, 9, 32, 9, 41)
+            and len(build_model("three_layer").layers) == 3,
+            f"keras: {three['layers']} Dense layers, {three['neurons']} neurons, {three['weights']} weights, "
+            f"{three['biases']} biases, count_params() = {three['total']}",
+            "00:650-662",
+        ),
+        check(
+            "A 32x32x3 image is 3072 inputs; the CIFAR-10 two-layer net (3072, 50, 10) has 3072x50 + 50 + 50x10 + 10 "
+            "= 154,160 parameters",
+            inputs == 3072 and cifar["total"] == 154_160,
+            f"inputs {inputs}, count_params() = {cifar['total']:,}",
+            "00:138-139, 03:2015",
+        ),
+        check(
+            "Batch norm adds 2 learnable + 2 non-learnable parameters per feature: BN after the activation = 51,146 "
+            "(51,018 trainable), BN before with use_bias=False = 51,082 (50,954 trainable); the difference is the "
+            "64 dropped biases",
+            (after["total"], after["trainable"], before["total"], before["trainable"])
+            == (51_146, 51_018, 51_082, 50_954),
+            f"after: {after['total']:,} ({after['trainable']:,} trainable); before: {before['total']:,} "
+            f"({before['trainable']:,} trainable); difference {after['total'] - before['total']}",
+            "00:893-896, 01:1000-1028",
+        ),
     ]
 
 
@@ -131,7 +156,9 @@ def _claim_masks(cfg, seed):
         "the 10^82 atoms); Keras Dropout on a 4-unit layer indeed draws all 2^4 = 16",
         round(exponent, 2) == 1233.02 and exponent > 82 and distinct == 2**cfg.mask_units,
         f"log10(2^4096) = {exponent:.2f}; {distinct} distinct masks in {cfg.mask_draws} draws of Dropout(0.5) on "
-        f"{cfg.mask_units} units", "02:1036")
+        f"{cfg.mask_units} units",
+        "02:1036",
+    )
 
 
 def run(ctx):
@@ -149,38 +176,74 @@ def run(ctx):
         sweeps.append(sweep)
     table = pd.concat(sweeps, ignore_index=True)
     for r in table.itertuples():
-        rows.append({"experiment": "capacity", "variant": f"order {r.order}", "seed": r.seed, "parameters": r.parameters,
-                     "train_mse": r.train_mse, "val_mse": r.val_mse, "label": r.label})
+        rows.append(
+            {
+                "experiment": "capacity",
+                "variant": f"order {r.order}",
+                "seed": r.seed,
+                "parameters": r.parameters,
+                "train_mse": r.train_mse,
+                "val_mse": r.val_mse,
+                "label": r.label,
+            }
+        )
     falls = all(np.all(np.diff(s["train_mse"]) <= 1e-9 * s["train_mse"].to_numpy()[:-1]) for s in sweeps)
     best = [int(s.loc[s["val_mse"].idxmin(), "order"]) for s in sweeps]
-    u_shaped = [1 < b < cfg.max_order and s["val_mse"].iloc[0] > cfg.margin * s["val_mse"].min()
-                and s["val_mse"].iloc[-1] > cfg.margin * s["val_mse"].min() for b, s in zip(best, sweeps)]
+    u_shaped = [
+        1 < b < cfg.max_order
+        and s["val_mse"].iloc[0] > cfg.margin * s["val_mse"].min()
+        and s["val_mse"].iloc[-1] > cfg.margin * s["val_mse"].min()
+        for b, s in zip(best, sweeps)
+    ]
     labelled = [s["label"].iloc[0] == "underfitting" and s["label"].iloc[-1] == "overfitting" for s in sweeps]
     median = table.groupby("order")[["train_mse", "val_mse"]].median()
-    claims.append(check(
-        f"Capacity sweep (polynomial orders 1-{cfg.max_order}, the lecture's orders 1, 3, 5 among them): the training "
-        "error never rises with capacity, the validation error is U-shaped",
-        falls and all(u_shaped),
-        f"best validation order per seed {best}; U-shaped in {sum(u_shaped)}/{len(sweeps)} seeds; median train MSE "
-        f"order 1 / 3 / {cfg.max_order}: {fmt(median.train_mse[1])} / {fmt(median.train_mse[3])} / "
-        f"{fmt(median.train_mse[cfg.max_order])}, validation {fmt(median.val_mse[1])} / {fmt(median.val_mse[3])} / "
-        f"{fmt(median.val_mse[cfg.max_order])}", "03:1307-1336, 02:149-172"))
-    claims.append(check(
-        "Diagnosis: the smallest model underfits (training and validation error both high), the largest overfits "
-        f"(training error low, validation error high); 'high' = more than {cfg.margin}x the best order's",
-        all(labelled),
-        "labels per order (first seed): " + ", ".join(f"{o}: {lab}" for o, lab in zip(sweeps[0]["order"], sweeps[0]["label"]))
-        + f"; as expected in {sum(labelled)}/{len(sweeps)} seeds", "01:700-723, 04:557-583"))
+    claims.append(
+        check(
+            f"Capacity sweep (polynomial orders 1-{cfg.max_order}, the lecture's orders 1, 3, 5 among them): the training "
+            "error never rises with capacity, the validation error is U-shaped",
+            falls and all(u_shaped),
+            f"best validation order per seed {best}; U-shaped in {sum(u_shaped)}/{len(sweeps)} seeds; median train MSE "
+            f"order 1 / 3 / {cfg.max_order}: {fmt(median.train_mse[1])} / {fmt(median.train_mse[3])} / "
+            f"{fmt(median.train_mse[cfg.max_order])}, validation {fmt(median.val_mse[1])} / {fmt(median.val_mse[3])} / "
+            f"{fmt(median.val_mse[cfg.max_order])}",
+            "03:1307-1336, 02:149-172",
+        )
+    )
+    claims.append(
+        check(
+            "Diagnosis: the smallest model underfits (training and validation error both high), the largest overfits "
+            f"(training error low, validation error high); 'high' = more than {cfg.margin}x the best order's",
+            all(labelled),
+            "labels per order (first seed): "
+            + ", ".join(f"{o}: {lab}" for o, lab in zip(sweeps[0]["order"], sweeps[0]["label"]))
+            + f"; as expected in {sum(labelled)}/{len(sweeps)} seeds",
+            "01:700-723, 04:557-583",
+        )
+    )
 
-    notes.append("The capacity data are chosen (the slides' figures are lost): " + data.description
-             + f", split {cfg.split}, seeds {ctx.seed}..{ctx.seed + cfg.seeds - 1}.")
+    notes.append(
+        "The capacity data are chosen (the slides' figures are lost): "
+        + data.description
+        + f", split {cfg.split}, seeds {ctx.seed}..{ctx.seed + cfg.seeds - 1}."
+    )
     fig, (ax,) = plots.grid(1, size=(6.0, 4.0), title="capacity: polynomial order vs error (median over seeds)")
-    plots.curves({"training": (median.index, median.train_mse), "validation": (median.index, median.val_mse)},
-                 ax=ax, xlabel="polynomial order (capacity)", ylabel="mean squared error", logy=True)
+    plots.curves(
+        {"training": (median.index, median.train_mse), "validation": (median.index, median.val_mse)},
+        ax=ax,
+        xlabel="polynomial order (capacity)",
+        ylabel="mean squared error",
+        logy=True,
+    )
     labels = sweeps[0].set_index("order")["label"]
     for order, lab in labels.items():
-        ax.annotate(lab[:5], (order, median.val_mse[order]), fontsize="x-small", rotation=45,
-                    xytext=(0, 6), textcoords="offset points")
+        ax.annotate(
+            lab[:5],
+            (order, median.val_mse[order]),
+            fontsize="x-small",
+            rotation=45,
+            xytext=(0, 6),
+            textcoords="offset points",
+        )
     return RecipeResult(pd.DataFrame(rows), {"capacity": fig}, claims, notes=notes)
 
 

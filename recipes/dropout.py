@@ -81,12 +81,14 @@ def tunable_model(hp, data):
     rate = hp.Float("dropout", 0.0, 0.6, step=0.1)
     layers = [keras.Input(data.input_shape), standardizer(data.x_train)]
     for _ in range(hp.Int("hidden_layers", 1, 3)):
-        layers += [keras.layers.Dense(hp.Int("units", 64, 512, step=64), activation="relu"),
-                   keras.layers.Dropout(rate)]
+        layers += [keras.layers.Dense(hp.Int("units", 64, 512, step=64), activation="relu"), keras.layers.Dropout(rate)]
     layers.append(keras.layers.Dense(data.num_classes, activation="softmax"))
     model = keras.Sequential(layers, name="tuned")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -101,8 +103,14 @@ def mask_expectations(w=(0.7, -0.3), inputs=(2.0, 1.5), keep=0.5):
     for mask in itertools.product((1, 0), repeat=len(x)):
         m = np.array(mask)
         prob = float(np.prod(np.where(m == 1, keep, 1 - keep)))
-        rows.append({"mask": "".join(map(str, mask)), "probability": prob, "output": float(w @ (m * x)),
-                     "inverted_output": float(w @ (m * x)) / keep})
+        rows.append(
+            {
+                "mask": "".join(map(str, mask)),
+                "probability": prob,
+                "output": float(w @ (m * x)),
+                "inverted_output": float(w @ (m * x)) / keep,
+            }
+        )
     plain = sum(r["probability"] * r["output"] for r in rows)
     inverted = sum(r["probability"] * r["inverted_output"] for r in rows)
     return rows, plain, inverted, float(w @ x)
@@ -112,23 +120,58 @@ def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
     notes = []
     data = ctx.load(cfg.dataset, n=cfg.n, noise=cfg.noise)
-    runs = {v: [ctx.train(v if k == 0 else f"{v}_seed{k}",
-                          lambda v=v: build_model(v, cfg, input_dim=data.input_shape[0], num_classes=data.num_classes,
-                                                  normalizer=keras.layers.Rescaling(1 / 5)),  # inputs in [-6, 6]
-                          data, seed=ctx.seed + k, epochs=cfg.epochs, learning_rate=cfg.learning_rate,
-                          batch_size=cfg.batch_size, save=(k == 0)) for k in range(cfg.seeds)] for v in VARIANTS}
+    runs = {
+        v: [
+            ctx.train(
+                v if k == 0 else f"{v}_seed{k}",
+                lambda v=v: build_model(
+                    v,
+                    cfg,
+                    input_dim=data.input_shape[0],
+                    num_classes=data.num_classes,
+                    normalizer=keras.layers.Rescaling(1 / 5),
+                ),  # inputs in [-6, 6]
+                data,
+                seed=ctx.seed + k,
+                epochs=cfg.epochs,
+                learning_rate=cfg.learning_rate,
+                batch_size=cfg.batch_size,
+                save=(k == 0),
+            )
+            for k in range(cfg.seeds)
+        ]
+        for v in VARIANTS
+    }
     rows = []
     for v, trained in runs.items():
         for k, r in enumerate(trained):
             train = r.model.evaluate(data.x_train, data.y_train, verbose=0, return_dict=True)
-            rows.append({"experiment": "gap", "variant": v, "rate": rate_of(v), "seed": ctx.seed + k,
-                         "train_accuracy": train["accuracy"], "val_accuracy": r.val["accuracy"],
-                         "gap": train["accuracy"] - r.val["accuracy"], "train_loss": train["loss"],
-                         "val_loss": r.val["loss"], "test_accuracy": r.test["accuracy"],
-                         "seconds_per_epoch": r.history["seconds"].median()})
+            rows.append(
+                {
+                    "experiment": "gap",
+                    "variant": v,
+                    "rate": rate_of(v),
+                    "seed": ctx.seed + k,
+                    "train_accuracy": train["accuracy"],
+                    "val_accuracy": r.val["accuracy"],
+                    "gap": train["accuracy"] - r.val["accuracy"],
+                    "train_loss": train["loss"],
+                    "val_loss": r.val["loss"],
+                    "test_accuracy": r.test["accuracy"],
+                    "seconds_per_epoch": r.history["seconds"].median(),
+                }
+            )
     masks, plain, inverted, full = mask_expectations()
-    rows += [{"experiment": "expectation_masks", "variant": f"mask {m['mask']}", "probability": m["probability"],
-              "output": m["output"], "inverted_output": m["inverted_output"]} for m in masks]
+    rows += [
+        {
+            "experiment": "expectation_masks",
+            "variant": f"mask {m['mask']}",
+            "probability": m["probability"],
+            "output": m["output"],
+            "inverted_output": m["inverted_output"],
+        }
+        for m in masks
+    ]
     table = pd.DataFrame(rows)
 
     claims = [
@@ -138,33 +181,57 @@ def run(ctx):
         _claim_gap(table, runs, cfg, 1 / data.num_classes),
         _claim_scratch(runs, cfg),
     ]
-    notes.append("Slip S23 (01:1100 vs 01:1122-1124): with p = the drop rate, test outputs are scaled by (1 - p) and "
-             "inverted dropout divides by (1 - p) at training; Keras Dropout(0.2) scales the kept units by 1.25.")
-    notes.append("Slip S24 (02:1066): E_train[a] = 0.5 E_test[a] (keep probability times the test output), not the reverse.")
+    notes.append(
+        "Slip S23 (01:1100 vs 01:1122-1124): with p = the drop rate, test outputs are scaled by (1 - p) and "
+        "inverted dropout divides by (1 - p) at training; Keras Dropout(0.2) scales the kept units by 1.25."
+    )
+    notes.append(
+        "Slip S24 (02:1066): E_train[a] = 0.5 E_test[a] (keep probability times the test output), not the reverse."
+    )
     figures = {
         "learning_curves": plots.learning_curves(
-            {v: r[0].history for v, r in runs.items()}, ("accuracy", "val_accuracy", "val_loss"),
+            {v: r[0].history for v, r in runs.items()},
+            ("accuracy", "val_accuracy", "val_loss"),
             title=f"{cfg.hidden_layers} x {cfg.units} ReLU on {len(data.x_train)} noisy '{cfg.dataset}' points: "
-                  "with and without dropout"),
+            "with and without dropout",
+        ),
         "mask_expectation": plots.bars(
-            {**{f"mask {m['mask']} (p={m['probability']:g})": m["output"] for m in masks},
-             "E_train (plain)": plain, "E_train (inverted)": inverted, "E_test": full},
+            {
+                **{f"mask {m['mask']} (p={m['probability']:g})": m["output"] for m in masks},
+                "E_train (plain)": plain,
+                "E_train (inverted)": inverted,
+                "E_test": full,
+            },
             title="a = w1 x + w2 y, w = (0.7, -0.3), (x, y) = (2, 1.5), rate 0.5: outputs per mask",
-            ylabel="output"),
+            ylabel="output",
+        ),
     }
     worked = [
-        WorkedExample("E_train[a] over the 4 masks of a = w1 x + w2 y at keep 0.5, w = (0.7, -0.3), (x, y) = (2, 1.5)",
-                      plain, "0.475 (= 1/2 of E_test 0.95)", "02:1040-1066"),
+        WorkedExample(
+            "E_train[a] over the 4 masks of a = w1 x + w2 y at keep 0.5, w = (0.7, -0.3), (x, y) = (2, 1.5)",
+            plain,
+            "0.475 (= 1/2 of E_test 0.95)",
+            "02:1040-1066",
+        ),
         WorkedExample("E_test[a] = w1 x + w2 y", full, "0.95", "02:1058-1066"),
-        WorkedExample("Inverted dropout's E_train[a] at keep 0.5 (kept inputs divided by 0.5)", inverted, "= E_test",
-                      "01:1117-1125"),
-        WorkedExample("log10 of the number of masks of a 4096-unit layer: 4096 log10 2", 4096 * np.log10(2),
-                      "2^4096 ~ 10^1233", "02:1030-1036"),
+        WorkedExample(
+            "Inverted dropout's E_train[a] at keep 0.5 (kept inputs divided by 0.5)",
+            inverted,
+            "= E_test",
+            "01:1117-1125",
+        ),
+        WorkedExample(
+            "log10 of the number of masks of a 4096-unit layer: 4096 log10 2",
+            4096 * np.log10(2),
+            "2^4096 ~ 10^1233",
+            "02:1030-1036",
+        ),
     ]
     return RecipeResult(table, figures, claims, notes=notes, worked=worked)
 
 
 # ---- verdicts: pure functions of the measured numbers -------------------------------------------------
+
 
 def drop_fraction_is_rate(fractions):
     """``fractions`` maps a rate to the fraction of units Keras zeroed."""
@@ -176,14 +243,17 @@ def kept_units_scaled_up(all_kept_exact, mean_outputs, identity_at_test):
 
 
 def dropped_units_get_zero_gradient(dropped, dropped_gradients, kept_gradients, rate):
-    return (dropped > 0 and set(dropped_gradients) == {0.0}
-            and set(kept_gradients) == {float(np.float32(1 / (1 - rate)))})
+    return (
+        dropped > 0 and set(dropped_gradients) == {0.0} and set(kept_gradients) == {float(np.float32(1 / (1 - rate)))}
+    )
 
 
 def dropout_narrows_gap(loss_gaps, accuracy_gaps):
     """``loss_gaps`` and ``accuracy_gaps`` map a variant to its mean train-validation gap."""
-    return all(loss_gaps[v] < loss_gaps["none"] and accuracy_gaps[v] < accuracy_gaps["none"]
-               for v in ("dropout_0.2", "dropout_0.5"))
+    return all(
+        loss_gaps[v] < loss_gaps["none"] and accuracy_gaps[v] < accuracy_gaps["none"]
+        for v in ("dropout_0.2", "dropout_0.5")
+    )
 
 
 def scratch_trains_like_keras(max_difference):
@@ -191,6 +261,7 @@ def scratch_trains_like_keras(max_difference):
 
 
 # ---- measurements ---------------------------------------------------------------------------------------
+
 
 def _dropped(rate, seed, n):
     layer = keras.layers.Dropout(rate=rate, seed=seed)
@@ -202,10 +273,12 @@ def _claim_rates(seed, cfg):
     return judge(
         "Keras's Dropout(rate) drops a fraction `rate` of the units (0.2 in the lecture's code, H2O's 0.2 / 0.3, "
         "0.5 'common'); the keep probability is 1 - rate (000's p)",
-        drop_fraction_is_rate, {"fractions": fractions},
+        drop_fraction_is_rate,
+        {"fractions": fractions},
         f"zero fraction over {cfg.units_probe:,} units: "
         + ", ".join(f"rate {r}: {f:.4f} (keep {1 - f:.4f})" for r, f in fractions.items()),
-        "01:1100, 01:1134, 02:1013-1014, 03:2454, 03:2475, 00:988")
+        "01:1100, 01:1134, 02:1013-1014, 03:2454, 03:2475, 00:988",
+    )
 
 
 def _claim_inverted_scaling(seed, cfg):
@@ -219,12 +292,18 @@ def _claim_inverted_scaling(seed, cfg):
         measured["all_kept_exact"].append(exact)
         measured["mean_outputs"].append(float(out.mean()))
         measured["identity_at_test"].append(identity)
-        evidence.append(f"rate {rate}: kept units = {fmt(kept[0])} (all exactly 1/(1 - rate): {exact}), "
-                        f"E[out] = {out.mean():.4f}, identity at training=False: {identity}")
+        evidence.append(
+            f"rate {rate}: kept units = {fmt(kept[0])} (all exactly 1/(1 - rate): {exact}), "
+            f"E[out] = {out.mean():.4f}, identity at training=False: {identity}"
+        )
     return judge(
         "Inverted dropout: Keras scales the kept units by 1/(1 - rate) while training (1.25 for 0.2, 2.0 for 0.5), so "
         "E[out] = in, and is the identity at test time (slip S23: the factors use 1 - p, p the drop rate)",
-        kept_units_scaled_up, measured, "; ".join(evidence), "01:1117-1125, 00:990")
+        kept_units_scaled_up,
+        measured,
+        "; ".join(evidence),
+        "01:1117-1125, 00:990",
+    )
 
 
 def _claim_zero_gradient(seed, rate=0.5):
@@ -238,15 +317,24 @@ def _claim_zero_gradient(seed, rate=0.5):
     return judge(
         "Backprop through dropout: a dropped unit gets exactly zero gradient, a kept one 1/(1 - rate)",
         dropped_units_get_zero_gradient,
-        {"dropped": int(dropped.sum()), "dropped_gradients": sorted(set(grad[dropped].tolist())),
-         "kept_gradients": sorted(set(grad[~dropped].tolist())), "rate": rate},
+        {
+            "dropped": int(dropped.sum()),
+            "dropped_gradients": sorted(set(grad[dropped].tolist())),
+            "kept_gradients": sorted(set(grad[~dropped].tolist())),
+            "rate": rate,
+        },
         f"{int(dropped.sum())} of {dropped.size} units dropped; gradient on dropped units "
         f"{sorted(set(grad[dropped].tolist()))}, on kept units {sorted(set(grad[~dropped].tolist()))}",
-        "01:1104")
+        "01:1104",
+    )
 
 
 def _claim_gap(table, runs, cfg, chance):
-    t = table[table["experiment"] == "gap"].assign(loss_gap=lambda d: d["val_loss"] - d["train_loss"]).groupby("variant")
+    t = (
+        table[table["experiment"] == "gap"]
+        .assign(loss_gap=lambda d: d["val_loss"] - d["train_loss"])
+        .groupby("variant")
+    )
     mean, std = t.mean(numeric_only=True), t.std(numeric_only=True, ddof=0)
     rates = ("dropout_0.2", "dropout_0.5")
     return judge(
@@ -255,23 +343,35 @@ def _claim_gap(table, runs, cfg, chance):
         f"'{cfg.dataset}' set (mean of {cfg.seeds} seeds)",
         dropout_narrows_gap,
         {"loss_gaps": mean["loss_gap"].to_dict(), "accuracy_gaps": mean["gap"].to_dict()},
-        "; ".join(f"{v}: loss gap {fmt(mean.loc[v, 'loss_gap'])} (± {fmt(std.loc[v, 'loss_gap'], 2)}), accuracy gap "
-                  f"{fmt(mean.loc[v, 'gap'])} (± {fmt(std.loc[v, 'gap'], 2)}), train {fmt(mean.loc[v, 'train_accuracy'])}, "
-                  f"val {fmt(mean.loc[v, 'val_accuracy'])}" for v in ("none", *rates)),
-        "02:1021-1026, 03:2485-2486, 00:986", variants=[r for v in ("none", *rates) for r in runs[v]], chance=chance)
+        "; ".join(
+            f"{v}: loss gap {fmt(mean.loc[v, 'loss_gap'])} (± {fmt(std.loc[v, 'loss_gap'], 2)}), accuracy gap "
+            f"{fmt(mean.loc[v, 'gap'])} (± {fmt(std.loc[v, 'gap'], 2)}), train {fmt(mean.loc[v, 'train_accuracy'])}, "
+            f"val {fmt(mean.loc[v, 'val_accuracy'])}"
+            for v in ("none", *rates)
+        ),
+        "02:1021-1026, 03:2485-2486, 00:986",
+        variants=[r for v in ("none", *rates) for r in runs[v]],
+        chance=chance,
+    )
 
 
 def _claim_scratch(runs, cfg):
-    diffs = [float(np.abs(a.history[c] - b.history[c]).max())
-             for a, b in zip(runs["scratch_0.5"], runs["dropout_0.5"]) for c in ("loss", "val_accuracy", "val_loss")]
+    diffs = [
+        float(np.abs(a.history[c] - b.history[c]).max())
+        for a, b in zip(runs["scratch_0.5"], runs["dropout_0.5"])
+        for c in ("loss", "val_accuracy", "val_loss")
+    ]
     return judge(
         "nnzoo's from-scratch InvertedDropout(0.5) beside keras.layers.Dropout(0.5) gives the same learning curves "
         f"(same seeds, {cfg.seeds} runs each: the same masks, so the same training)",
-        scratch_trains_like_keras, {"max_difference": max(diffs)},
+        scratch_trains_like_keras,
+        {"max_difference": max(diffs)},
         f"max |difference| over {cfg.epochs} epochs of loss, val_accuracy and val_loss: {fmt(max(diffs))}; final val "
         f"accuracy scratch {fmt(runs['scratch_0.5'][0].final('val_accuracy'))} vs Keras "
         f"{fmt(runs['dropout_0.5'][0].final('val_accuracy'))}",
-        "01:1117-1135", variants=[*runs["scratch_0.5"], *runs["dropout_0.5"]])
+        "01:1117-1135",
+        variants=[*runs["scratch_0.5"], *runs["dropout_0.5"]],
+    )
 
 
 if __name__ == "__main__":

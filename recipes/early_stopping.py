@@ -84,7 +84,7 @@ def relative_stop(values, rounds=5, tolerance=1e-3):
     values = np.asarray(values, dtype=float)
     averages = np.convolve(values, np.ones(rounds) / rounds, mode="valid")  # a_t for t = rounds-1, ...
     for i in range(rounds, len(averages)):
-        if averages[i - rounds + 1: i + 1].min() > (1 - tolerance) * averages[i - rounds]:
+        if averages[i - rounds + 1 : i + 1].min() > (1 - tolerance) * averages[i - rounds]:
             return i + rounds - 1
     return None
 
@@ -108,20 +108,28 @@ def run(ctx):
     data = ctx.load("digits").take_train(cfg.n_train, seed=ctx.seed)
 
     def builder(name):
-        return lambda: build_model(name, cfg, input_dim=data.input_shape[0], num_classes=data.num_classes,
-                                   normalizer=standardizer(data.x_train))
+        return lambda: build_model(
+            name,
+            cfg,
+            input_dim=data.input_shape[0],
+            num_classes=data.num_classes,
+            normalizer=standardizer(data.x_train),
+        )
 
-    options = dict(data=data, epochs=cfg.max_epochs, batch_size=cfg.batch_size, optimizer="adam",
-                   learning_rate=cfg.learning_rate)
+    options = dict(
+        data=data, epochs=cfg.max_epochs, batch_size=cfg.batch_size, optimizer="adam", learning_rate=cfg.learning_rate
+    )
     runs, rows = {v: [] for v in VARIANTS}, []
     for k in range(cfg.seeds):
         for variant in VARIANTS:
-            stopper = keras.callbacks.EarlyStopping("val_accuracy", patience=cfg.patience, verbose=0,
-                                                    restore_best_weights=(variant == "restore"))
+            stopper = keras.callbacks.EarlyStopping(
+                "val_accuracy", patience=cfg.patience, verbose=0, restore_best_weights=(variant == "restore")
+            )
             norms = WeightNorm()
             name = variant if k == 0 else f"{variant}_seed{k}"
-            trained = ctx.train(name, builder(variant), seed=ctx.seed + k, callbacks=[norms, stopper],
-                                save=(k == 0), **options)
+            trained = ctx.train(
+                name, builder(variant), seed=ctx.seed + k, callbacks=[norms, stopper], save=(k == 0), **options
+            )
             runs[variant].append((trained, stopper, norms.norms))
             rows.append(_row(variant, k, trained, stopper, norms.norms, cfg))
     full = None
@@ -143,8 +151,10 @@ def run(ctx):
     curve = (full or trained).history
     best, stop = stopper.best_epoch + 1, stopper.stopped_epoch + 1
     figure = plots.learning_curves(
-        {"seed 0" + ("" if full is None else " (no stopping)"): curve}, ("val_accuracy", "val_loss"),
-        title=f"EarlyStopping('val_accuracy', patience={cfg.patience}): best and stopping epochs")
+        {"seed 0" + ("" if full is None else " (no stopping)"): curve},
+        ("val_accuracy", "val_loss"),
+        title=f"EarlyStopping('val_accuracy', patience={cfg.patience}): best and stopping epochs",
+    )
     plots.mark_epochs(figure, {f"best epoch {best}": best, f"stopped at epoch {stop}": stop})
     return RecipeResult(table, {"validation_curve": figure}, claims)
 
@@ -152,14 +162,23 @@ def run(ctx):
 def _row(variant, k, trained, stopper, norms, cfg):
     history = trained.history
     best = int(history["val_accuracy"].to_numpy().argmax())
-    return {"variant": variant, "seed": k, "patience": cfg.patience if stopper else np.nan,
-            "epochs_run": len(history), "best_epoch": best + 1,
-            "stopped_epoch": stopper.stopped_epoch + 1 if stopper and stopper.stopped_epoch else np.nan,
-            "epochs_saved": cfg.max_epochs - len(history),
-            "best_val_accuracy": history["val_accuracy"].max(), "last_val_accuracy": history["val_accuracy"].iloc[-1],
-            "returned_val_accuracy": trained.val["accuracy"], "test_accuracy": trained.test["accuracy"],
-            "weight_norm_best_epoch": norms[best], "weight_norm_last_epoch": norms[-1],
-            "weight_norm_returned": weight_norm(trained.model), "seconds": trained.seconds}
+    return {
+        "variant": variant,
+        "seed": k,
+        "patience": cfg.patience if stopper else np.nan,
+        "epochs_run": len(history),
+        "best_epoch": best + 1,
+        "stopped_epoch": stopper.stopped_epoch + 1 if stopper and stopper.stopped_epoch else np.nan,
+        "epochs_saved": cfg.max_epochs - len(history),
+        "best_val_accuracy": history["val_accuracy"].max(),
+        "last_val_accuracy": history["val_accuracy"].iloc[-1],
+        "returned_val_accuracy": trained.val["accuracy"],
+        "test_accuracy": trained.test["accuracy"],
+        "weight_norm_best_epoch": norms[best],
+        "weight_norm_last_epoch": norms[-1],
+        "weight_norm_returned": weight_norm(trained.model),
+        "seconds": trained.seconds,
+    }
 
 
 def _claim_stop_epoch(runs, cfg):
@@ -167,21 +186,37 @@ def _claim_stop_epoch(runs, cfg):
     for trained, stopper, norms in runs:
         accuracy = trained.history["val_accuracy"].to_numpy()
         first_best = int(accuracy.argmax())  # Keras counts only strict improvements, so the first maximum
-        facts.append(dict(best=stopper.best_epoch, first_best=first_best, stopped=stopper.stopped_epoch,
-                          epochs=len(accuracy), final_gap=abs(trained.val["accuracy"] - accuracy[-1]),
-                          norm_gap=abs(weight_norm(trained.model) - norms[-1])))
-    ok = all(f["stopped"] == f["best"] + cfg.patience and f["best"] == f["first_best"]
-             and f["epochs"] == f["stopped"] + 1 and f["final_gap"] < 1e-6 and f["norm_gap"] < 1e-4 * (1 + norms[-1])
-             for f in facts)
+        facts.append(
+            dict(
+                best=stopper.best_epoch,
+                first_best=first_best,
+                stopped=stopper.stopped_epoch,
+                epochs=len(accuracy),
+                final_gap=abs(trained.val["accuracy"] - accuracy[-1]),
+                norm_gap=abs(weight_norm(trained.model) - norms[-1]),
+            )
+        )
+    ok = all(
+        f["stopped"] == f["best"] + cfg.patience
+        and f["best"] == f["first_best"]
+        and f["epochs"] == f["stopped"] + 1
+        and f["final_gap"] < 1e-6
+        and f["norm_gap"] < 1e-4 * (1 + norms[-1])
+        for f in facts
+    )
     defaults = keras.callbacks.EarlyStopping("val_accuracy")
     return check(
         f"EarlyStopping('val_accuracy', patience={cfg.patience}) (mode auto = max, restore_best_weights False by "
         "default) stops at stopped_epoch = best_epoch + patience (0-based) and returns the last epoch's weights",
         ok and defaults.restore_best_weights is False and defaults.mode == "auto",
-        "; ".join(f"seed {k}: best {f['best']}, stopped {f['stopped']} (= best + {f['stopped'] - f['best']}), "
-                  f"{f['epochs']} epochs run, |evaluated - last val_accuracy| = {fmt(f['final_gap'])}"
-                  for k, f in enumerate(facts)) + f"; max epochs {cfg.max_epochs}",
-        "01:739-742")
+        "; ".join(
+            f"seed {k}: best {f['best']}, stopped {f['stopped']} (= best + {f['stopped'] - f['best']}), "
+            f"{f['epochs']} epochs run, |evaluated - last val_accuracy| = {fmt(f['final_gap'])}"
+            for k, f in enumerate(facts)
+        )
+        + f"; max epochs {cfg.max_epochs}",
+        "01:739-742",
+    )
 
 
 def _claim_restore(runs, cfg):
@@ -198,7 +233,8 @@ def _claim_restore(runs, cfg):
         f"max |evaluated - best val_accuracy| over {cfg.seeds} seeds = {fmt(max(gaps))}; returned weight norm vs "
         f"norm recorded at the best epoch differ by {fmt(max(norm_gaps))}; with the same seed the runs with and "
         f"without restoring have identical curves: {all(same)}",
-        "02:1002, 03:2327")
+        "02:1002, 03:2327",
+    )
 
 
 def _claim_smaller_weights(runs, cfg):
@@ -210,7 +246,8 @@ def _claim_smaller_weights(runs, cfg):
         bool((best < last).all()),
         f"||W|| at best epoch {fmt(best.mean())} ± {fmt(best.std(), 2)} vs last epoch {fmt(last.mean())} ± "
         f"{fmt(last.std(), 2)}; per seed: " + ", ".join(f"{fmt(b)} < {fmt(x)}" for b, x in zip(best, last)),
-        "01:730-732")
+        "01:730-732",
+    )
 
 
 def synthetic_val_mse(n=80):
@@ -222,44 +259,61 @@ def synthetic_val_mse(n=80):
 def _claims_relative_rule(cfg):
     curve = synthetic_val_mse()
     scale = 1000.0  # the same curve with y measured in other units (mm instead of m, say)
-    rel = relative_stop(curve, cfg.h2o_rounds, cfg.h2o_tolerance), relative_stop(curve * scale, cfg.h2o_rounds,
-                                                                                  cfg.h2o_tolerance)
-    absolute = keras_stop(curve, cfg.h2o_rounds, cfg.keras_min_delta), keras_stop(curve * scale, cfg.h2o_rounds,
-                                                                                  cfg.keras_min_delta)
+    rel = (
+        relative_stop(curve, cfg.h2o_rounds, cfg.h2o_tolerance),
+        relative_stop(curve * scale, cfg.h2o_rounds, cfg.h2o_tolerance),
+    )
+    absolute = (
+        keras_stop(curve, cfg.h2o_rounds, cfg.keras_min_delta),
+        keras_stop(curve * scale, cfg.h2o_rounds, cfg.keras_min_delta),
+    )
     # By hand: improving 0.01 %/event gains 0.05 % in 5 events (too little), 0.05 %/event gains 0.25 % (enough).
     slow_stop = relative_stop((1 - 1e-4) ** np.arange(40), cfg.h2o_rounds, cfg.h2o_tolerance)
     fast_stop = relative_stop((1 - 5e-4) ** np.arange(40), cfg.h2o_rounds, cfg.h2o_tolerance)
     return [
-        check(f"H2O's criterion (stopping_rounds={cfg.h2o_rounds}, stopping_tolerance={cfg.h2o_tolerance:g}): stop "
-              "when the length-5 moving average of validation MSE fails to improve by 0.1 % (relative) for 5 "
-              "scoring events",
-              slow_stop == 2 * cfg.h2o_rounds - 1 and fast_stop is None and rel[0] is not None,
-              f"a curve improving 0.01 %/event stops at event {slow_stop}, the first event with {cfg.h2o_rounds} "
-              f"averages after a reference one; one improving 0.05 %/event never stops ({fast_stop}); the "
-              f"synthetic val-MSE curve "
-              f"stops at event {rel[0]}", "03:2333"),
-        check("The relative rule does not depend on the loss's units; Keras's min_delta is absolute, so the same "
-              f"min_delta={cfg.keras_min_delta:g} stops at a different epoch when the MSE is scaled by {scale:g}",
-              rel[0] == rel[1] and absolute[0] != absolute[1],
-              f"relative rule stops at {rel[0]} (curve) and {rel[1]} (x{scale:g}); Keras EarlyStopping(min_delta="
-              f"{cfg.keras_min_delta:g}, patience={cfg.h2o_rounds}) stops at {absolute[0]} and {absolute[1]}",
-              "03:2333"),
+        check(
+            f"H2O's criterion (stopping_rounds={cfg.h2o_rounds}, stopping_tolerance={cfg.h2o_tolerance:g}): stop "
+            "when the length-5 moving average of validation MSE fails to improve by 0.1 % (relative) for 5 "
+            "scoring events",
+            slow_stop == 2 * cfg.h2o_rounds - 1 and fast_stop is None and rel[0] is not None,
+            f"a curve improving 0.01 %/event stops at event {slow_stop}, the first event with {cfg.h2o_rounds} "
+            f"averages after a reference one; one improving 0.05 %/event never stops ({fast_stop}); the "
+            f"synthetic val-MSE curve "
+            f"stops at event {rel[0]}",
+            "03:2333",
+        ),
+        check(
+            "The relative rule does not depend on the loss's units; Keras's min_delta is absolute, so the same "
+            f"min_delta={cfg.keras_min_delta:g} stops at a different epoch when the MSE is scaled by {scale:g}",
+            rel[0] == rel[1] and absolute[0] != absolute[1],
+            f"relative rule stops at {rel[0]} (curve) and {rel[1]} (x{scale:g}); Keras EarlyStopping(min_delta="
+            f"{cfg.keras_min_delta:g}, patience={cfg.h2o_rounds}) stops at {absolute[0]} and {absolute[1]}",
+            "03:2333",
+        ),
     ]
 
 
 def _claim_epochs_saved(table, cfg, full):
     stopped = table[table["variant"] == "no_restore"]
     run = stopped["epochs_run"].to_numpy()
-    evidence = (f"epochs run {fmt(run.mean())} ± {fmt(run.std(), 2)} of {cfg.max_epochs} "
-                f"({fmt(100 * (1 - run.mean() / cfg.max_epochs), 3)} % of the epochs saved, {cfg.seeds} seeds)")
+    evidence = (
+        f"epochs run {fmt(run.mean())} ± {fmt(run.std(), 2)} of {cfg.max_epochs} "
+        f"({fmt(100 * (1 - run.mean() / cfg.max_epochs), 3)} % of the epochs saved, {cfg.seeds} seeds)"
+    )
     if full is not None:
         restored = table[(table["variant"] == "restore") & (table["seed"] == 0)].iloc[0]
-        evidence += (f"; seed 0: {cfg.max_epochs} epochs took {fmt(full.seconds, 3)} s vs {fmt(restored['seconds'], 3)} s "
-                     f"with stopping; test accuracy {fmt(full.test['accuracy'])} (all epochs) vs "
-                     f"{fmt(restored['test_accuracy'])} (restored best); without stopping the best val_accuracy "
-                     f"{fmt(full.history['val_accuracy'].max())} came at epoch {int(full.history['val_accuracy'].argmax()) + 1}")
-    return check("Early stopping needs less computation: it runs fewer epochs than the maximum",
-                 bool((run < cfg.max_epochs).all()), evidence, "01:733")
+        evidence += (
+            f"; seed 0: {cfg.max_epochs} epochs took {fmt(full.seconds, 3)} s vs {fmt(restored['seconds'], 3)} s "
+            f"with stopping; test accuracy {fmt(full.test['accuracy'])} (all epochs) vs "
+            f"{fmt(restored['test_accuracy'])} (restored best); without stopping the best val_accuracy "
+            f"{fmt(full.history['val_accuracy'].max())} came at epoch {int(full.history['val_accuracy'].argmax()) + 1}"
+        )
+    return check(
+        "Early stopping needs less computation: it runs fewer epochs than the maximum",
+        bool((run < cfg.max_epochs).all()),
+        evidence,
+        "01:733",
+    )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,9 @@ QUICK = Config(epochs=5, seeds=2)
 
 def build_model(variant="none", config=FULL, *, input_dim=1):
     """The deep linear network (the clipping lives in the optimizer, so ``variant`` only names it)."""
-    init = keras.initializers.VarianceScaling(scale=config.init_gain**2, mode="fan_in",
-                                              distribution="untruncated_normal")
+    init = keras.initializers.VarianceScaling(
+        scale=config.init_gain**2, mode="fan_in", distribution="untruncated_normal"
+    )
     layers = [keras.Input((input_dim,))]
     layers += [keras.layers.Dense(config.units, kernel_initializer=init) for _ in range(config.depth)]
     layers.append(keras.layers.Dense(1, kernel_initializer=init))
@@ -100,23 +101,40 @@ def run(ctx):
     for variant in VARIANTS:
         for k in range(cfg.seeds):
             initial = InitialLoss(data.x_train, data.y_train)
-            trained = ctx.train(variant if k == 0 else f"{variant}_seed{k}",
-                                lambda v=variant: build_model(v, cfg, input_dim=data.input_shape[0]),
-                                data, seed=ctx.seed + k, epochs=cfg.epochs, batch_size=cfg.batch_size,
-                                optimizer=lambda v=variant: make_optimizer(v, cfg), loss="mse", metrics=[],
-                                callbacks=[initial], save=(k == 0 and variant != "none"))
+            trained = ctx.train(
+                variant if k == 0 else f"{variant}_seed{k}",
+                lambda v=variant: build_model(v, cfg, input_dim=data.input_shape[0]),
+                data,
+                seed=ctx.seed + k,
+                epochs=cfg.epochs,
+                batch_size=cfg.batch_size,
+                optimizer=lambda v=variant: make_optimizer(v, cfg),
+                loss="mse",
+                metrics=[],
+                callbacks=[initial],
+                save=(k == 0 and variant != "none"),
+            )
             loss = trained.history["loss"].to_numpy()
             finite = bool(np.isfinite(loss).all())
             ratio = float(np.nanmax(loss) / initial.value) if np.isfinite(loss).any() else np.inf
             runs[variant].append({"finite": finite, "ratio": ratio if finite else np.inf})
             if k == 0:
                 curves[variant] = trained.history
-            rows.append({"variant": variant, "seed": k, "learning_rate": cfg.learning_rate,
-                         "clip": {"none": np.nan, "by_value": cfg.clipvalue, "by_norm": cfg.clipnorm}[variant],
-                         "initial_loss": initial.value, "max_epoch_loss": float(np.nanmax(loss)) if finite else np.inf,
-                         "max_loss_ratio": ratio if finite else np.inf, "final_loss": float(loss[-1]),
-                         "final_val_loss": trained.final("val_loss"), "loss_finite": finite,
-                         "first_nonfinite_epoch": int(np.argmin(np.isfinite(loss))) + 1 if not finite else np.nan})
+            rows.append(
+                {
+                    "variant": variant,
+                    "seed": k,
+                    "learning_rate": cfg.learning_rate,
+                    "clip": {"none": np.nan, "by_value": cfg.clipvalue, "by_norm": cfg.clipnorm}[variant],
+                    "initial_loss": initial.value,
+                    "max_epoch_loss": float(np.nanmax(loss)) if finite else np.inf,
+                    "max_loss_ratio": ratio if finite else np.inf,
+                    "final_loss": float(loss[-1]),
+                    "final_val_loss": trained.final("val_loss"),
+                    "loss_finite": finite,
+                    "first_nonfinite_epoch": int(np.argmin(np.isfinite(loss))) + 1 if not finite else np.nan,
+                }
+            )
     claims = [
         _claim_by_value(),
         _claim_by_norm(),
@@ -125,9 +143,12 @@ def run(ctx):
         _claim_direction(ctx.seed),
     ]
     figure = plots.learning_curves(
-        curves, ("loss", "val_loss"), logy=True,
+        curves,
+        ("loss", "val_loss"),
+        logy=True,
         title=f"{cfg.depth}-layer linear chain, init gain {cfg.init_gain}, SGD lr {cfg.learning_rate}: "
-              f"no clipping (NaN) vs clipvalue={cfg.clipvalue:g} vs clipnorm={cfg.clipnorm:g}")
+        f"no clipping (NaN) vs clipvalue={cfg.clipvalue:g} vs clipnorm={cfg.clipnorm:g}",
+    )
     return RecipeResult(pd.DataFrame(rows), {"loss_curves": figure}, claims)
 
 
@@ -140,11 +161,17 @@ def _claim_by_value():
     return check(
         "Clipping by value to [-1, 1] changes the direction: (3, 4) -> (1, 1), the angle goes from 53.13 to 45 "
         "degrees (cos 0.98995); (0.5, -20) -> (0.5, -1) (cos 0.90532)",
-        np.allclose(c1, (1, 1)) and np.allclose(c2, (0.5, -1)) and round(angle(g1), 2) == 53.13
-        and angle(c1) == 45.0 and round(cos1, 5) == 0.98995 and round(cos2, 5) == 0.90532 and keras_ok,
+        np.allclose(c1, (1, 1))
+        and np.allclose(c2, (0.5, -1))
+        and round(angle(g1), 2) == 53.13
+        and angle(c1) == 45.0
+        and round(cos1, 5) == 0.98995
+        and round(cos2, 5) == 0.90532
+        and keras_ok,
         f"(3, 4) -> {vec(c1)}, angle {angle(g1):.2f} -> {angle(c1):.2f} deg, cos {cos1:.5f}; (0.5, -20) -> "
         f"{vec(c2)}, cos {cos2:.5f}; keras.ops.clip agrees: {keras_ok}",
-        "02:878-901")
+        "02:878-901",
+    )
 
 
 def _claim_by_norm():
@@ -155,13 +182,18 @@ def _claim_by_norm():
     return check(
         "Clipping by norm (v = 1) keeps the direction: (3, 4) -> (0.6, 0.8) with cos 1 and norm 1; (0.5, -20) -> "
         "(0.024992, -0.999688); a gradient below the threshold is unchanged",
-        np.allclose(c1, (0.6, 0.8)) and abs(cosine(g1, c1) - 1) < 1e-12 and abs(np.linalg.norm(c1) - 1) < 1e-12
-        and np.allclose(np.round(c2, 6), (0.024992, -0.999688)) and abs(cosine(g2, c2) - 1) < 1e-12
-        and np.array_equal(clip_by_norm(small), small) and tf_ok,
+        np.allclose(c1, (0.6, 0.8))
+        and abs(cosine(g1, c1) - 1) < 1e-12
+        and abs(np.linalg.norm(c1) - 1) < 1e-12
+        and np.allclose(np.round(c2, 6), (0.024992, -0.999688))
+        and abs(cosine(g2, c2) - 1) < 1e-12
+        and np.array_equal(clip_by_norm(small), small)
+        and tf_ok,
         f"(3, 4) -> ({c1[0]:.6f}, {c1[1]:.6f}), cos {cosine(g1, c1):.6f}, norm {np.linalg.norm(c1):.6f}; "
         f"(0.5, -20) -> ({c2[0]:.6f}, {c2[1]:.6f}), cos {cosine(g2, c2):.6f}; (0.3, 0.4) -> {vec(clip_by_norm(small))}; "
         f"tf.clip_by_norm agrees: {tf_ok}",
-        "02:904-918")
+        "02:904-918",
+    )
 
 
 def keras_step(**clip):
@@ -175,8 +207,11 @@ def keras_step(**clip):
 def _claim_keras_mapping():
     g = [np.array(w) for w in WORKED]
     total = np.sqrt(sum(np.sum(x**2) for x in g))
-    expected = {"clipvalue": [clip_by_value(x) for x in g], "clipnorm": [clip_by_norm(x) for x in g],
-                "global_clipnorm": [x / total for x in g]}
+    expected = {
+        "clipvalue": [clip_by_value(x) for x in g],
+        "clipnorm": [clip_by_norm(x) for x in g],
+        "global_clipnorm": [x / total for x in g],
+    }
     got = {name: keras_step(**{name: 1.0}) for name in expected}
     errors = {name: max(np.abs(a - b).max() for a, b in zip(got[name], expected[name])) for name in expected}
     return check(
@@ -184,9 +219,11 @@ def _claim_keras_mapping():
         "gradient; clipvalue clips each component, clipnorm rescales each variable separately, global_clipnorm "
         "rescales all variables jointly (by ||(g1, g2)|| = 20.62)",
         max(errors.values()) < 1e-6 and round(float(total), 2) == 20.62,
-        "; ".join(f"{name}: update {' '.join(vec(u) for u in got[name])} (max error {fmt(errors[name])})"
-                  for name in expected),
-        "02:878-918")
+        "; ".join(
+            f"{name}: update {' '.join(vec(u) for u in got[name])} (max error {fmt(errors[name])})" for name in expected
+        ),
+        "02:878-918",
+    )
 
 
 def _claim_cliff(runs, cfg):
@@ -203,7 +240,8 @@ def _claim_cliff(runs, cfg):
         exploded and norm_ok and value_finite,
         f"max epoch loss / initial loss per seed: none {summary('none')}; by value {summary('by_value')}; "
         f"by norm {summary('by_norm')}",
-        "02:856-866, 02:929")
+        "02:856-866, 02:929",
+    )
 
 
 def _claim_direction(seed, n=1000):
@@ -216,7 +254,8 @@ def _claim_direction(seed, n=1000):
         np.abs(by_norm - 1).max() < 1e-12 and by_value.min() < 0.99,
         f"{n} gradients of 10 components (Student t, 2 d.o.f.): cos(g, clip) by norm min {by_norm.min():.12f}; "
         f"by value mean {by_value.mean():.4f}, min {by_value.min():.4f}",
-        "02:901, 02:918-924")
+        "02:901, 02:918-924",
+    )
 
 
 if __name__ == "__main__":

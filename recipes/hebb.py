@@ -21,8 +21,14 @@ from nnzoo.results import RecipeResult, check
 LECTURES = ("003",)
 CASES = ("binary", "binary_bipolar_target", "bipolar", "three_input")
 # The slides' printed weights after each pair (03:331-349, 03:369-402, 03:413-416), for the slip evidence.
-SLIDE_BIPOLAR = {"first_row_input": (1, -1, 1), "first_row_target": -1, "first_row_change": (1, 1, 1),
-                 "after_3rd": (0, 2, 0), "after_4th": (1, 1, -1), "line_after_3rd": (-1, 1)}
+SLIDE_BIPOLAR = {
+    "first_row_input": (1, -1, 1),
+    "first_row_target": -1,
+    "first_row_change": (1, 1, 1),
+    "after_3rd": (0, 2, 0),
+    "after_4th": (1, 1, -1),
+    "line_after_3rd": (-1, 1),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,9 +44,13 @@ QUICK = Config()
 
 def build_model(variant="hebb", input_dim=2):
     """One neuron, Dense(1) starting at w = 0, b = 0; the output is the sign (or step) of its net input."""
-    return keras.Sequential([keras.Input((input_dim,)),
-                             keras.layers.Dense(1, kernel_initializer="zeros", bias_initializer="zeros",
-                                                name="neuron")], name=variant)
+    return keras.Sequential(
+        [
+            keras.Input((input_dim,)),
+            keras.layers.Dense(1, kernel_initializer="zeros", bias_initializer="zeros", name="neuron"),
+        ],
+        name=variant,
+    )
 
 
 def hebb(model, x, y):
@@ -93,11 +103,19 @@ def run(ctx):
         predicted = (net > 0).astype(int) if case == "binary" else np.sign(net)
         results[case] = dict(x=x, y=y, changes=changes, weights=weights, net=net, predicted=predicted)
         for k in range(len(x)):
-            rows.append({"case": case, "pair": k + 1, "input": str(x[k].astype(int).tolist() + [1]),
-                         "target": int(y[k]), "change": str(changes[k].astype(int).tolist()),
-                         "weights": str(weights[k].astype(int).tolist()),
-                         "line x2 = a x1 + c": str(line(weights[k])) if x.shape[1] == 2 else "",
-                         "final_net": float(net[k]), "final_output": int(predicted[k])})
+            rows.append(
+                {
+                    "case": case,
+                    "pair": k + 1,
+                    "input": str(x[k].astype(int).tolist() + [1]),
+                    "target": int(y[k]),
+                    "change": str(changes[k].astype(int).tolist()),
+                    "weights": str(weights[k].astype(int).tolist()),
+                    "line x2 = a x1 + c": str(line(weights[k])) if x.shape[1] == 2 else "",
+                    "final_net": float(net[k]),
+                    "final_output": int(predicted[k]),
+                }
+            )
 
     claims = [
         _claim_binary(results["binary"]),
@@ -106,12 +124,18 @@ def run(ctx):
         _claim_three_input(results["three_input"]),
         _claim_separable(results["three_input"], cfg),
     ]
-    notes.append("Slip S7 (03:370): the bipolar table's first pair is input (1 1 1) with target 1 (change (1 1 1)); "
-             "the slide prints input (1 -1 1) with target -1.")
-    notes.append("Slips S8, S9 (03:392, 03:402): after the 3rd and 4th pairs the weights are (1 1 -1) and (2 2 -2); the "
-             "slide prints (0 2 0) and (1 1 -1), though its lines x2 = -x1 + 1 match the correct weights.")
-    notes.append("Slip S10 (03:413): the 3-input failure case's first row has target +1 (its printed change (1 1 1 1) "
-             "and final (0 0 0 -2) need it); with the printed -1 the final weights would be (-2 -2 -2 -4).")
+    notes.append(
+        "Slip S7 (03:370): the bipolar table's first pair is input (1 1 1) with target 1 (change (1 1 1)); "
+        "the slide prints input (1 -1 1) with target -1."
+    )
+    notes.append(
+        "Slips S8, S9 (03:392, 03:402): after the 3rd and 4th pairs the weights are (1 1 -1) and (2 2 -2); the "
+        "slide prints (0 2 0) and (1 1 -1), though its lines x2 = -x1 + 1 match the correct weights."
+    )
+    notes.append(
+        "Slip S10 (03:413): the 3-input failure case's first row has target +1 (its printed change (1 1 1 1) "
+        "and final (0 0 0 -2) need it); with the printed -1 the final weights would be (-2 -2 -2 -4)."
+    )
     return RecipeResult(pd.DataFrame(rows), {"decision_lines": _figure(results)}, claims, notes=notes)
 
 
@@ -124,10 +148,15 @@ def _claim_binary(r):
     return check(
         "Binary AND: only the first pair (1,1,1) -> 1 changes anything; w = (1,1,1) after every pair, line "
         "x2 = -x1 - 1; the net inputs are 3, 2, 2, 1, all > 0, so every pattern is classified 1 and AND is not learned",
-        weights == [(1, 1, 1)] * 4 and line(r["weights"][0]) == (-1.0, -1.0) and r["net"].tolist() == [3, 2, 2, 1]
-        and r["predicted"].tolist() == [1, 1, 1, 1] and r["y"].tolist() != [1, 1, 1, 1],
+        weights == [(1, 1, 1)] * 4
+        and line(r["weights"][0]) == (-1.0, -1.0)
+        and r["net"].tolist() == [3, 2, 2, 1]
+        and r["predicted"].tolist() == [1, 1, 1, 1]
+        and r["y"].tolist() != [1, 1, 1, 1],
         f"weights after each pair {weights}; line after pair 1: x2 = {line(r['weights'][0])}; net {r['net'].tolist()}, "
-        f"outputs {r['predicted'].tolist()} vs targets {r['y'].astype(int).tolist()}", "03:304-351")
+        f"outputs {r['predicted'].tolist()} vs targets {r['y'].astype(int).tolist()}",
+        "03:304-351",
+    )
 
 
 def _claim_bipolar_target(r):
@@ -138,41 +167,56 @@ def _claim_bipolar_target(r):
         "is -2 on every pattern, so it still fails: inputs and targets must both be bipolar",
         weights == expected and set(r["net"].tolist()) == {-2.0} and (r["predicted"] != r["y"]).any(),
         f"weights {weights}; net {r['net'].tolist()}; outputs {r['predicted'].astype(int).tolist()} vs targets "
-        f"{r['y'].astype(int).tolist()}", "03:363-364")
+        f"{r['y'].astype(int).tolist()}",
+        "03:363-364",
+    )
 
 
 def _claim_bipolar(r):
     weights = _ints(r["weights"])
     changes = _ints(r["changes"])
     lines = [line(w) for w in r["weights"]]
-    slide_first_change = tuple(int(v) for v in np.r_[SLIDE_BIPOLAR["first_row_input"][:2], 1]
-                               * SLIDE_BIPOLAR["first_row_target"])
+    slide_first_change = tuple(
+        int(v) for v in np.r_[SLIDE_BIPOLAR["first_row_input"][:2], 1] * SLIDE_BIPOLAR["first_row_target"]
+    )
     slide_line_3rd = line(np.array(SLIDE_BIPOLAR["after_3rd"], dtype=float))
-    ok = (weights == [(1, 1, 1), (0, 2, 0), (1, 1, -1), (2, 2, -2)]
-          and lines == [(-1.0, -1.0), (0.0, 0.0), (-1.0, 1.0), (-1.0, 1.0)]
-          and r["net"].tolist() == [2, -2, -2, -6] and (r["predicted"] == r["y"]).all())
+    ok = (
+        weights == [(1, 1, 1), (0, 2, 0), (1, 1, -1), (2, 2, -2)]
+        and lines == [(-1.0, -1.0), (0.0, 0.0), (-1.0, 1.0), (-1.0, 1.0)]
+        and r["net"].tolist() == [2, -2, -2, -6]
+        and (r["predicted"] == r["y"]).all()
+    )
     return check(
         "Bipolar AND: w = (1,1,1) [x2 = -x1 - 1], (0,2,0) [x2 = 0], (1,1,-1) [x2 = -x1 + 1], (2,2,-2) [the same line]; "
         "net inputs (2,-2,-2,-6) have the targets' signs, so all four are right (slips S7, S8, S9 corrected)",
-        ok and slide_first_change != SLIDE_BIPOLAR["first_row_change"] and slide_line_3rd != SLIDE_BIPOLAR["line_after_3rd"],
+        ok
+        and slide_first_change != SLIDE_BIPOLAR["first_row_change"]
+        and slide_line_3rd != SLIDE_BIPOLAR["line_after_3rd"],
         f"changes {changes}; weights {weights}; lines {lines}; net {r['net'].tolist()}. Slips: S7 the slide's first row "
         f"(1,-1,1) with target -1 would change w by {slide_first_change}, not the printed (1,1,1); S8 the printed "
         f"(0,2,0) after the 3rd pair gives line {slide_line_3rd}, not the printed x2 = -x1 + 1 of {weights[2]}; "
-        f"S9 after the 4th pair w = {weights[3]}, not the printed (1,1,-1)", "03:315-320, 03:366-406")
+        f"S9 after the 4th pair w = {weights[3]}, not the printed (1,1,-1)",
+        "03:315-320, 03:366-406",
+    )
 
 
 def _claim_three_input(r):
     weights = _ints(r["weights"])
     with_slide_target = tuple(int(v) for v in (-np.c_[r["x"], np.ones(len(r["x"]))]).sum(axis=0))
-    ok = (weights == [(1, 1, 1, 1), (0, 0, 2, 0), (-1, 1, 1, -1), (0, 0, 0, -2)] and set(r["net"].tolist()) == {-2.0}
-          and r["predicted"][0] != r["y"][0] and (r["predicted"][1:] == r["y"][1:]).all())
+    ok = (
+        weights == [(1, 1, 1, 1), (0, 0, 2, 0), (-1, 1, 1, -1), (0, 0, 0, -2)]
+        and set(r["net"].tolist()) == {-2.0}
+        and r["predicted"][0] != r["y"][0]
+        and (r["predicted"][1:] == r["y"][1:]).all()
+    )
     return check(
         "3-input failure: weights (1,1,1,1) -> (0,0,2,0) -> (-1,1,1,-1) -> (0,0,0,-2); the net input is -2 on all four "
         "patterns, so the first pattern (target +1) is wrong (slip S10: its target is +1, not the printed -1)",
         ok and with_slide_target != weights[-1],
         f"weights {weights}; net {r['net'].tolist()}; outputs {r['predicted'].astype(int).tolist()} vs targets "
         f"{r['y'].astype(int).tolist()}; with the printed target -1 the final weights would be {with_slide_target}",
-        "03:409-420")
+        "03:409-420",
+    )
 
 
 def _claim_separable(r, cfg):
@@ -190,7 +234,9 @@ def _claim_separable(r, cfg):
         (witness == y).all() and learned and not (r["predicted"] == y).all(),
         f"(1,1,1,-2) nets {(x @ np.ones(3) - 2).tolist()} vs targets {y.astype(int).tolist()}; perceptron from w = 0 "
         f"(cyclic): w = {weights(model).astype(int).tolist()} after {len(epochs)} epochs, accuracy "
-        f"{epochs['accuracy'].iloc[-1]:g}; Hebb's accuracy {(r['predicted'] == y).mean():g}", "03:426, 03:430")
+        f"{epochs['accuracy'].iloc[-1]:g}; Hebb's accuracy {(r['predicted'] == y).mean():g}",
+        "03:426, 03:430",
+    )
 
 
 def _figure(results):
@@ -203,7 +249,9 @@ def _figure(results):
             plots.truth_points(ax, r["x"], r["y"], annotate=False)
             ax.scatter(*r["x"][k], s=160, facecolors="none", edgecolors="C3", zorder=4)  # the pair just seen
             plots.decision_line(ax, r["weights"][k][:2], r["weights"][k][2], lim=(-1.8, 1.8), color="C0")
-            ax.set_title(f"{title}, after pair {k + 1}: w = {tuple(int(v) for v in r['weights'][k])}", fontsize="x-small")
+            ax.set_title(
+                f"{title}, after pair {k + 1}: w = {tuple(int(v) for v in r['weights'][k])}", fontsize="x-small"
+            )
     return fig
 
 

@@ -70,10 +70,12 @@ def closed_form(kind, t, config=FULL):
     """The lecture's formula for ``kind`` at epoch(s) ``t``, in float64."""
     t = np.asarray(t, dtype="float64")
     lr0, k = config.initial_learning_rate, config.k
-    return {"constant": lr0 + 0 * t,
-            "step": lr0 * config.factor ** np.floor(t / config.drop_every),
-            "exponential": lr0 * np.exp(-k * t),
-            "one_over_t": lr0 / (1 + k * t)}[kind]
+    return {
+        "constant": lr0 + 0 * t,
+        "step": lr0 * config.factor ** np.floor(t / config.drop_every),
+        "exponential": lr0 * np.exp(-k * t),
+        "one_over_t": lr0 / (1 + k * t),
+    }[kind]
 
 
 def rate_at(learning_rate, steps):
@@ -131,58 +133,108 @@ def run(ctx):
     for kind in SCHEDULES:
         log = RateLog()
         trained = ctx.train(
-            kind, lambda k=kind: build_model(k, cfg, input_dim=data.input_shape[0], num_classes=data.num_classes,
-                                             normalizer=standardizer(data.x_train)),
-            data, epochs=cfg.epochs, batch_size=cfg.batch_size, callbacks=[log], save=False,
-            optimizer=lambda k=kind: keras.optimizers.SGD(learning_rate=schedule(k, cfg, steps_per_epoch)))
+            kind,
+            lambda k=kind: build_model(
+                k,
+                cfg,
+                input_dim=data.input_shape[0],
+                num_classes=data.num_classes,
+                normalizer=standardizer(data.x_train),
+            ),
+            data,
+            epochs=cfg.epochs,
+            batch_size=cfg.batch_size,
+            callbacks=[log],
+            save=False,
+            optimizer=lambda k=kind: keras.optimizers.SGD(learning_rate=schedule(k, cfg, steps_per_epoch)),
+        )
         histories[kind], logs[kind] = trained.history, log
-        rows.append({"experiment": "digits", "schedule": kind, "epochs": cfg.epochs,
-                     "final_learning_rate": log.rates[-1], "final_loss": trained.final("loss"),
-                     "final_val_loss": trained.final("val_loss"), "final_val_accuracy": trained.final("val_accuracy"),
-                     "test_accuracy": trained.test["accuracy"]})
+        rows.append(
+            {
+                "experiment": "digits",
+                "schedule": kind,
+                "epochs": cfg.epochs,
+                "final_learning_rate": log.rates[-1],
+                "final_loss": trained.final("loss"),
+                "final_val_loss": trained.final("val_loss"),
+                "final_val_accuracy": trained.final("val_accuracy"),
+                "test_accuracy": trained.test["accuracy"],
+            }
+        )
 
     noisy = {kind: noisy_sgd(kind, cfg, ctx.seed) for kind in SCHEDULES}
     tail = cfg.noisy_steps_per_epoch * max(1, cfg.noisy_epochs // 10)  # average f over the last 10% of steps
     settled = {kind: float(losses[-tail:].mean()) for kind, losses in noisy.items()}
     for kind in SCHEDULES:
-        rows.append({"experiment": "noisy_quadratic", "schedule": kind, "epochs": cfg.noisy_epochs,
-                     "final_learning_rate": closed_form(kind, cfg.noisy_epochs, cfg), "final_loss": settled[kind]})
+        rows.append(
+            {
+                "experiment": "noisy_quadratic",
+                "schedule": kind,
+                "epochs": cfg.noisy_epochs,
+                "final_learning_rate": closed_form(kind, cfg.noisy_epochs, cfg),
+                "final_loss": settled[kind],
+            }
+        )
     table = pd.DataFrame(rows)
 
-    claims = [_claim_closed_forms(cfg), _claim_keras_equivalents(cfg, steps_per_epoch),
-              _claim_rates_in_fit(logs, cfg, steps_per_epoch), _claim_annealing(settled, cfg),
-              _claim_cs231n(cfg)]
+    claims = [
+        _claim_closed_forms(cfg),
+        _claim_keras_equivalents(cfg, steps_per_epoch),
+        _claim_rates_in_fit(logs, cfg, steps_per_epoch),
+        _claim_annealing(settled, cfg),
+        _claim_cs231n(cfg),
+    ]
     digits = table[table["experiment"] == "digits"].set_index("schedule")["final_val_loss"]
-    why = ("decaying this early buys nothing on a network still far from SGD's noise floor; annealing pays where "
-           "gradient noise keeps a constant rate bouncing (the noisy quadratic)" if digits.idxmin() == "constant"
-           else "annealing already pays on digits")
-    notes.append(f"On digits after {cfg.epochs} epochs the lowest validation loss is {digits.idxmin()}'s ("
-             + ", ".join(f"{k} {fmt(v)}" for k, v in digits.items()) + f"): {why}.")
-    notes.append("Slip S21 (00:1088): 'too slow decay can make the system converge too quickly' contradicts itself; "
-             "it is decaying too aggressively that cools the system too quickly (CS231n), and too slow a decay "
-             "that wastes time bouncing around.")
+    why = (
+        "decaying this early buys nothing on a network still far from SGD's noise floor; annealing pays where "
+        "gradient noise keeps a constant rate bouncing (the noisy quadratic)"
+        if digits.idxmin() == "constant"
+        else "annealing already pays on digits"
+    )
+    notes.append(
+        f"On digits after {cfg.epochs} epochs the lowest validation loss is {digits.idxmin()}'s ("
+        + ", ".join(f"{k} {fmt(v)}" for k, v in digits.items())
+        + f"): {why}."
+    )
+    notes.append(
+        "Slip S21 (00:1088): 'too slow decay can make the system converge too quickly' contradicts itself; "
+        "it is decaying too aggressively that cools the system too quickly (CS231n), and too slow a decay "
+        "that wastes time bouncing around."
+    )
 
     epochs = np.arange(cfg.epochs + 1)
     figures = {
         "learning_rates": plots.curves(
-            {kind: (epochs, closed_form(kind, epochs, cfg)) for kind in SCHEDULES}, xlabel="epoch t", size=(6.0, 3.6),
-            ylabel="learning rate", title=f"alpha0 = {cfg.initial_learning_rate}, k = {cfg.k}, "
-                                         f"step: x{cfg.factor} every {cfg.drop_every} epochs"),
+            {kind: (epochs, closed_form(kind, epochs, cfg)) for kind in SCHEDULES},
+            xlabel="epoch t",
+            size=(6.0, 3.6),
+            ylabel="learning rate",
+            title=f"alpha0 = {cfg.initial_learning_rate}, k = {cfg.k}, "
+            f"step: x{cfg.factor} every {cfg.drop_every} epochs",
+        ),
         "learning_curves": plots.learning_curves(
-            histories, ("loss", "val_loss", "val_accuracy"), title="digits MLP, SGD with each schedule"),
+            histories, ("loss", "val_loss", "val_accuracy"), title="digits MLP, SGD with each schedule"
+        ),
         "noisy_sgd": plots.curves(
-            {kind: (np.arange(1, cfg.noisy_epochs + 1), losses.reshape(cfg.noisy_epochs, -1).mean(axis=1))
-             for kind, losses in noisy.items()},
-            xlabel="epoch", ylabel="mean f over the epoch", logy=True, size=(6.0, 3.6),
-            title=f"SGD on f = x1^2 + x1 x2 + 4 x2^2 with gradient noise (std {cfg.gradient_noise})"),
+            {
+                kind: (np.arange(1, cfg.noisy_epochs + 1), losses.reshape(cfg.noisy_epochs, -1).mean(axis=1))
+                for kind, losses in noisy.items()
+            },
+            xlabel="epoch",
+            ylabel="mean f over the epoch",
+            logy=True,
+            size=(6.0, 3.6),
+            title=f"SGD on f = x1^2 + x1 x2 + 4 x2^2 with gradient noise (std {cfg.gradient_noise})",
+        ),
     }
     return RecipeResult(table, figures, claims, notes=notes)
 
 
 def _claim_closed_forms(cfg):
     t = np.array([0, 1, 5, 10, 20])
-    errors = {kind: float(np.abs(rate_at(schedule(kind, cfg), t) - closed_form(kind, t, cfg)).max())
-              for kind in SCHEDULES[1:]}
+    errors = {
+        kind: float(np.abs(rate_at(schedule(kind, cfg), t) - closed_form(kind, t, cfg)).max()) for kind in SCHEDULES[1:]
+    }
     table = "; ".join(f"{kind}: " + ", ".join(fmt(v, 5) for v in closed_form(kind, t, cfg)) for kind in SCHEDULES[1:])
     return check(
         f"The schedules compute the lecture's formulas: step (x{cfg.factor} every {cfg.drop_every} epochs), "
@@ -190,21 +242,29 @@ def _claim_closed_forms(cfg):
         max(errors.values()) < 1e-7,
         f"at t = 0, 1, 5, 10, 20 — {table}; max |schedule - formula| = "
         + ", ".join(f"{kind} {fmt(e)}" for kind, e in errors.items()),
-        "03:1934-1947")
+        "03:1934-1947",
+    )
 
 
 def _claim_keras_equivalents(cfg, steps_per_epoch):
     lr0, k = cfg.initial_learning_rate, cfg.k
     keras_twins = {
-        "step": keras.optimizers.schedules.ExponentialDecay(lr0, cfg.drop_every * steps_per_epoch, cfg.factor,
-                                                            staircase=True),
+        "step": keras.optimizers.schedules.ExponentialDecay(
+            lr0, cfg.drop_every * steps_per_epoch, cfg.factor, staircase=True
+        ),
         "exponential": keras.optimizers.schedules.ExponentialDecay(lr0, steps_per_epoch, math.exp(-k)),
         "one_over_t": keras.optimizers.schedules.InverseTimeDecay(lr0, steps_per_epoch, k),
     }
     steps = np.arange(0, 20 * steps_per_epoch + 1, 7)
-    errors = {kind: float((np.abs(rate_at(schedule(kind, cfg, steps_per_epoch), steps)
-                                  - rate_at(twin, steps)) / closed_form(kind, steps / steps_per_epoch, cfg)).max())
-              for kind, twin in keras_twins.items()}
+    errors = {
+        kind: float(
+            (
+                np.abs(rate_at(schedule(kind, cfg, steps_per_epoch), steps) - rate_at(twin, steps))
+                / closed_form(kind, steps / steps_per_epoch, cfg)
+            ).max()
+        )
+        for kind, twin in keras_twins.items()
+    }
     return check(
         "Each lecture schedule equals a Keras one: step = ExponentialDecay(alpha0, 5 epochs of steps, 0.5, "
         "staircase=True), exponential = ExponentialDecay(alpha0, 1 epoch, e^(-k)), 1/t = InverseTimeDecay(alpha0, "
@@ -212,7 +272,8 @@ def _claim_keras_equivalents(cfg, steps_per_epoch):
         max(errors.values()) < 1e-6,
         f"max relative difference over steps 0..{steps[-1]} ({steps_per_epoch} steps per epoch): "
         + ", ".join(f"{kind} {fmt(e)}" for kind, e in errors.items()),
-        "03:1934-1947")
+        "03:1934-1947",
+    )
 
 
 def _claim_rates_in_fit(logs, cfg, steps_per_epoch):
@@ -226,8 +287,10 @@ def _claim_rates_in_fit(logs, cfg, steps_per_epoch):
         max(errors.values()) < 1e-7 and all(logs[k].iterations[-1] == cfg.epochs * steps_per_epoch for k in logs),
         f"max |rate in fit - formula| over {cfg.epochs} epochs: "
         + ", ".join(f"{k} {fmt(e)}" for k, e in errors.items())
-        + "; rate after the last epoch: " + ", ".join(f"{k} {fmt(v)}" for k, v in final.items()),
-        "03:1926-1953")
+        + "; rate after the last epoch: "
+        + ", ".join(f"{k} {fmt(v)}" for k, v in final.items()),
+        "03:1926-1953",
+    )
 
 
 def _claim_annealing(settled, cfg):
@@ -238,7 +301,8 @@ def _claim_annealing(settled, cfg):
         all(settled[k] < constant for k in SCHEDULES[1:]),
         f"mean f over the last 10% of {cfg.noisy_epochs * cfg.noisy_steps_per_epoch} steps: "
         + ", ".join(f"{k} {fmt(v)}" for k, v in settled.items()),
-        "00:1088")
+        "00:1088",
+    )
 
 
 def _claim_cs231n(cfg):
@@ -247,8 +311,11 @@ def _claim_cs231n(cfg):
     as_exponential = ExpDecay(lr0, k=-math.log(0.9))
     keras_staircase = keras.optimizers.schedules.ExponentialDecay(lr0, 1, 0.9, staircase=True)
     rates = rate_at(per_epoch, epochs)
-    error = max(np.abs(rates - lr0 * 0.9**epochs).max(), np.abs(rates - rate_at(as_exponential, epochs)).max(),
-                np.abs(rates - rate_at(keras_staircase, epochs)).max())
+    error = max(
+        np.abs(rates - lr0 * 0.9**epochs).max(),
+        np.abs(rates - rate_at(as_exponential, epochs)).max(),
+        np.abs(rates - rate_at(keras_staircase, epochs)).max(),
+    )
     no_decay = rate_at(StepDecay(lr0, drop_every=1, factor=1.0), epochs)
     return check(
         "The CS231n trainer's learning_rate_decay: 0.9 per epoch is a step decay with drop_every = 1, the same as "
@@ -256,7 +323,8 @@ def _claim_cs231n(cfg):
         error < 1e-7 and np.abs(no_decay - lr0).max() < 1e-7,
         f"after 10 epochs the rate is {fmt(rates[-1] / lr0)} alpha0 (0.9^10); max difference between the three "
         f"forms {fmt(error)}; with factor 1 the rate stays {fmt(no_decay[-1])}",
-        "03:2022, 03:2225")
+        "03:2022, 03:2225",
+    )
 
 
 if __name__ == "__main__":

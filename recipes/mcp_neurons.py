@@ -73,9 +73,13 @@ def build_model(variant, config=FULL):
     if variant not in NETWORKS:
         raise ValueError(f"Unknown variant; expected one of {tuple(NETWORKS)}. Received: variant={variant!r}")
     layers = NETWORKS[variant]
-    return keras.Sequential([keras.Input((len(layers[0][0]),)),
-                             *[threshold_layer(w, t, name=f"mcp_{k}") for k, (w, t) in enumerate(layers)]],
-                            name=variant)
+    return keras.Sequential(
+        [
+            keras.Input((len(layers[0][0]),)),
+            *[threshold_layer(w, t, name=f"mcp_{k}") for k, (w, t) in enumerate(layers)],
+        ],
+        name=variant,
+    )
 
 
 def outputs(model, x):
@@ -102,13 +106,16 @@ def realizable(truth, x=INPUTS):
     lp = linprog(np.zeros(3), A_ub=-rows, b_ub=-np.ones(len(x)), bounds=[(None, None)] * 3)
     if lp.status == 0:
         return True, (lp.x[:2], lp.x[2])
-    cert = linprog(np.zeros(len(x)), A_eq=np.r_[rows.T, strict[None].astype(float)],
-                   b_eq=np.r_[np.zeros(3), 1.0], bounds=[(0, None)] * len(x))
+    cert = linprog(
+        np.zeros(len(x)),
+        A_eq=np.r_[rows.T, strict[None].astype(float)],
+        b_eq=np.r_[np.zeros(3), 1.0],
+        bounds=[(0, None)] * len(x),
+    )
     lam = [Fraction(v).limit_denominator(1000) for v in cert.x]
     exact_rows = [[Fraction(int(round(v))) for v in r] for r in rows]
     combination = [sum(m * r[j] for m, r in zip(lam, exact_rows)) for j in range(3)]
-    proved = all(m >= 0 for m in lam) and combination == [0, 0, 0] and sum(
-        m for m, s in zip(lam, strict) if s) > 0
+    proved = all(m >= 0 for m in lam) and combination == [0, 0, 0] and sum(m for m, s in zip(lam, strict) if s) > 0
     return False, (lam if proved else None)
 
 
@@ -126,23 +133,42 @@ def run(ctx):
     cfg = ctx.pick(FULL, QUICK)
     notes = []
     models = {name: build_model(name, cfg) for name in NETWORKS}
-    got = {name: outputs(m, INPUTS if name != "not" else np.array([[0.0], [1.0]], "float32"))
-           for name, m in models.items()}
-    rows = [{"experiment": "gate", "name": name, "weights": str(NETWORKS[name][0][0]),
-             "thresholds": str([layer[1] for layer in NETWORKS[name]]), "outputs": str(got[name]),
-             "expected": str(TRUTH[name]), "match": got[name] == TRUTH[name]} for name in NETWORKS]
+    got = {
+        name: outputs(m, INPUTS if name != "not" else np.array([[0.0], [1.0]], "float32")) for name, m in models.items()
+    }
+    rows = [
+        {
+            "experiment": "gate",
+            "name": name,
+            "weights": str(NETWORKS[name][0][0]),
+            "thresholds": str([layer[1] for layer in NETWORKS[name]]),
+            "outputs": str(got[name]),
+            "expected": str(TRUTH[name]),
+            "match": got[name] == TRUTH[name],
+        }
+        for name in NETWORKS
+    ]
 
     sweep = np.arange(cfg.sweep_low, cfg.sweep_high + 1e-9, cfg.sweep_step)
     named = {tuple(TRUTH["and"]): "AND", tuple(TRUTH["or"]): "OR", (1, 1, 1, 1): "always 1", (0, 0, 0, 0): "always 0"}
     swept = {float(t): named.get(tuple(unit_outputs((1, 1), t)), "other") for t in sweep}
-    rows += [{"experiment": "threshold_sweep", "name": f, "weights": "[1, 1]", "thresholds": t} for t, f in swept.items()]
+    rows += [
+        {"experiment": "threshold_sweep", "name": f, "weights": "[1, 1]", "thresholds": t} for t, f in swept.items()
+    ]
 
     functions = list(itertools.product((0, 1), repeat=4))
     verdicts = {f: realizable(f) for f in functions}
-    rows += [{"experiment": "single_unit", "name": "".join(map(str, f)), "realizable": ok,
-              "weights": str(np.round(v[0], 3).tolist()) if ok else "",
-              "thresholds": fmt(v[1]) if ok else "", "certificate": "" if ok else str([str(c) for c in v or []])}
-             for f, (ok, v) in verdicts.items()]
+    rows += [
+        {
+            "experiment": "single_unit",
+            "name": "".join(map(str, f)),
+            "realizable": ok,
+            "weights": str(np.round(v[0], 3).tolist()) if ok else "",
+            "thresholds": fmt(v[1]) if ok else "",
+            "certificate": "" if ok else str([str(c) for c in v or []]),
+        }
+        for f, (ok, v) in verdicts.items()
+    ]
 
     claims = [
         _claim_blueberry(got),
@@ -151,15 +177,21 @@ def run(ctx):
         _claim_xor_impossible(verdicts, cfg),
         _claim_two_layers(got, models),
     ]
-    notes.append("The slides' MCP weights and thresholds were in lost figures (03:150, 03:170, 03:259): the values "
-             "used here are chosen (catalogue section 1), not the slides'.")
-    notes.append("The slide says XOR 'can be solved using two MCP neurons' (03:250): that counts the two hidden units; "
-             "the output unit that combines them is a third.")
-    return RecipeResult(pd.DataFrame(rows), {"decision_lines": _figure()}, claims, notes=notes,
-                        worked=_worked_decompositions())
+    notes.append(
+        "The slides' MCP weights and thresholds were in lost figures (03:150, 03:170, 03:259): the values "
+        "used here are chosen (catalogue section 1), not the slides'."
+    )
+    notes.append(
+        "The slide says XOR 'can be solved using two MCP neurons' (03:250): that counts the two hidden units; "
+        "the output unit that combines them is a third."
+    )
+    return RecipeResult(
+        pd.DataFrame(rows), {"decision_lines": _figure()}, claims, notes=notes, worked=_worked_decompositions()
+    )
 
 
 # ---- verdicts: pure functions of the measured outputs ---------------------------------------------------
+
 
 def eats_only_the_blueberry(eats, blueberry, and_unit):
     return eats == [1, 0, 0, 0] and blueberry == and_unit
@@ -173,15 +205,26 @@ def threshold_switches_and_or(swept, scaled_keeps_gates):
     """``swept`` maps a threshold to the function the unit w = (1, 1) computes with it."""
     and_at = [t for t, f in swept.items() if f == "AND"]
     or_at = [t for t, f in swept.items() if f == "OR"]
-    return bool(and_at and or_at and scaled_keeps_gates and all(1 < t <= 2 for t in and_at)
-                and all(0 < t <= 1 for t in or_at) and all(swept[t] == "AND" for t in swept if 1 < t <= 2)
-                and all(swept[t] == "OR" for t in swept if 0 < t <= 1))
+    return bool(
+        and_at
+        and or_at
+        and scaled_keeps_gates
+        and all(1 < t <= 2 for t in and_at)
+        and all(0 < t <= 1 for t in or_at)
+        and all(swept[t] == "AND" for t in swept if 1 < t <= 2)
+        and all(swept[t] == "OR" for t in swept if 0 < t <= 1)
+    )
 
 
 def only_xor_and_xnor_need_two_lines(impossible, proved, witnessed, grid_solutions, best_accuracy):
     xor = tuple(TRUTH["xor"])
-    return (set(impossible) == {xor, tuple(1 - v for v in xor)} and proved and witnessed and grid_solutions == 0
-            and best_accuracy == 0.75)
+    return (
+        set(impossible) == {xor, tuple(1 - v for v in xor)}
+        and proved
+        and witnessed
+        and grid_solutions == 0
+        and best_accuracy == 0.75
+    )
 
 
 def two_layers_compute_xor(hidden_pair_network, or_nand_network):
@@ -190,36 +233,47 @@ def two_layers_compute_xor(hidden_pair_network, or_nand_network):
 
 # ---- measurements ---------------------------------------------------------------------------------------
 
+
 def _claim_blueberry(got):
     table = {"blueberry": (1, 1), "golf ball": (0, 1), "violet": (1, 0), "hot dog": (0, 0)}
     eats = {obj: got["blueberry"][INPUTS.tolist().index(list(map(float, p)))] for obj, p in table.items()}
     return judge(
         "The blueberry neuron (inputs purple, round; w = (1, 1), theta = 2, chosen) eats only the blueberry: "
         "Eat = 1, 0, 0, 0 for blueberry, golf ball, violet, hot dog — it is the AND unit",
-        eats_only_the_blueberry, {"eats": [eats[o] for o in table], "blueberry": got["blueberry"], "and_unit": got["and"]},
-        "; ".join(f"{o}: {e}" for o, e in eats.items()), "03:144-161")
+        eats_only_the_blueberry,
+        {"eats": [eats[o] for o in table], "blueberry": got["blueberry"], "and_unit": got["and"]},
+        "; ".join(f"{o}: {e}" for o, e in eats.items()),
+        "03:144-161",
+    )
 
 
 def _claim_gates(got):
     return judge(
         "MCP units reproduce the AND, OR and NOT tables exactly: AND w=(1,1) theta=2, OR w=(1,1) theta=1, "
         "NOT w=-1 theta=0 (chosen values; the slides' figure is lost)",
-        gates_match_truth_tables, {"and_outputs": got["and"], "or_outputs": got["or"], "not_outputs": got["not"]},
+        gates_match_truth_tables,
+        {"and_outputs": got["and"], "or_outputs": got["or"], "not_outputs": got["not"]},
         f"AND {got['and']}, OR {got['or']}, NOT {got['not']} on inputs (0,0),(0,1),(1,0),(1,1) / 0,1",
-        "03:176-201")
+        "03:176-201",
+    )
 
 
 def _claim_sweep(swept):
     and_at = [t for t, f in swept.items() if f == "AND"]
     or_at = [t for t, f in swept.items() if f == "OR"]
-    scaled = all(unit_outputs((c, c), 2 * c).tolist() == TRUTH["and"]
-                 and unit_outputs((c, c), c).tolist() == TRUTH["or"] for c in (0.5, 2.0, 10.0))
+    scaled = all(
+        unit_outputs((c, c), 2 * c).tolist() == TRUTH["and"] and unit_outputs((c, c), c).tolist() == TRUTH["or"]
+        for c in (0.5, 2.0, 10.0)
+    )
     return judge(
         "Varying the threshold alone adapts the unit: with w = (1, 1) every theta in (1, 2] gives AND and every theta "
         "in (0, 1] gives OR; other weights and thresholds (w and theta both scaled by c > 0) give the same results",
-        threshold_switches_and_or, {"swept": swept, "scaled_keeps_gates": scaled},
+        threshold_switches_and_or,
+        {"swept": swept, "scaled_keeps_gates": scaled},
         f"sweep step {swept and list(swept)[1] - list(swept)[0]:g}: AND at theta = {and_at}, OR at theta = {or_at}; "
-        f"scaling by c = 0.5, 2, 10 keeps AND and OR: {scaled}", "03:172-173, 03:206")
+        f"scaling by c = 0.5, 2, 10 keeps AND and OR: {scaled}",
+        "03:172-173, 03:206",
+    )
 
 
 def _claim_xor_impossible(verdicts, cfg):
@@ -234,22 +288,37 @@ def _claim_xor_impossible(verdicts, cfg):
         "certificate), not a sample; of the 16 two-input functions exactly XOR and XNOR are not single-unit; "
         "a brute-force grid finds no XOR unit and the best reaches accuracy 3/4",
         only_xor_and_xnor_need_two_lines,
-        {"impossible": impossible, "proved": proved, "witnessed": witnessed, "grid_solutions": solutions,
-         "best_accuracy": best},
+        {
+            "impossible": impossible,
+            "proved": proved,
+            "witnessed": witnessed,
+            "grid_solutions": solutions,
+            "best_accuracy": best,
+        },
         f"XOR certificate lambda = {[str(c) for c in certificate]} on rows (0,0),(0,1),(1,0),(1,1): the weighted sum "
         f"of the four inequalities reads 0 > 0; the other 14 have LP witnesses that check out: {witnessed}; "
         f"not realizable: {[''.join(map(str, f)) for f in impossible]}; "
         f"grid of {tried} units (w step {cfg.weight_step}, theta step {cfg.threshold_step} in [-{cfg.grid_limit:g}, "
-        f"{cfg.grid_limit:g}]): {solutions} solutions, best accuracy {best:g}", "03:208-249")
+        f"{cfg.grid_limit:g}]): {solutions} solutions, best accuracy {best:g}",
+        "03:208-249",
+    )
 
 
 def _worked_decompositions():
     x1, x2 = INPUTS[:, 0].astype(bool), INPUTS[:, 1].astype(bool)
     return [
-        WorkedExample("(x1 + x2) . (not x1 + not x2) on (0,0), (0,1), (1,0), (1,1) (+ = OR, . = AND)",
-                      str(((x1 | x2) & (~x1 | ~x2)).astype(int).tolist()), "XOR: 0, 1, 1, 0", "03:254-262"),
-        WorkedExample("x1 . not x2 + not x1 . x2 on the same inputs", str(((x1 & ~x2) | (~x1 & x2)).astype(int).tolist()),
-                      "XOR: 0, 1, 1, 0", "03:254-262"),
+        WorkedExample(
+            "(x1 + x2) . (not x1 + not x2) on (0,0), (0,1), (1,0), (1,1) (+ = OR, . = AND)",
+            str(((x1 | x2) & (~x1 | ~x2)).astype(int).tolist()),
+            "XOR: 0, 1, 1, 0",
+            "03:254-262",
+        ),
+        WorkedExample(
+            "x1 . not x2 + not x1 . x2 on the same inputs",
+            str(((x1 & ~x2) | (~x1 & x2)).astype(int).tolist()),
+            "XOR: 0, 1, 1, 0",
+            "03:254-262",
+        ),
     ]
 
 
@@ -260,13 +329,20 @@ def _claim_two_layers(got, models):
         "XOR from two layers of MCP units: h1 = [x1 - x2 >= 1], h2 = [x2 - x1 >= 1], out = [h1 + h2 >= 1]; and "
         "OR (theta 1) with NAND (w = (-1,-1), theta = -1) into AND (theta 2). The slide's 'two MCP neurons' are "
         "the hidden pair; the output unit is a third",
-        two_layers_compute_xor, {"hidden_pair_network": got["xor"], "or_nand_network": got["xor_or_nand"]},
-        f"h1, h2 per input: {h}; out {got['xor']}; OR/NAND/AND network: {got['xor_or_nand']}", "03:250-262")
+        two_layers_compute_xor,
+        {"hidden_pair_network": got["xor"], "or_nand_network": got["xor_or_nand"]},
+        f"h1, h2 per input: {h}; out {got['xor']}; OR/NAND/AND network: {got['xor_or_nand']}",
+        "03:250-262",
+    )
 
 
 def _figure():
-    fig, axes = plots.grid(4, ncols=4, size=(3.2, 3.2), title="MCP units: the four inputs and each unit's line "
-                           "w.x = theta (chosen weights; a point on the line fires)")
+    fig, axes = plots.grid(
+        4,
+        ncols=4,
+        size=(3.2, 3.2),
+        title="MCP units: the four inputs and each unit's line w.x = theta (chosen weights; a point on the line fires)",
+    )
     panels = [
         ("AND / blueberry: theta = 2", "and", [((1, 1), 2, "AND")]),
         ("OR: theta = 1", "or", [((1, 1), 1, "OR")]),

@@ -27,9 +27,14 @@ from nnzoo.results import RecipeResult, check, fmt
 
 LECTURES = ("001", "003")
 # The lecture's two examples (01:693-704): (E_human, E_train, E_test) -> diagnosis, errors in percent.
-LECTURE_ROWS = (((0, 1, 15), "Low-bias, high-variance"), ((0, 15, 16), "High-bias, low-variance"),
-                ((0, 15, 30), "High-bias, high-variance"), ((0, 0.5, 1), "Low-bias, low-variance"),
-                ((1, 8, 10), "High-bias, low-variance"), ((7.5, 8, 10), "Low-bias, high-variance"))
+LECTURE_ROWS = (
+    ((0, 1, 15), "Low-bias, high-variance"),
+    ((0, 15, 16), "High-bias, low-variance"),
+    ((0, 15, 30), "High-bias, high-variance"),
+    ((0, 0.5, 1), "Low-bias, low-variance"),
+    ((1, 8, 10), "High-bias, low-variance"),
+    ((7.5, 8, 10), "Low-bias, high-variance"),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,8 +64,11 @@ def build_model(variant="multiclass", config=FULL, *, input_dim=64, num_classes=
     if normalizer is not None:
         layers.append(normalizer)
     layers.append(keras.layers.Dense(config.units, activation="relu"))
-    layers.append(keras.layers.Dense(1, activation="sigmoid") if variant == "binary"
-                  else keras.layers.Dense(num_classes, activation="softmax"))
+    layers.append(
+        keras.layers.Dense(1, activation="sigmoid")
+        if variant == "binary"
+        else keras.layers.Dense(num_classes, activation="softmax")
+    )
     return keras.Sequential(layers, name=variant)
 
 
@@ -88,25 +96,43 @@ def run(ctx):
     rows += [{"experiment": "kfold", **f} for f in folds.drop(columns="indices").to_dict("records")]
 
     notes.append("Slip S33 (01:608, 01:626): Variance = E[(g - E g)^2]; the printed E[g - E g]^2 is identically 0.")
-    notes.append("Confusion matrices here use the lecture's layout: rows = predicted, columns = ground truth, the "
-             "transpose of sklearn.metrics.confusion_matrix.")
+    notes.append(
+        "Confusion matrices here use the lecture's layout: rows = predicted, columns = ground truth, the "
+        "transpose of sklearn.metrics.confusion_matrix."
+    )
     matrix = confusion(oof["y"], oof["pred"], labels=list(range(data.num_classes)))
     figures = {
         "confusion_matrix": plots.matrix(
-            matrix, row_labels=data.class_names, col_labels=data.class_names, ylabel="predicted",
+            matrix,
+            row_labels=data.class_names,
+            col_labels=data.class_names,
+            ylabel="predicted",
             xlabel="ground truth",
-            title=f"digits, {cfg.folds}-fold out-of-fold predictions ({len(oof['y'])} examples)"),
+            title=f"digits, {cfg.folds}-fold out-of-fold predictions ({len(oof['y'])} examples)",
+        ),
         "bias_variance": plots.curves(
-            {name: (study["order"], study[key]) for name, key in (
-                ("bias^2", "bias2"), ("variance", "variance"), ("bias^2 + variance + sigma^2", "decomposition"),
-                ("test MSE", "test_mse"), ("train MSE", "train_mse"))},
-            xlabel="polynomial order", ylabel="squared error", logy=True, size=(6.0, 3.6),
-            title=f"{cfg.mc_repeats} training sets of {cfg.mc_points} grid points, sigma = {cfg.mc_noise}"),
+            {
+                name: (study["order"], study[key])
+                for name, key in (
+                    ("bias^2", "bias2"),
+                    ("variance", "variance"),
+                    ("bias^2 + variance + sigma^2", "decomposition"),
+                    ("test MSE", "test_mse"),
+                    ("train MSE", "train_mse"),
+                )
+            },
+            xlabel="polynomial order",
+            ylabel="squared error",
+            logy=True,
+            size=(6.0, 3.6),
+            title=f"{cfg.mc_repeats} training sets of {cfg.mc_points} grid points, sigma = {cfg.mc_noise}",
+        ),
     }
     return RecipeResult(pd.DataFrame(rows), figures, claims, notes=notes)
 
 
 # ---- 1. splits ---------------------------------------------------------------------------------
+
 
 def _claim_splits(ctx):
     rng = np.random.default_rng(ctx.seed)
@@ -119,22 +145,29 @@ def _claim_splits(ctx):
         whole = np.bincount(y, minlength=10) / n
         drift = max(np.abs(np.bincount(part, minlength=10) / len(part) - whole).max() for part in (ytr, yva, yte))
         union = np.concatenate([tr, va, te])
-        facts[n] = dict(sizes=(len(tr), len(va), len(te)), drift=drift,
-                        partition=len(union) == n and len(np.unique(union)) == n)
+        facts[n] = dict(
+            sizes=(len(tr), len(va), len(te)), drift=drift, partition=len(union) == n and len(np.unique(union)) == n
+        )
     digits = ctx.load("digits", split=(0.98, 0.01, 0.01))
     return check(
         "Splits of the same distribution (stratified): 60/20/20 of 10,000 gives 6000/2000/2000 and 98/1/1 of "
         "1,000,000 gives 980,000/10,000/10,000; each split's class shares are within 1 point of the whole set; "
         "the splits are disjoint and cover the data",
-        facts[10_000]["sizes"] == (6000, 2000, 2000) and facts[1_000_000]["sizes"] == (980_000, 10_000, 10_000)
+        facts[10_000]["sizes"] == (6000, 2000, 2000)
+        and facts[1_000_000]["sizes"] == (980_000, 10_000, 10_000)
         and all(f["drift"] < 0.01 and f["partition"] for f in facts.values()),
-        "; ".join(f"N={n:,}: sizes {f['sizes']}, max class-share drift {100 * f['drift']:.3f} points, partition "
-                  f"{f['partition']}" for n, f in facts.items())
+        "; ".join(
+            f"N={n:,}: sizes {f['sizes']}, max class-share drift {100 * f['drift']:.3f} points, partition "
+            f"{f['partition']}"
+            for n, f in facts.items()
+        )
         + f"; digits at 98/1/1: {len(digits.x_train)}/{len(digits.x_val)}/{len(digits.x_test)}",
-        "01:537-550")
+        "01:537-550",
+    )
 
 
 # ---- 2. metrics --------------------------------------------------------------------------------
+
 
 def _labels_from_counts(tp, fp, fn, tn):
     y_true = np.array([1] * tp + [0] * fp + [1] * fn + [0] * tn)
@@ -146,18 +179,24 @@ def _keras_binary(y_true, y_pred):
     """keras.metrics on hard predictions: accuracy, precision, recall and specificity (recall of class 0)."""
     t, p = y_true.astype("float32"), y_pred.astype("float32")
     found = {}
-    for name, metric, a, b in (("accuracy", keras.metrics.BinaryAccuracy(), t, p),
-                               ("precision", keras.metrics.Precision(), t, p),
-                               ("recall", keras.metrics.Recall(), t, p),
-                               ("specificity", keras.metrics.Recall(), 1 - t, 1 - p)):
+    for name, metric, a, b in (
+        ("accuracy", keras.metrics.BinaryAccuracy(), t, p),
+        ("precision", keras.metrics.Precision(), t, p),
+        ("recall", keras.metrics.Recall(), t, p),
+        ("specificity", keras.metrics.Recall(), 1 - t, 1 - p),
+    ):
         metric.update_state(a, b)
         found[name] = float(metric.result())
     return found
 
 
 def _sklearn_binary(y_true, y_pred):
-    return {"accuracy": skm.accuracy_score(y_true, y_pred), "precision": skm.precision_score(y_true, y_pred),
-            "recall": skm.recall_score(y_true, y_pred), "specificity": skm.recall_score(y_true, y_pred, pos_label=0)}
+    return {
+        "accuracy": skm.accuracy_score(y_true, y_pred),
+        "precision": skm.precision_score(y_true, y_pred),
+        "recall": skm.recall_score(y_true, y_pred),
+        "specificity": skm.recall_score(y_true, y_pred, pos_label=0),
+    }
 
 
 def _claim_worked_metrics():
@@ -166,38 +205,52 @@ def _claim_worked_metrics():
     ours = binary_metrics(tp, fp, fn, tn)
     layout = confusion(y_true, y_pred, labels=(1, 0))
     sk_layout = skm.confusion_matrix(y_true, y_pred, labels=[1, 0])
-    gaps = [max(abs(ours[k] - other[k]) for k in ours) for other in (_sklearn_binary(y_true, y_pred),
-                                                                     _keras_binary(y_true, y_pred))]
+    gaps = [
+        max(abs(ours[k] - other[k]) for k in ours)
+        for other in (_sklearn_binary(y_true, y_pred), _keras_binary(y_true, y_pred))
+    ]
     expected = {"accuracy": 0.70, "precision": 0.80, "recall": 0.6667, "specificity": 0.75}
     return check(
         "Accuracy = (TP+TN)/all, Precision = TP/(TP+FP), Recall = TP/(TP+FN), Specificity = TN/(TN+FP); with TP=40, "
         "FP=10, FN=20, TN=30: 0.70, 0.80, 0.6667, 0.75, as scikit-learn and keras.metrics compute them; the slide's "
         "matrix (rows predicted, columns ground truth) [[TP, FP], [FN, TN]] is sklearn's confusion_matrix transposed",
-        all(round(ours[k], 4) == v for k, v in expected.items()) and max(gaps) < 1e-6
-        and np.array_equal(layout, [[tp, fp], [fn, tn]]) and np.array_equal(layout, sk_layout.T)
+        all(round(ours[k], 4) == v for k, v in expected.items())
+        and max(gaps) < 1e-6
+        and np.array_equal(layout, [[tp, fp], [fn, tn]])
+        and np.array_equal(layout, sk_layout.T)
         and not np.array_equal(layout, sk_layout),
         ", ".join(f"{k} {v:.4f}" for k, v in ours.items()) + f"; max gap to sklearn {fmt(gaps[0])}, to keras.metrics "
         f"{fmt(gaps[1])}; lecture layout {layout.tolist()}, sklearn {sk_layout.tolist()}",
-        "01:569-590")
+        "01:569-590",
+    )
 
 
 def _binary_task(ctx, cfg, data):
     """The lecture's compile line (01:590) on 'is the digit even?', checked against the confusion counts."""
     even = {f"y_{part}": (getattr(data, f"y_{part}") % 2 == 0).astype("float32") for part in ("train", "val", "test")}
-    binary = dataclasses.replace(data, **even, class_names=("odd", "even"),
-                                 spec={**data.spec, "target": "even digit"})
+    binary = dataclasses.replace(data, **even, class_names=("odd", "even"), spec={**data.spec, "target": "even digit"})
     metrics = ["binary_accuracy", keras.metrics.Precision(name="precision"), keras.metrics.Recall(name="recall")]
-    trained = ctx.train("binary", lambda: build_model("binary", cfg, input_dim=data.input_shape[0],
-                                                      normalizer=standardizer(data.x_train)),
-                        binary, optimizer="SGD", loss="binary_crossentropy", metrics=metrics,
-                        learning_rate=cfg.binary_learning_rate, epochs=cfg.binary_epochs,
-                        batch_size=cfg.batch_size, save=False)
+    trained = ctx.train(
+        "binary",
+        lambda: build_model("binary", cfg, input_dim=data.input_shape[0], normalizer=standardizer(data.x_train)),
+        binary,
+        optimizer="SGD",
+        loss="binary_crossentropy",
+        metrics=metrics,
+        learning_rate=cfg.binary_learning_rate,
+        epochs=cfg.binary_epochs,
+        batch_size=cfg.batch_size,
+        save=False,
+    )
     p = np.asarray(trained.model.predict(binary.x_test, verbose=0)).ravel()
     y_pred, y_true = (p > 0.5).astype(int), binary.y_test.astype(int)
     (tp, fp), (fn, tn) = confusion(y_true, y_pred, labels=(1, 0))
     ours = binary_metrics(tp, fp, fn, tn)
-    keras_eval = {"accuracy": trained.test["binary_accuracy"], "precision": trained.test["precision"],
-                  "recall": trained.test["recall"]}
+    keras_eval = {
+        "accuracy": trained.test["binary_accuracy"],
+        "precision": trained.test["precision"],
+        "recall": trained.test["recall"],
+    }
     sk = _sklearn_binary(y_true, y_pred)
     gap_keras = max(abs(ours[k] - keras_eval[k]) for k in keras_eval)
     gap_sk = max(abs(ours[k] - sk[k]) for k in ours)
@@ -206,13 +259,16 @@ def _binary_task(ctx, cfg, data):
         "loss='binary_crossentropy', metrics=['binary_accuracy'] plus Precision and Recall) the formulas on the "
         "confusion counts equal model.evaluate's metrics and scikit-learn's",
         gap_keras < 1e-6 and gap_sk < 1e-9,
-        f"test split TP={tp}, FP={fp}, FN={fn}, TN={tn}: " + ", ".join(f"{k} {v:.4f}" for k, v in ours.items())
+        f"test split TP={tp}, FP={fp}, FN={fn}, TN={tn}: "
+        + ", ".join(f"{k} {v:.4f}" for k, v in ours.items())
         + f"; max gap to model.evaluate {fmt(gap_keras)}, to sklearn {fmt(gap_sk)}",
-        "01:569-590")
+        "01:569-590",
+    )
     return {"tp": tp, "fp": fp, "fn": fn, "tn": tn, **ours}, claim
 
 
 # ---- 3. bias and variance from errors ---------------------------------------------------------
+
 
 def _claims_bias_variance():
     got = [bias_variance(*errors) for errors, _ in LECTURE_ROWS]
@@ -227,20 +283,29 @@ def _claims_bias_variance():
     working = [t for t in thresholds if all(absolute(e, t) == want for e, want in LECTURE_ROWS)]
     fails = {t: [e for e, want in LECTURE_ROWS if absolute(e, t) != want] for t in (1.0, 2.0)}
     return [
-        check("nnzoo.assessment.bias_variance: bias = E_train - E_human, variance = E_test - E_train, a gap 'high' "
-              "when it exceeds 1 point and is at least the other gap; reproduces all six rows of the lecture's "
-              "examples", labels_ok and gaps == [(1, 14), (15, 1), (15, 15), (0.5, 0.5), (7, 2), (0.5, 2)],
-              "; ".join(f"{e} -> ({fmt(g.bias)}, {fmt(g.variance)}) {g.diagnosis}" for (e, _), g in zip(LECTURE_ROWS, got)),
-              "01:681-704"),
-        check("(ext) No single absolute threshold reproduces the six rows: a 2-point variance is 'low' beside a bias "
-              "of 7 but 'high' beside a bias of 0.5", not working and fails[1.0] == [(1, 8, 10)]
-              and fails[2.0] == [(7.5, 8, 10)],
-              f"thresholds 0..20 in steps of 0.05 that reproduce all six: {working or 'none'}; T = 1 fails "
-              f"{fails[1.0]}, T = 2 fails {fails[2.0]}", "01:693-704"),
+        check(
+            "nnzoo.assessment.bias_variance: bias = E_train - E_human, variance = E_test - E_train, a gap 'high' "
+            "when it exceeds 1 point and is at least the other gap; reproduces all six rows of the lecture's "
+            "examples",
+            labels_ok and gaps == [(1, 14), (15, 1), (15, 15), (0.5, 0.5), (7, 2), (0.5, 2)],
+            "; ".join(
+                f"{e} -> ({fmt(g.bias)}, {fmt(g.variance)}) {g.diagnosis}" for (e, _), g in zip(LECTURE_ROWS, got)
+            ),
+            "01:681-704",
+        ),
+        check(
+            "(ext) No single absolute threshold reproduces the six rows: a 2-point variance is 'low' beside a bias "
+            "of 7 but 'high' beside a bias of 0.5",
+            not working and fails[1.0] == [(1, 8, 10)] and fails[2.0] == [(7.5, 8, 10)],
+            f"thresholds 0..20 in steps of 0.05 that reproduce all six: {working or 'none'}; T = 1 fails "
+            f"{fails[1.0]}, T = 2 fails {fails[2.0]}",
+            "01:693-704",
+        ),
     ]
 
 
 # ---- 4-5. bias^2 + variance + noise by Monte Carlo -------------------------------------------
+
 
 def true_function(x):
     return np.sin(2 * np.pi * x)
@@ -273,28 +338,43 @@ def monte_carlo(cfg, seed=0):
         bias2 = float(np.mean((mean_g - f_test) ** 2))
         variance = float(np.mean(((g - mean_g) ** 2).mean(axis=0)))
         slide_variance = float(np.mean((g - mean_g).mean(axis=0) ** 2))  # E[g - E g]^2 as printed (S33)
-        rows.append({"order": order, "bias2": bias2, "variance": variance, "noise": cfg.mc_noise**2,
-                     "decomposition": bias2 + variance + cfg.mc_noise**2, "test_mse": float(np.mean(test_mse)),
-                     "test_mse_sem": float(np.std(test_mse) / np.sqrt(cfg.mc_repeats)),
-                     "train_mse": float(np.mean(train_mse)), "slide_variance_S33": slide_variance})
+        rows.append(
+            {
+                "order": order,
+                "bias2": bias2,
+                "variance": variance,
+                "noise": cfg.mc_noise**2,
+                "decomposition": bias2 + variance + cfg.mc_noise**2,
+                "test_mse": float(np.mean(test_mse)),
+                "test_mse_sem": float(np.std(test_mse) / np.sqrt(cfg.mc_repeats)),
+                "train_mse": float(np.mean(train_mse)),
+                "slide_variance_S33": slide_variance,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def _claim_decomposition(study, cfg):
     s = study.set_index("order")
     rel = ((s["test_mse"] - s["decomposition"]).abs() / s["test_mse"]).loc[[1, 3, 5]]
-    monotone = s.loc[1, "bias2"] > s.loc[3, "bias2"] > s.loc[5, "bias2"] \
+    monotone = (
+        s.loc[1, "bias2"] > s.loc[3, "bias2"] > s.loc[5, "bias2"]
         and s.loc[1, "variance"] < s.loc[3, "variance"] < s.loc[5, "variance"]
+    )
     return check(
         "Error = Bias^2 + Variance + sigma^2: over resampled training sets, polynomial fits of order 1, 3, 5 have mean "
         "test MSE equal to bias^2 + variance + sigma^2 (within 2 %); bias^2 falls and variance rises with the order; "
         "the slide's E[g - E g]^2 is 0 (S33)",
         rel.max() <= 0.02 and monotone and s["slide_variance_S33"].max() < 1e-20,
-        "; ".join(f"order {o}: bias^2 {fmt(s.loc[o, 'bias2'])}, variance {fmt(s.loc[o, 'variance'])}, sum + "
-                  f"{cfg.mc_noise**2:g} = {fmt(s.loc[o, 'decomposition'])} vs test MSE {fmt(s.loc[o, 'test_mse'])} "
-                  f"(± {fmt(s.loc[o, 'test_mse_sem'], 2)}, gap {100 * rel[o]:.2f} %)" for o in (1, 3, 5))
+        "; ".join(
+            f"order {o}: bias^2 {fmt(s.loc[o, 'bias2'])}, variance {fmt(s.loc[o, 'variance'])}, sum + "
+            f"{cfg.mc_noise**2:g} = {fmt(s.loc[o, 'decomposition'])} vs test MSE {fmt(s.loc[o, 'test_mse'])} "
+            f"(± {fmt(s.loc[o, 'test_mse_sem'], 2)}, gap {100 * rel[o]:.2f} %)"
+            for o in (1, 3, 5)
+        )
         + f"; max |E[g - E g]|^2 = {fmt(s['slide_variance_S33'].max())}",
-        "01:604-631, 03:1312-1314")
+        "01:604-631, 03:1312-1314",
+    )
 
 
 def _claim_fitting(study, cfg):
@@ -310,10 +390,12 @@ def _claim_fitting(study, cfg):
         f"order 1: train {fmt(low['train_mse'])}, test {fmt(low['test_mse'])} (ratio {low['test_mse'] / low['train_mse']:.2f}); "
         f"order {cfg.max_order}: train {fmt(high['train_mse'])}, test {fmt(high['test_mse'])} (ratio "
         f"{high['test_mse'] / high['train_mse']:.2f}); sigma^2 = {noise:g}",
-        "01:708-723")
+        "01:708-723",
+    )
 
 
 # ---- 6. K-fold cross-validation ------------------------------------------------------------
+
 
 def _cross_validate(ctx, cfg, data):
     x = np.concatenate([data.x_train, data.x_val])
@@ -321,16 +403,41 @@ def _cross_validate(ctx, cfg, data):
     rows, oof = [], {"y": y, "pred": np.full(len(y), -1)}
     splitter = KFold(n_splits=cfg.folds, shuffle=True, random_state=ctx.seed)
     for k, (train, val) in enumerate(splitter.split(x)):
-        fold = dataclasses.replace(data, x_train=x[train], y_train=y[train], x_val=x[val], y_val=y[val],
-                                   spec={**data.spec, "fold": k, "folds": cfg.folds})
-        trained = ctx.train(f"fold{k}", lambda f=fold: build_model("multiclass", cfg, input_dim=data.input_shape[0],
-                                                                     num_classes=data.num_classes,
-                                                                     normalizer=standardizer(f.x_train)),
-                            fold, epochs=cfg.epochs, batch_size=cfg.batch_size, optimizer="adam",
-                            learning_rate=cfg.learning_rate, save=(k == 0))
+        fold = dataclasses.replace(
+            data,
+            x_train=x[train],
+            y_train=y[train],
+            x_val=x[val],
+            y_val=y[val],
+            spec={**data.spec, "fold": k, "folds": cfg.folds},
+        )
+        trained = ctx.train(
+            f"fold{k}",
+            lambda f=fold: build_model(
+                "multiclass",
+                cfg,
+                input_dim=data.input_shape[0],
+                num_classes=data.num_classes,
+                normalizer=standardizer(f.x_train),
+            ),
+            fold,
+            epochs=cfg.epochs,
+            batch_size=cfg.batch_size,
+            optimizer="adam",
+            learning_rate=cfg.learning_rate,
+            save=(k == 0),
+        )
         oof["pred"][val] = np.asarray(trained.model.predict(x[val], verbose=0)).argmax(axis=1)
-        rows.append({"fold": k, "train_size": len(train), "val_size": len(val), "indices": val,
-                     "val_accuracy": trained.val["accuracy"], "test_accuracy": trained.test["accuracy"]})
+        rows.append(
+            {
+                "fold": k,
+                "train_size": len(train),
+                "val_size": len(val),
+                "indices": val,
+                "val_accuracy": trained.val["accuracy"],
+                "test_accuracy": trained.test["accuracy"],
+            }
+        )
     return pd.DataFrame(rows), oof
 
 
@@ -345,12 +452,16 @@ def _claim_kfold(folds, oof, cfg):
     return check(
         f"{cfg.folds}-fold cross-validation (four parts train, one validates): every example is validated exactly once, "
         f"folds have N/{cfg.folds} examples (± 1), and the final accuracy is the average of the fold accuracies",
-        (counts == 1).all() and sizes.max() - sizes.min() <= 1 and abs(sizes.mean() - n / cfg.folds) <= 1
-        and np.abs(recomputed - accuracy).max() < 1e-6 and (folds["train_size"] + sizes == n).all(),
+        (counts == 1).all()
+        and sizes.max() - sizes.min() <= 1
+        and abs(sizes.mean() - n / cfg.folds) <= 1
+        and np.abs(recomputed - accuracy).max() < 1e-6
+        and (folds["train_size"] + sizes == n).all(),
         f"N = {n}, fold sizes {sizes.tolist()}, times validated: min {counts.min()}, max {counts.max()}; fold "
         f"accuracies {', '.join(f'{a:.4f}' for a in accuracy)}; CV score = mean {score:.4f} ± {accuracy.std():.4f} "
         f"(pooled out-of-fold accuracy {pooled:.4f})",
-        "03:1968-1986")
+        "03:1968-1986",
+    )
 
 
 if __name__ == "__main__":

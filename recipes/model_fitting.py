@@ -24,8 +24,12 @@ from nnzoo.results import RecipeResult, check, fmt
 
 LECTURES = ("004",)
 VARIANTS = ("cubic",)
-INITS = {"[-9, 2, 1, 30]": (-9, 2, 1, 30), "[-9, 2, 1, -20]": (-9, 2, 1, -20),
-         "[-40, 0, 0, 0]": (-40, 0, 0, 0), "[0, 0, 0, 0]": (0, 0, 0, 0)}  # 04:505-522 ("-0" = 0)
+INITS = {
+    "[-9, 2, 1, 30]": (-9, 2, 1, 30),
+    "[-9, 2, 1, -20]": (-9, 2, 1, -20),
+    "[-40, 0, 0, 0]": (-40, 0, 0, 0),
+    "[0, 0, 0, 0]": (0, 0, 0, 0),
+}  # 04:505-522 ("-0" = 0)
 RATES = (2e-5, 7.5e-4)  # 04:538-545
 
 
@@ -52,8 +56,9 @@ def build_model(variant="cubic"):
     """z = w1 x^3 + w2 x^2 + w3 x + w4 as one Dense unit without bias on the features [x^3, x^2, x, 1]."""
     if variant not in VARIANTS:
         raise ValueError(f"Unknown variant; expected one of {VARIANTS}. Received: variant={variant!r}")
-    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros")],
-                            name=variant)
+    return keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros")], name=variant
+    )
 
 
 def loss(w, X, y):
@@ -102,18 +107,30 @@ def run(ctx):
     for name, w0 in INITS.items():
         losses, w = descend(X, y, w0, RATES[1], cfg.iterations)
         fits[name] = w
-        rows.append({"experiment": "initialization", "init": name, "learning_rate": RATES[1],
-                     "iterations": len(losses) - 1, "final_loss": losses[-1], "optimum": optimum,
-                     **{f"w{k + 1}": v for k, v in enumerate(w)}})
+        rows.append(
+            {
+                "experiment": "initialization",
+                "init": name,
+                "learning_rate": RATES[1],
+                "iterations": len(losses) - 1,
+                "final_loss": losses[-1],
+                "optimum": optimum,
+                **{f"w{k + 1}": v for k, v in enumerate(w)},
+            }
+        )
     spread = max(np.abs(w - w_star).max() for w in fits.values())
     polyfit = np.polyfit(x, y, 3)
-    claims.append(check(
-        "The loss is convex in w (linear least squares), so GD from all four initializations [-9, 2, 1, 30], "
-        "[-9, 2, 1, -20], [-40, 0, 0, 0], [0, 0, 0, 0] reaches the same w*, the least-squares / np.polyfit solution",
-        spread < 1e-3 and np.abs(polyfit - w_star).max() < 1e-8 and lam.min() > 0,
-        f"max |w_GD - w*| over the inits = {fmt(spread)} after {cfg.iterations} steps of lr {RATES[1]:g}; "
-        f"w* = {np.round(w_star, 4).tolist()} (data from {data.spec['coefficients']}); Hessian 2 X^T X positive "
-        f"definite (eigenvalues {fmt(lam.min())} .. {fmt(lam.max())})", "04:166, 04:505-522"))
+    claims.append(
+        check(
+            "The loss is convex in w (linear least squares), so GD from all four initializations [-9, 2, 1, 30], "
+            "[-9, 2, 1, -20], [-40, 0, 0, 0], [0, 0, 0, 0] reaches the same w*, the least-squares / np.polyfit solution",
+            spread < 1e-3 and np.abs(polyfit - w_star).max() < 1e-8 and lam.min() > 0,
+            f"max |w_GD - w*| over the inits = {fmt(spread)} after {cfg.iterations} steps of lr {RATES[1]:g}; "
+            f"w* = {np.round(w_star, 4).tolist()} (data from {data.spec['coefficients']}); Hessian 2 X^T X positive "
+            f"definite (eigenvalues {fmt(lam.min())} .. {fmt(lam.max())})",
+            "04:166, 04:505-522",
+        )
+    )
 
     reach, monotone = {}, {}
     for lr in RATES:
@@ -121,48 +138,75 @@ def run(ctx):
         curves[f"lr = {lr:g}"] = (np.arange(len(losses)), losses - optimum)
         reach[lr] = {rel: _first_within(losses, optimum, rel) for rel in (1e-2, 1e-3)}
         monotone[lr] = bool(np.all(np.diff(losses) <= 1e-9 * losses[:-1]))
-        rows.append({"experiment": "learning_rate", "init": "[0, 0, 0, 0]", "learning_rate": lr,
-                     "iterations": len(losses) - 1, "final_loss": losses[-1], "optimum": optimum,
-                     "iterations_to_1%": reach[lr][1e-2], "iterations_to_0.1%": reach[lr][1e-3],
-                     "monotone": monotone[lr], "stability_bound": bound})
+        rows.append(
+            {
+                "experiment": "learning_rate",
+                "init": "[0, 0, 0, 0]",
+                "learning_rate": lr,
+                "iterations": len(losses) - 1,
+                "final_loss": losses[-1],
+                "optimum": optimum,
+                "iterations_to_1%": reach[lr][1e-2],
+                "iterations_to_0.1%": reach[lr][1e-3],
+                "monotone": monotone[lr],
+                "stability_bound": bound,
+            }
+        )
     wide = features(np.linspace(-3, 3, len(x)))
     wide_bound = 2 / np.linalg.eigvalsh(2 * wide.T @ wide).max()
-    wide_losses, _ = descend(wide, np.polyval(data.spec["coefficients"], np.linspace(-3, 3, len(x))),
-                             np.zeros(4), RATES[1], 200)
+    wide_losses, _ = descend(
+        wide, np.polyval(data.spec["coefficients"], np.linspace(-3, 3, len(x))), np.zeros(4), RATES[1], 200
+    )
     speedup = reach[RATES[0]][1e-2] / reach[RATES[1]][1e-2]
-    claims.append(check(
-        f"From w = 0, lr = 7.5e-4 reaches the optimum's loss (within 1%) in far fewer iterations than lr = 2e-5; both "
-        f"are below the stability bound 2 / lambda_max(2 X^T X) = {bound:.3g} for x in [-2, 2], N = {len(x)}; on x in "
-        f"[-3, 3] the bound drops to {wide_bound:.3g} and 7.5e-4 diverges",
-        reach[RATES[1]][1e-2] < reach[RATES[0]][1e-2] and max(RATES) < bound and RATES[1] > wide_bound
-        and not (np.isfinite(wide_losses[-1]) and wide_losses[-1] < wide_losses[0]),
-        f"iterations to within 1% / 0.1% of the optimum: lr 2e-5: {reach[RATES[0]][1e-2]} / {reach[RATES[0]][1e-3]}, "
-        f"lr 7.5e-4: {reach[RATES[1]][1e-2]} / {reach[RATES[1]][1e-3]} (x{speedup:.1f} fewer); lambda_max {lam.max():.1f}; "
-        f"on [-3, 3] the loss goes {fmt(wide_losses[0])} -> {fmt(wide_losses[-1])} in {len(wide_losses) - 1} steps",
-        "04:538-545"))
-    claims.append(check(
-        "Monitoring the loss: below the stability bound the loss never goes up, at either learning rate",
-        all(monotone.values()), f"non-increasing at every step: {({f'{lr:g}': m for lr, m in monotone.items()})}",
-        "04:549-553"))
+    claims.append(
+        check(
+            f"From w = 0, lr = 7.5e-4 reaches the optimum's loss (within 1%) in far fewer iterations than lr = 2e-5; both "
+            f"are below the stability bound 2 / lambda_max(2 X^T X) = {bound:.3g} for x in [-2, 2], N = {len(x)}; on x in "
+            f"[-3, 3] the bound drops to {wide_bound:.3g} and 7.5e-4 diverges",
+            reach[RATES[1]][1e-2] < reach[RATES[0]][1e-2]
+            and max(RATES) < bound
+            and RATES[1] > wide_bound
+            and not (np.isfinite(wide_losses[-1]) and wide_losses[-1] < wide_losses[0]),
+            f"iterations to within 1% / 0.1% of the optimum: lr 2e-5: {reach[RATES[0]][1e-2]} / {reach[RATES[0]][1e-3]}, "
+            f"lr 7.5e-4: {reach[RATES[1]][1e-2]} / {reach[RATES[1]][1e-3]} (x{speedup:.1f} fewer); lambda_max {lam.max():.1f}; "
+            f"on [-3, 3] the loss goes {fmt(wide_losses[0])} -> {fmt(wide_losses[-1])} in {len(wide_losses) - 1} steps",
+            "04:538-545",
+        )
+    )
+    claims.append(
+        check(
+            "Monitoring the loss: below the stability bound the loss never goes up, at either learning rate",
+            all(monotone.values()),
+            f"non-increasing at every step: { ({f'{lr:g}': m for lr, m in monotone.items()}) }",
+            "04:549-553",
+        )
+    )
 
     train_x, val_x = features(data.x_train), features(data.x_val)
     errors = {}
     for order in (1, 3):
         coef = np.polyfit(data.x_train[:, 0], data.y_train, order)
-        errors[order] = (float(np.mean((np.polyval(coef, data.x_train[:, 0]) - data.y_train) ** 2)),
-                         float(np.mean((np.polyval(coef, data.x_val[:, 0]) - data.y_val) ** 2)))
+        errors[order] = (
+            float(np.mean((np.polyval(coef, data.x_train[:, 0]) - data.y_train) ** 2)),
+            float(np.mean((np.polyval(coef, data.x_val[:, 0]) - data.y_val) ** 2)),
+        )
     noise = data.spec["noise"] ** 2
-    claims.append(check(
-        "Always use a validation set: fitted on the training split, the cubic's validation error stays near the noise "
-        "level, while a straight line is poor on both (underfitting); see the architecture recipe for overfitting",
-        errors[3][1] < 2 * noise and errors[1][0] > 2 * noise and errors[1][1] > 2 * noise,
-        f"train / validation MSE: order 1 {fmt(errors[1][0])} / {fmt(errors[1][1])}, order 3 {fmt(errors[3][0])} / "
-        f"{fmt(errors[3][1])}; noise variance {noise:g} ({len(train_x)} train, {len(val_x)} validation points)",
-        "04:557-583"))
+    claims.append(
+        check(
+            "Always use a validation set: fitted on the training split, the cubic's validation error stays near the noise "
+            "level, while a straight line is poor on both (underfitting); see the architecture recipe for overfitting",
+            errors[3][1] < 2 * noise and errors[1][0] > 2 * noise and errors[1][1] > 2 * noise,
+            f"train / validation MSE: order 1 {fmt(errors[1][0])} / {fmt(errors[1][1])}, order 3 {fmt(errors[3][0])} / "
+            f"{fmt(errors[3][1])}; noise variance {noise:g} ({len(train_x)} train, {len(val_x)} validation points)",
+            "04:557-583",
+        )
+    )
 
     claims.append(_claim_keras(ctx, data, X, y, cfg, rows))
-    notes.append(f"The data are chosen, not the slide's (lost with the figure): {data.description}, seed {ctx.seed}. "
-             f"Stability bound on this range: lr < {bound:.4g}.")
+    notes.append(
+        f"The data are chosen, not the slide's (lost with the figure): {data.description}, seed {ctx.seed}. "
+        f"Stability bound on this range: lr < {bound:.4g}."
+    )
 
     grid_x = np.linspace(x.min(), x.max(), 200)
     fig, axes = plots.grid(2, ncols=2, size=(5.0, 3.6), title="cubic fitted by gradient descent")
@@ -171,8 +215,9 @@ def run(ctx):
         axes[0].plot(grid_x, features(grid_x) @ w, lw=2.5 - 0.5 * k, ls=("-", "--", ":", "-.")[k], label=f"from {name}")
     axes[0].legend(fontsize="x-small")
     axes[0].set_title("final fit per initialization (lr 7.5e-4)", fontsize="small")
-    plots.curves(curves, ax=axes[1], title="loss - optimum from w = 0", xlabel="iteration", ylabel="excess loss",
-                 logy=True)
+    plots.curves(
+        curves, ax=axes[1], title="loss - optimum from w = 0", xlabel="iteration", ylabel="excess loss", logy=True
+    )
     axes[1].set_xscale("log")
     return RecipeResult(pd.DataFrame(rows), {"fits_and_losses": fig}, claims, notes=notes)
 
@@ -180,23 +225,49 @@ def run(ctx):
 def _claim_keras(ctx, data, X, y, cfg, rows):
     """The same full-batch steps with keras SGD and a summed squared error match the numpy loop."""
     empty = np.zeros((0, 4), "float32"), np.zeros((0,), "float32")
-    full = dataclasses.replace(data, x_train=X.astype("float32"), y_train=y.astype("float32"),
-                               x_val=empty[0], y_val=empty[1], x_test=empty[0], y_test=empty[1])
-    trained = ctx.train("cubic", build_model, full, epochs=cfg.keras_epochs, batch_size=len(X), optimizer="sgd",
-                        learning_rate=RATES[1], loss=keras.losses.MeanSquaredError(reduction="sum"), metrics=[],
-                        validation=False, save=False)
+    full = dataclasses.replace(
+        data,
+        x_train=X.astype("float32"),
+        y_train=y.astype("float32"),
+        x_val=empty[0],
+        y_val=empty[1],
+        x_test=empty[0],
+        y_test=empty[1],
+    )
+    trained = ctx.train(
+        "cubic",
+        build_model,
+        full,
+        epochs=cfg.keras_epochs,
+        batch_size=len(X),
+        optimizer="sgd",
+        learning_rate=RATES[1],
+        loss=keras.losses.MeanSquaredError(reduction="sum"),
+        metrics=[],
+        validation=False,
+        save=False,
+    )
     w_keras = np.asarray(trained.model.layers[-1].kernel).ravel()
     losses, w_numpy = descend(X, y, np.zeros(4), RATES[1], cfg.keras_epochs)
     err = float(np.abs(w_keras - w_numpy).max() / np.abs(w_numpy).max())
-    rows.append({"experiment": "keras", "init": "[0, 0, 0, 0]", "learning_rate": RATES[1],
-                 "iterations": trained.iterations, "final_loss": trained.final("loss"),
-                 **{f"w{k + 1}": v for k, v in enumerate(w_keras)}})
+    rows.append(
+        {
+            "experiment": "keras",
+            "init": "[0, 0, 0, 0]",
+            "learning_rate": RATES[1],
+            "iterations": trained.iterations,
+            "final_loss": trained.final("loss"),
+            **{f"w{k + 1}": v for k, v in enumerate(w_keras)},
+        }
+    )
     return check(
         "The same fit in Keras (Dense(1) on [x^3, x^2, x, 1], SGD, reduction='sum' squared error, one full batch per "
         "epoch) follows the numpy gradient-descent steps",
         err < 1e-3 and trained.iterations == cfg.keras_epochs,
         f"after {cfg.keras_epochs} steps of lr {RATES[1]:g}: max |w_keras - w_numpy| / max |w| = {fmt(err)}; "
-        f"keras's last logged loss (before its last step) {fmt(trained.final('loss'))} vs numpy {fmt(losses[-2])}", "04:472-486")
+        f"keras's last logged loss (before its last step) {fmt(trained.final('loss'))} vs numpy {fmt(losses[-2])}",
+        "04:472-486",
+    )
 
 
 if __name__ == "__main__":

@@ -40,9 +40,13 @@ QUICK = Config(separable_points=60, seeds=3, max_epochs=50, xor_epochs=20)
 
 def build_model(variant="perceptron", input_dim=2):
     """One neuron, Dense(1) with zero initial weights (w0 <- 0, 01:154); its sign is the output."""
-    return keras.Sequential([keras.Input((input_dim,)),
-                             keras.layers.Dense(1, kernel_initializer="zeros", bias_initializer="zeros",
-                                                name="neuron")], name=variant)
+    return keras.Sequential(
+        [
+            keras.Input((input_dim,)),
+            keras.layers.Dense(1, kernel_initializer="zeros", bias_initializer="zeros", name="neuron"),
+        ],
+        name=variant,
+    )
 
 
 def weights(model):
@@ -70,7 +74,7 @@ def train_perceptron(model, x, y, *, max_epochs, order=None, stop=True):
     steps, epochs = [], []
     for epoch in range(1, max_epochs + 1):
         mistakes = 0
-        for i in (range(len(x)) if order is None else order(epoch)):
+        for i in range(len(x)) if order is None else order(epoch):
             before = weights(model)
             mistake = bool(np.sign(augmented[i] @ before) != y[i])
             if mistake:
@@ -78,8 +82,14 @@ def train_perceptron(model, x, y, *, max_epochs, order=None, stop=True):
                 neuron.bias.assign_add([y[i]])
                 mistakes += 1
             steps.append({"epoch": epoch, "index": i, "mistake": mistake, "before": before, "after": weights(model)})
-        epochs.append({"epoch": epoch, "mistakes": mistakes, "weights": weights(model),
-                       "accuracy": float((predict(model, x) == y).mean())})
+        epochs.append(
+            {
+                "epoch": epoch,
+                "mistakes": mistakes,
+                "weights": weights(model),
+                "accuracy": float((predict(model, x) == y).mean()),
+            }
+        )
         if stop and mistakes == 0:
             break
     return pd.DataFrame(steps), pd.DataFrame(epochs)
@@ -148,8 +158,14 @@ def run(ctx):
     runs["XOR"] = (*train_perceptron(model, xor.x_train, y_xor, max_epochs=cfg.xor_epochs, stop=False), model)
     rng = np.random.default_rng(ctx.seed)
     model = build_model("xor_shuffled")
-    shuffled = train_perceptron(model, xor.x_train, y_xor, max_epochs=cfg.xor_epochs, stop=False,
-                                order=lambda epoch: rng.permutation(len(xor.x_train)))
+    shuffled = train_perceptron(
+        model,
+        xor.x_train,
+        y_xor,
+        max_epochs=cfg.xor_epochs,
+        stop=False,
+        order=lambda epoch: rng.permutation(len(xor.x_train)),
+    )
 
     separable = []
     for k in range(cfg.seeds):
@@ -159,15 +175,32 @@ def run(ctx):
         separable.append((x, y, steps, epochs, novikoff_bound(x, y, w_star), model))
     runs["separable (seed 0)"] = (*separable[0][2:4], separable[0][5])
 
-    rows = [{"problem": name, "epochs": len(ep), "updates": int(st["mistake"].sum()),
-             "final_mistakes": int(ep["mistakes"].iloc[-1]), "final_accuracy": ep["accuracy"].iloc[-1],
-             "final_weights": str(np.round(ep["weights"].iloc[-1], 4).tolist())}
-            for name, (st, ep, _) in runs.items() if not name.startswith("separable")]
+    rows = [
+        {
+            "problem": name,
+            "epochs": len(ep),
+            "updates": int(st["mistake"].sum()),
+            "final_mistakes": int(ep["mistakes"].iloc[-1]),
+            "final_accuracy": ep["accuracy"].iloc[-1],
+            "final_weights": str(np.round(ep["weights"].iloc[-1], 4).tolist()),
+        }
+        for name, (st, ep, _) in runs.items()
+        if not name.startswith("separable")
+    ]
     for k, (_x, _y, st, ep, (bound, radius, gamma), _) in enumerate(separable):
-        rows.append({"problem": f"separable seed {ctx.seed + k}", "epochs": len(ep), "updates": int(st["mistake"].sum()),
-                     "final_mistakes": int(ep["mistakes"].iloc[-1]), "final_accuracy": ep["accuracy"].iloc[-1],
-                     "final_weights": str(np.round(ep["weights"].iloc[-1], 4).tolist()),
-                     "novikoff_bound": bound, "radius": radius, "margin": gamma})
+        rows.append(
+            {
+                "problem": f"separable seed {ctx.seed + k}",
+                "epochs": len(ep),
+                "updates": int(st["mistake"].sum()),
+                "final_mistakes": int(ep["mistakes"].iloc[-1]),
+                "final_accuracy": ep["accuracy"].iloc[-1],
+                "final_weights": str(np.round(ep["weights"].iloc[-1], 4).tolist()),
+                "novikoff_bound": bound,
+                "radius": radius,
+                "margin": gamma,
+            }
+        )
 
     claims = [
         _claim_only_on_mistakes(runs, separable),
@@ -179,16 +212,23 @@ def run(ctx):
         _claim_delta_rule(ctx.seed),
         _claim_linear_units(ctx.seed),
     ]
-    notes.append("Slip S6 (03:501): descending the perceptron criterion is w - alpha dJ/dw = w + alpha sum_M y_i x_i; "
-             "the slide's w + alpha dJ/dw climbs J.")
-    notes.append("The slide figures of the worked iterations are lost (03:490): the bipolar and binary AND runs are "
-             "the catalogue's extension, with w0 = 0 and the truth tables' row order.")
+    notes.append(
+        "Slip S6 (03:501): descending the perceptron criterion is w - alpha dJ/dw = w + alpha sum_M y_i x_i; "
+        "the slide's w + alpha dJ/dw climbs J."
+    )
+    notes.append(
+        "The slide figures of the worked iterations are lost (03:490): the bipolar and binary AND runs are "
+        "the catalogue's extension, with w0 = 0 and the truth tables' row order."
+    )
     figures = {
-        "boundary_per_epoch": _boundary_figure(runs, separable[0], {
-            "bipolar": (and_bip.x_train, and_bip.y_train), "binary": (and_bin.x_train, y_bin)}),
+        "boundary_per_epoch": _boundary_figure(
+            runs, separable[0], {"bipolar": (and_bip.x_train, and_bip.y_train), "binary": (and_bin.x_train, y_bin)}
+        ),
         "mistakes_per_epoch": plots.learning_curves(
-            {name: ep for name, (_, ep, _) in runs.items()}, ("mistakes", "accuracy"),
-            title="Perceptron: mistakes and accuracy at the end of each epoch"),
+            {name: ep for name, (_, ep, _) in runs.items()},
+            ("mistakes", "accuracy"),
+            title="Perceptron: mistakes and accuracy at the end of each epoch",
+        ),
     }
     return RecipeResult(pd.DataFrame(rows), figures, claims, notes=notes)
 
@@ -204,7 +244,8 @@ def _claim_only_on_mistakes(runs, separable):
         np.array_equal(changed, mistakes) and bool(first["mistake"]),
         f"{len(all_steps)} visited examples: {int(mistakes.sum())} mistakes, {int(changed.sum())} weight changes, "
         f"all on mistakes: {np.array_equal(changed, mistakes)}; first step at w = 0 is a mistake: {bool(first['mistake'])}",
-        "01:149-163, 03:467")
+        "01:149-163, 03:467",
+    )
 
 
 def _claim_add_subtract(x, y, steps, cfg):
@@ -217,7 +258,9 @@ def _claim_add_subtract(x, y, steps, cfg):
         "updates; the tie w.x = 0 is 'positive' for the output f (03:442) yet a mistake for a P example when learning",
         same and zero_net_positive,
         f"binary-input AND: {len(trace)} steps, identical weight traces: {same}; at w = 0, f = 1 for every input "
-        f"while the first P example still triggers 'add'", "03:442, 03:473-484")
+        f"while the first P example still triggers 'add'",
+        "03:442, 03:473-484",
+    )
 
 
 def _claim_worked(runs):
@@ -230,11 +273,16 @@ def _claim_worked(runs):
         "Worked iterations (ext): bipolar AND from w0 = 0 goes (1,1,1) -> (0,2,0) -> (1,1,-1), the 4th pattern is "
         "already right, epoch 2 has no mistake; the line x2 = -x1 + 1 is Hebb's, but the perceptron stops at "
         "(1,1,-1) where Hebb goes on to (2,2,-2). Binary-input AND (+-1 labels) also converges",
-        first_epoch == [(1, 1, 1), (0, 2, 0), (1, 1, -1), (1, 1, -1)] and len(epochs) == 2
-        and epochs["mistakes"].iloc[-1] == 0 and line == (-1.0, 1.0) and bin_epochs["accuracy"].iloc[-1] == 1.0,
+        first_epoch == [(1, 1, 1), (0, 2, 0), (1, 1, -1), (1, 1, -1)]
+        and len(epochs) == 2
+        and epochs["mistakes"].iloc[-1] == 0
+        and line == (-1.0, 1.0)
+        and bin_epochs["accuracy"].iloc[-1] == 1.0,
         f"bipolar epoch 1: {first_epoch}; mistakes per epoch {epochs['mistakes'].tolist()}; line x2 = {line[0]:g} x1 + "
         f"{line[1]:g}. Binary: {len(bin_epochs)} epochs, {int(bin_steps['mistake'].sum())} updates, final "
-        f"w = {bin_epochs['weights'].iloc[-1].astype(int).tolist()}", "03:366-406, 03:473-490")
+        f"w = {bin_epochs['weights'].iloc[-1].astype(int).tolist()}",
+        "03:366-406, 03:473-490",
+    )
 
 
 def _claim_separable(separable, cfg):
@@ -248,7 +296,10 @@ def _claim_separable(separable, cfg):
         f"On linearly separable data the perceptron finds a separating line: mistakes reach 0 in finitely many epochs, "
         f"training accuracy 1.0, and the number of updates stays within Novikoff's bound (R / gamma)^2 (ext) "
         f"({cfg.seeds} random problems of {cfg.separable_points} points)",
-        ok, "; ".join(parts), "03:430, 00:305-311")
+        ok,
+        "; ".join(parts),
+        "03:430, 00:305-311",
+    )
 
 
 def _claim_xor(cyclic, shuffled, x, y):
@@ -260,12 +311,16 @@ def _claim_xor(cyclic, shuffled, x, y):
         "On XOR the perceptron never converges: from w0 = 0 in table order the weights return to (0, 0, 0) at the end "
         "of every epoch with 4 mistakes (a cycle of one epoch), and no weight vector it visits, in any order, "
         "classifies more than 3 of the 4 points",
-        back_to_zero and set(epochs["mistakes"]) == {4} and max(every_step) <= 0.75 and shuffled_best <= 0.75
+        back_to_zero
+        and set(epochs["mistakes"]) == {4}
+        and max(every_step) <= 0.75
+        and shuffled_best <= 0.75
         and shuffled[1]["mistakes"].min() > 0,
         f"{len(epochs)} epochs: mistakes per epoch {sorted(set(epochs['mistakes']))}, weights at every epoch end = 0: "
         f"{back_to_zero}; best accuracy along the cyclic run {max(every_step):g}, along a shuffled run "
         f"{shuffled_best:g} (fewest mistakes in an epoch {shuffled[1]['mistakes'].min()})",
-        "00:328-330, 02:95-99, 03:225-249")
+        "00:328-330, 02:95-99, 03:225-249",
+    )
 
 
 def _claim_criterion(runs, x, y):
@@ -274,8 +329,12 @@ def _claim_criterion(runs, x, y):
     strictly_wrong = [bool((np.sign(np.c_[x, np.ones(len(x))] @ w) == -y).any()) for w in steps["before"]]
     j_final, wrong_final = criterion(runs["AND binary"][1]["weights"].iloc[-1], x, y)
     j_final += 0.0  # no "-0" in the evidence
-    ok = (all(j >= 0 for j, _ in values) and j_final == 0 and not wrong_final.any()
-          and all(j > 0 for (j, _), s in zip(values, strictly_wrong) if s))
+    ok = (
+        all(j >= 0 for j, _ in values)
+        and j_final == 0
+        and not wrong_final.any()
+        and all(j > 0 for (j, _), s in zip(values, strictly_wrong) if s)
+    )
     # S6: along -dJ/dw the criterion falls; along +dJ/dw (the slide's sign) it rises.
     w = next(w for w, s in zip(steps["before"], strictly_wrong) if s)
     j, wrong = criterion(w, x, y)
@@ -289,7 +348,9 @@ def _claim_criterion(runs, x, y):
         ok and down < j < up and np.allclose(tape_grad, grad, atol=1e-6),
         f"binary AND: J along the run from {fmt(max(v for v, _ in values))} to {fmt(j_final)} at convergence; at "
         f"w = {w.astype(int).tolist()}: J = {fmt(j)}, J(w - 1e-3 g) = {fmt(down)}, J(w + 1e-3 g) = {fmt(up)}; "
-        f"GradientTape dJ/dw = {np.round(tape_grad, 6).tolist()} vs formula {grad.tolist()}", "03:492-501")
+        f"GradientTape dJ/dw = {np.round(tape_grad, 6).tolist()} vs formula {grad.tolist()}",
+        "03:492-501",
+    )
 
 
 def _criterion_autodiff(w, x, y):
@@ -306,8 +367,9 @@ def _claim_delta_rule(seed):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(16, 3))
     y = rng.normal(size=(16, 1))
-    layer = keras.layers.Dense(1, use_bias=False, dtype="float64",
-                               kernel_initializer=keras.initializers.RandomNormal(seed=seed))
+    layer = keras.layers.Dense(
+        1, use_bias=False, dtype="float64", kernel_initializer=keras.initializers.RandomNormal(seed=seed)
+    )
     with tf.GradientTape() as tape:
         y_hat = layer(x)
         j = 0.5 * tf.reduce_sum((y - y_hat) ** 2)
@@ -317,9 +379,10 @@ def _claim_delta_rule(seed):
     return check(
         "Single-layer delta rule: for J = 1/2 sum (y - y_hat)^2 with y_hat = w.x, Delta w_j = eta sum_i (y - y_hat) x_j "
         "= -eta dJ/dw_j (the analytic gradient equals automatic differentiation)",
-        err < 1e-6, f"max |-dJ/dw (GradientTape) - sum (y - y_hat) x| = {fmt(err)} on 16 random examples, 3 inputs "
-                    "(float64)",
-        "02:65-85")
+        err < 1e-6,
+        f"max |-dJ/dw (GradientTape) - sum (y - y_hat) x| = {fmt(err)} on 16 random examples, 3 inputs (float64)",
+        "02:65-85",
+    )
 
 
 def _claim_linear_units(seed):
@@ -332,8 +395,10 @@ def _claim_linear_units(seed):
     return check(
         "'Add more units? useless!': without an activation, layers compose to one, S(W1 W2 W3 x) = S(W' x), so a "
         "stack of linear units is still a single-layer perceptron (full check in xor_mlp)",
-        err < 1e-5, f"3-layer linear stack vs the collapsed single Dense: max |difference| = {fmt(err)}",
-        "01:179-189")
+        err < 1e-5,
+        f"3-layer linear stack vs the collapsed single Dense: max |difference| = {fmt(err)}",
+        "01:179-189",
+    )
 
 
 def _boundary_figure(runs, separable, gates):
@@ -341,17 +406,27 @@ def _boundary_figure(runs, separable, gates):
     from matplotlib import colormaps
 
     x, y, _, epochs, _, _ = separable
-    panels = [("AND bipolar", *gates["bipolar"], runs["AND bipolar"][1], (-1.8, 1.8)),
-              ("AND binary, +-1 labels", *gates["binary"], runs["AND binary"][1], (-0.8, 1.8)),
-              ("separable data (seed 0)", x, y, epochs, (-1.2, 1.2))]
-    fig, axes = plots.grid(len(panels), ncols=3, size=(3.6, 3.6),
-                           title="Perceptron decision boundary at the end of each epoch")
+    panels = [
+        ("AND bipolar", *gates["bipolar"], runs["AND bipolar"][1], (-1.8, 1.8)),
+        ("AND binary, +-1 labels", *gates["binary"], runs["AND binary"][1], (-0.8, 1.8)),
+        ("separable data (seed 0)", x, y, epochs, (-1.2, 1.2)),
+    ]
+    fig, axes = plots.grid(
+        len(panels), ncols=3, size=(3.6, 3.6), title="Perceptron decision boundary at the end of each epoch"
+    )
     for ax, (title, px, py, ep, lim) in zip(axes, panels):
         plots.truth_points(ax, px, py, annotate=False, size=60 if len(px) <= 8 else 10)
         colors = colormaps["viridis"](np.linspace(0, 0.9, len(ep)))
         for k, w in enumerate(ep["weights"]):
-            plots.decision_line(ax, w[:2], w[2], lim=lim, color=colors[k], lw=1,
-                                label=f"epoch {k + 1}" if k in (0, len(ep) - 1) else None)
+            plots.decision_line(
+                ax,
+                w[:2],
+                w[2],
+                lim=lim,
+                color=colors[k],
+                lw=1,
+                label=f"epoch {k + 1}" if k in (0, len(ep) - 1) else None,
+            )
         ax.set_title(title, fontsize="small")
         ax.legend(fontsize="x-small")
     return fig

@@ -72,12 +72,15 @@ def build_model(variant, config=FULL, *, data):
     if data.task == "regression":
         layers.append(keras.layers.Dense(1))
     else:
-        layers += [keras.layers.Dense(config.digits_units, activation="tanh"),
-                   keras.layers.Dense(data.num_classes, activation="softmax")]
+        layers += [
+            keras.layers.Dense(config.digits_units, activation="tanh"),
+            keras.layers.Dense(data.num_classes, activation="softmax"),
+        ]
     return keras.Sequential(layers, name=f"{data.name}_{variant}")
 
 
 # ---- the two-scale regression in numpy -------------------------------------------------------------
+
 
 def scale(x, how, reference):
     """``x`` transformed with statistics of ``reference`` (the training split): raw, standardized or min-max."""
@@ -121,13 +124,23 @@ def conditioning(data, cfg):
         eig = np.linalg.eigvalsh(hessian(a))
         optimum = float(np.mean((a @ np.linalg.lstsq(a, data.y_train, rcond=None)[0] - data.y_train) ** 2))
         for factor in (1.0, 1.9):  # 2 / lambda_max is the stability limit
-            _, losses = gradient_descent(a, data.y_train, factor / eig.max(), cfg.gd_steps,
-                                         stop_at=optimum * (1 + cfg.tolerance))
+            _, losses = gradient_descent(
+                a, data.y_train, factor / eig.max(), cfg.gd_steps, stop_at=optimum * (1 + cfg.tolerance)
+            )
             converged = losses[-1] <= optimum * (1 + cfg.tolerance)
-            rows.append({"experiment": "conditioning", "scaling": how, "condition_number": eig.max() / eig.min(),
-                         "lr_times_lambda_max": factor, "learning_rate": factor / eig.max(),
-                         "gd_steps": len(losses) - 1 if converged else np.nan, "converged": converged,
-                         "final_loss": losses[-1], "optimum_loss": optimum})
+            rows.append(
+                {
+                    "experiment": "conditioning",
+                    "scaling": how,
+                    "condition_number": eig.max() / eig.min(),
+                    "lr_times_lambda_max": factor,
+                    "learning_rate": factor / eig.max(),
+                    "gd_steps": len(losses) - 1 if converged else np.nan,
+                    "converged": converged,
+                    "final_loss": losses[-1],
+                    "optimum_loss": optimum,
+                }
+            )
             if factor == 1.0:
                 curves[how] = losses - optimum
     return pd.DataFrame(rows), curves
@@ -141,16 +154,45 @@ def run(ctx):
     table, gd_curves = conditioning(scales, cfg)
 
     raw_lr = 1.0 / np.linalg.eigvalsh(hessian(design(scales.x_train))).max()
-    linear = {v: [ctx.train(f"scales_{v}" + (f"_seed{k}" if k else ""), _builder(v, cfg, scales), scales,
-                            seed=ctx.seed + k, epochs=cfg.linear_epochs, optimizer="sgd", batch_size=cfg.batch_size,
-                            learning_rate=raw_lr if v == "raw" else cfg.linear_learning_rate, save=(k == 0))
-                  for k in range(cfg.seeds)] for v in VARIANTS}
-    tanh = {v: [ctx.train(f"digits_{v}" + (f"_seed{k}" if k else ""), _builder(v, cfg, digits), digits,
-                          seed=ctx.seed + k, epochs=cfg.digits_epochs, optimizer="adam", batch_size=cfg.batch_size,
-                          learning_rate=cfg.digits_learning_rate, save=(k == 0 and v == "normalized"))
-                for k in range(cfg.seeds)] for v in VARIANTS}
-    rows = [_training_row(name, v, runs, lr) for name, group, lr in
-            (("scales", linear, None), ("digits", tanh, cfg.digits_learning_rate)) for v, runs in group.items()]
+    linear = {
+        v: [
+            ctx.train(
+                f"scales_{v}" + (f"_seed{k}" if k else ""),
+                _builder(v, cfg, scales),
+                scales,
+                seed=ctx.seed + k,
+                epochs=cfg.linear_epochs,
+                optimizer="sgd",
+                batch_size=cfg.batch_size,
+                learning_rate=raw_lr if v == "raw" else cfg.linear_learning_rate,
+                save=(k == 0),
+            )
+            for k in range(cfg.seeds)
+        ]
+        for v in VARIANTS
+    }
+    tanh = {
+        v: [
+            ctx.train(
+                f"digits_{v}" + (f"_seed{k}" if k else ""),
+                _builder(v, cfg, digits),
+                digits,
+                seed=ctx.seed + k,
+                epochs=cfg.digits_epochs,
+                optimizer="adam",
+                batch_size=cfg.batch_size,
+                learning_rate=cfg.digits_learning_rate,
+                save=(k == 0 and v == "normalized"),
+            )
+            for k in range(cfg.seeds)
+        ]
+        for v in VARIANTS
+    }
+    rows = [
+        _training_row(name, v, runs, lr)
+        for name, group, lr in (("scales", linear, None), ("digits", tanh, cfg.digits_learning_rate))
+        for v, runs in group.items()
+    ]
     table = pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
 
     claims = [
@@ -164,19 +206,29 @@ def run(ctx):
         _claim_tanh_inputs(table, cfg),
     ]
     pixel_max = digits.x_train.max(axis=0)
-    notes.append("Slip S22 (01:912-924): standardization divides by the standard deviation sigma; dividing by sigma^2 "
-             "leaves a std of 1/sigma.")
-    notes.append(f"Images (00:718): every digits pixel is on the same 0-16 scale (per-pixel training maxima "
-             f"{pixel_max[pixel_max > 0].min():g}-{pixel_max.max():g}), which is why per-feature scaling matters less "
-             f"for pixels than for the two-scale features.")
+    notes.append(
+        "Slip S22 (01:912-924): standardization divides by the standard deviation sigma; dividing by sigma^2 "
+        "leaves a std of 1/sigma."
+    )
+    notes.append(
+        f"Images (00:718): every digits pixel is on the same 0-16 scale (per-pixel training maxima "
+        f"{pixel_max[pixel_max > 0].min():g}-{pixel_max.max():g}), which is why per-feature scaling matters less "
+        f"for pixels than for the two-scale features."
+    )
 
     figures = {
         "loss_contours": _contour_figure(scales, cfg),
         "gd_loss": _gd_figure(gd_curves, cfg),
         "learning_curves": plots.learning_curves(
-            {f"{name} {v}": runs[0].history for name, group in (("scales", linear), ("digits", tanh))
-             for v, runs in group.items()}, ("loss", "val_loss"), logy=True,
-            title="raw inputs vs a Normalization layer inside the model (scales: SGD, digits: Adam)"),
+            {
+                f"{name} {v}": runs[0].history
+                for name, group in (("scales", linear), ("digits", tanh))
+                for v, runs in group.items()
+            },
+            ("loss", "val_loss"),
+            logy=True,
+            title="raw inputs vs a Normalization layer inside the model (scales: SGD, digits: Adam)",
+        ),
     }
     return RecipeResult(table, figures, claims, notes=notes)
 
@@ -187,9 +239,15 @@ def _builder(variant, cfg, data):
 
 def _training_row(name, variant, runs, lr):
     loss = np.array([r.val["loss"] for r in runs])
-    row = {"experiment": f"keras_{name}", "scaling": variant, "seeds": len(runs),
-           "learning_rate": lr if lr is not None else np.nan,
-           "val_loss_mean": loss.mean(), "val_loss_std": loss.std(), "test_loss": runs[0].test["loss"]}
+    row = {
+        "experiment": f"keras_{name}",
+        "scaling": variant,
+        "seeds": len(runs),
+        "learning_rate": lr if lr is not None else np.nan,
+        "val_loss_mean": loss.mean(),
+        "val_loss_std": loss.std(),
+        "test_loss": runs[0].test["loss"],
+    }
     if "accuracy" in runs[0].val:
         acc = np.array([r.val["accuracy"] for r in runs])
         row.update(val_accuracy_mean=acc.mean(), val_accuracy_std=acc.std())
@@ -197,6 +255,7 @@ def _training_row(name, variant, runs, lr):
 
 
 # ---- claims ----------------------------------------------------------------------------------------
+
 
 def _claim_conditioning(table, cfg):
     t = table[table["experiment"] == "conditioning"]
@@ -209,19 +268,26 @@ def _claim_conditioning(table, cfg):
         f"the Hessian's condition number is ~1e16 raw, ~1 standardized and ~28 min-max; plain GD does not reach "
         f"the optimum in {cfg.gd_steps:,} steps on the raw features at any stable learning rate but converges in a "
         "few steps after standardization",
-        kappa["raw"] > 1e12 and kappa["standardized"] < 1.1 and 10 < kappa["min_max"] < 100
-        and not any(r.converged for r in raw) and std.converged and std.gd_steps <= 5,
+        kappa["raw"] > 1e12
+        and kappa["standardized"] < 1.1
+        and 10 < kappa["min_max"] < 100
+        and not any(r.converged for r in raw)
+        and std.converged
+        and std.gd_steps <= 5,
         f"condition numbers raw {fmt(kappa['raw'])}, standardized {fmt(kappa['standardized'])}, min-max "
         f"{fmt(kappa['min_max'])}; raw after {cfg.gd_steps:,} steps: loss {fmt(raw[0].final_loss)} (lr 1/lambda_max), "
         f"{fmt(raw[1].final_loss)} (lr 1.9/lambda_max) vs optimum {fmt(raw[0].optimum_loss)}; standardized: "
         f"{int(std.gd_steps)} steps; min-max: {fmt(at[('min_max', 1.0)].gd_steps)} steps",
-        "01:852-866, 00:682-701")
+        "01:852-866, 00:682-701",
+    )
 
 
 def _claim_keras_layer(linear, data, raw_lr, cfg):
     norm = linear["normalized"][0].model.layers[0]
-    stats_err = max(float(np.abs(np.asarray(norm.mean).ravel() / data.x_train.mean(axis=0) - 1).max()),
-                    float(np.abs(np.asarray(norm.variance).ravel() / data.x_train.var(axis=0) - 1).max()))
+    stats_err = max(
+        float(np.abs(np.asarray(norm.mean).ravel() / data.x_train.mean(axis=0) - 1).max()),
+        float(np.abs(np.asarray(norm.variance).ravel() / data.x_train.var(axis=0) - 1).max()),
+    )
     saved = keras.models.load_model(linear["normalized"][0].model_path)
     served = float(np.mean((np.asarray(saved.predict(data.x_test, verbose=0)).ravel() - data.y_test) ** 2))
     raw = np.array([r.val["loss"] for r in linear["raw"]])
@@ -236,7 +302,8 @@ def _claim_keras_layer(linear, data, raw_lr, cfg):
         f"raw {fmt(raw.mean())} (± {fmt(raw.std(), 2)}, lr {fmt(raw_lr)}); noise variance {fmt(noise)}; adapted "
         f"mean/variance differ from the training split's by {fmt(stats_err)} (relative); reloaded .keras on raw "
         f"test inputs: MSE {fmt(served)}",
-        "01:904-930, 00:718")
+        "01:904-930, 00:718",
+    )
 
 
 def _claim_zero_centering(scales, digits):
@@ -248,13 +315,15 @@ def _claim_zero_centering(scales, digits):
         "Zero-centering subtracts each feature's mean (|mean| < 1e-8 afterwards); one mean for all pixels "
         "(AlexNet) centres the image as a whole but not each pixel",
         np.abs(centered.mean(axis=0)).max() / np.abs(scales.x_train).max() < 1e-8
-        and np.abs(per_pixel.mean(axis=0)).max() < 1e-8 and abs(one_mean.mean()) < 1e-8
+        and np.abs(per_pixel.mean(axis=0)).max() < 1e-8
+        and abs(one_mean.mean()) < 1e-8
         and np.abs(one_mean.mean(axis=0)).max() > 1,
         f"two-scale features: |mean| after centering {fmt(np.abs(centered.mean(axis=0)).max())} (relative to max |x| "
         f"{fmt(np.abs(centered.mean(axis=0)).max() / np.abs(scales.x_train).max())}); digits per-pixel centering: "
         f"max |pixel mean| {fmt(np.abs(per_pixel.mean(axis=0)).max())}; one global mean: overall mean "
         f"{fmt(one_mean.mean())}, per-pixel means up to {fmt(np.abs(one_mean.mean(axis=0)).max())}",
-        "00:714-716, 03:1346")
+        "00:714-716, 03:1346",
+    )
 
 
 def _claim_standardization(data):
@@ -270,13 +339,17 @@ def _claim_standardization(data):
     return check(
         "Standardization X -= mean, X /= std gives every feature mean 0 and std 1, equal to StandardScaler and to an "
         "adapted keras.layers.Normalization; dividing by the variance (slip S22) leaves a std of 1/sigma",
-        np.abs(x.mean(axis=0)).max() < 1e-6 and np.abs(x.std(axis=0) - 1).max() < 1e-6 and sklearn_err < 1e-9
-        and keras_err < 1e-4 and np.allclose(by_variance.std(axis=0), 1 / sigma),
+        np.abs(x.mean(axis=0)).max() < 1e-6
+        and np.abs(x.std(axis=0) - 1).max() < 1e-6
+        and sklearn_err < 1e-9
+        and keras_err < 1e-4
+        and np.allclose(by_variance.std(axis=0), 1 / sigma),
         f"means {', '.join(fmt(m) for m in x.mean(axis=0))}, stds {', '.join(fmt(s, 8) for s in x.std(axis=0))}; "
         f"max |numpy - StandardScaler| {fmt(sklearn_err)}, |numpy - Normalization| {fmt(keras_err)} (float32); "
         f"dividing by sigma^2: stds {fmt(by_variance.std(axis=0)[0])} and {fmt(by_variance.std(axis=0)[1])} "
         f"(1/sigma = {fmt(1 / sigma[0])}, {fmt(1 / sigma[1])})",
-        "00:718, 01:904-924, 03:1346-1358")
+        "00:718, 01:904-924, 03:1346-1358",
+    )
 
 
 def _claim_same_statistics(data):
@@ -293,7 +366,8 @@ def _claim_same_statistics(data):
         1e-8 < held_out < 0.3 and train_stats == 0 and refit > 1e-3,
         f"max |mean| of standardized val/test {fmt(held_out)}; doubling test example 0 moves the other test inputs by "
         f"{fmt(train_stats)} with the training statistics and by up to {fmt(refit)} when refitted on test",
-        "01:930")
+        "01:930",
+    )
 
 
 def _claim_min_max(data):
@@ -308,12 +382,15 @@ def _claim_min_max(data):
     return check(
         "Min-max scaling maps the training split onto [0, 1] (min exactly 0, max exactly 1; MinMaxScaler); it is "
         "sensitive to outliers: one value 100 ranges beyond the maximum squeezes the inliers into 1/101 of [0, 1]",
-        (x.min(axis=0) == 0).all() and (x.max(axis=0) == 1).all() and np.abs(x - formula).max() < 1e-12
+        (x.min(axis=0) == 0).all()
+        and (x.max(axis=0) == 1).all()
+        and np.abs(x - formula).max() < 1e-12
         and abs(span - 1 / 101) < 1e-9,
         f"train min {x.min(axis=0).tolist()}, max {x.max(axis=0).tolist()}; max |sklearn - formula| "
         f"{fmt(np.abs(x - formula).max())}; validation range [{fmt(val.min())}, {fmt(val.max())}]; with the outlier "
         f"the inliers span {span:.6f} (1/101 = {1 / 101:.6f})",
-        "01:892-902, 03:1379-1386")
+        "01:892-902, 03:1379-1386",
+    )
 
 
 def _claim_whitening(cfg, seed):
@@ -337,7 +414,8 @@ def _claim_whitening(cfg, seed):
         f"the fitted data, {fmt(held_err)} on a fresh sample; input noise std {cfg.input_noise} becomes "
         f"{', '.join(fmt(v, 3) for v in amplified)} per whitened component (1/sqrt(lambda) = "
         f"{', '.join(fmt(v, 3) for v in expected)})",
-        "00:733, 03:1360-1373")
+        "00:733, 03:1360-1373",
+    )
 
 
 def _claim_tanh_inputs(table, cfg):
@@ -352,14 +430,20 @@ def _claim_tanh_inputs(table, cfg):
         f"validation loss standardized {fmt(norm['val_loss_mean'])} (± {fmt(norm['val_loss_std'], 2)}), accuracy "
         f"{fmt(norm['val_accuracy_mean'])}; raw {fmt(raw['val_loss_mean'])} (± {fmt(raw['val_loss_std'], 2)}), accuracy "
         f"{fmt(raw['val_accuracy_mean'])}",
-        "03:2512, 03:1342-1358")
+        "03:2512, 03:1342-1358",
+    )
 
 
 def _gd_figure(curves, cfg):
     steps = np.unique(np.geomspace(1, cfg.gd_steps, 60).astype(int))
-    fig = plots.curves({how: (steps, np.r_[c, np.full(cfg.gd_steps, np.nan)][steps - 1]) for how, c in curves.items()},
-                       xlabel="gradient-descent step (lr = 1/lambda_max)", ylabel="loss - optimum", logy=True,
-                       title="GD on the two-scale features: raw stalls, scaled converges", size=(6.0, 3.6))
+    fig = plots.curves(
+        {how: (steps, np.r_[c, np.full(cfg.gd_steps, np.nan)][steps - 1]) for how, c in curves.items()},
+        xlabel="gradient-descent step (lr = 1/lambda_max)",
+        ylabel="loss - optimum",
+        logy=True,
+        title="GD on the two-scale features: raw stalls, scaled converges",
+        size=(6.0, 3.6),
+    )
     fig.axes[0].set_xscale("log")
     return fig
 
@@ -377,15 +461,25 @@ def _contour_figure(data, cfg, steps=200):
         gram, cross, const = x.T @ x / len(x), x.T @ y / len(x), float(y @ y / len(x))
 
         def loss(w1, w2, gram=gram, cross=cross, const=const):
-            return (gram[0, 0] * w1**2 + 2 * gram[0, 1] * w1 * w2 + gram[1, 1] * w2**2
-                    - 2 * (cross[0] * w1 + cross[1] * w2) + const)
+            return (
+                gram[0, 0] * w1**2
+                + 2 * gram[0, 1] * w1 * w2
+                + gram[1, 1] * w2**2
+                - 2 * (cross[0] * w1 + cross[1] * w2)
+                + const
+            )
 
         panels[f"{how} features (GD at lr = 1/lambda_max, {steps} steps)"] = {
-            "f": loss, "paths": {"GD": path, "optimum": w_opt[None, :]},
-            "xlim": (w_opt[0] - half[0], w_opt[0] + half[0]), "ylim": (w_opt[1] - half[1], w_opt[1] + half[1]),
-            "xlabel": "w1", "ylabel": "w2"}
-    return plots.contour_panels(panels, title="MSE contours of y = w1 x1 + w2 x2 (centred data; each axis spans "
-                                              "its optimum)")
+            "f": loss,
+            "paths": {"GD": path, "optimum": w_opt[None, :]},
+            "xlim": (w_opt[0] - half[0], w_opt[0] + half[0]),
+            "ylim": (w_opt[1] - half[1], w_opt[1] + half[1]),
+            "xlabel": "w1",
+            "ylabel": "w2",
+        }
+    return plots.contour_panels(
+        panels, title="MSE contours of y = w1 x1 + w2 x2 (centred data; each axis spans its optimum)"
+    )
 
 
 if __name__ == "__main__":

@@ -52,29 +52,52 @@ def build_model(variant, config=FULL, *, name=None):
     if variant not in VARIANTS:
         raise ValueError(f"Unknown variant; expected one of {VARIANTS}. Received: variant={variant!r}")
     if variant == "step":  # hidden OR and AND (02:201 blocks (b), (a)); out = [OR - AND >= 0.5]
-        layers = [threshold_layer([[1, 1], [1, 1]], [0.5, 1.5], name="or_and"),
-                  threshold_layer([[1], [-1]], [0.5], name="or_not_and")]
+        layers = [
+            threshold_layer([[1, 1], [1, 1]], [0.5, 1.5], name="or_and"),
+            threshold_layer([[1], [-1]], [0.5], name="or_not_and"),
+        ]
     elif variant == "relu_exact":  # h = ReLU(x W + c), y = h w
-        layers = [keras.layers.Dense(2, activation="relu", name="hidden",
-                                     kernel_initializer=keras.initializers.Constant([[1, 1], [1, 1]]),
-                                     bias_initializer=keras.initializers.Constant([0, -1])),
-                  keras.layers.Dense(1, use_bias=False, name="out",
-                                     kernel_initializer=keras.initializers.Constant([[1], [-2]]))]
+        layers = [
+            keras.layers.Dense(
+                2,
+                activation="relu",
+                name="hidden",
+                kernel_initializer=keras.initializers.Constant([[1, 1], [1, 1]]),
+                bias_initializer=keras.initializers.Constant([0, -1]),
+            ),
+            keras.layers.Dense(
+                1, use_bias=False, name="out", kernel_initializer=keras.initializers.Constant([[1], [-2]])
+            ),
+        ]
     elif variant == "mlp":
-        layers = [keras.layers.Dense(config.width, activation=config.activation),
-                  keras.layers.Dense(1, activation="sigmoid")]
+        layers = [
+            keras.layers.Dense(config.width, activation=config.activation),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
     else:  # linear layers, one sigmoid at the end: still a single linear boundary
-        layers = [keras.layers.Dense(config.width), keras.layers.Dense(config.width),
-                  keras.layers.Dense(1, activation="sigmoid")]
+        layers = [
+            keras.layers.Dense(config.width),
+            keras.layers.Dense(config.width),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
     return keras.Sequential([keras.Input((2,)), *layers], name=name or variant)
 
 
 def linear_stack(sizes=(2, 8, 8, 1), seed=0):
     """Dense layers without activation (random weights and biases)."""
-    return keras.Sequential([keras.Input((sizes[0],)), *[
-        keras.layers.Dense(n, kernel_initializer=keras.initializers.GlorotUniform(seed=seed + k),
-                           bias_initializer=keras.initializers.RandomNormal(stddev=0.5, seed=seed + k))
-        for k, n in enumerate(sizes[1:])]])
+    return keras.Sequential(
+        [
+            keras.Input((sizes[0],)),
+            *[
+                keras.layers.Dense(
+                    n,
+                    kernel_initializer=keras.initializers.GlorotUniform(seed=seed + k),
+                    bias_initializer=keras.initializers.RandomNormal(stddev=0.5, seed=seed + k),
+                )
+                for k, n in enumerate(sizes[1:])
+            ],
+        ]
+    )
 
 
 def collapse_linear_stack(model):
@@ -83,9 +106,17 @@ def collapse_linear_stack(model):
     for layer in model.layers:
         w, b = (np.asarray(v, dtype="float64") for v in (layer.kernel, layer.bias))
         kernel, bias = (w, b) if kernel is None else (kernel @ w, bias @ w + b)
-    single = keras.Sequential([keras.Input((kernel.shape[0],)), keras.layers.Dense(
-        kernel.shape[1], activation=model.layers[-1].activation,
-        kernel_initializer=keras.initializers.Constant(kernel), bias_initializer=keras.initializers.Constant(bias))])
+    single = keras.Sequential(
+        [
+            keras.Input((kernel.shape[0],)),
+            keras.layers.Dense(
+                kernel.shape[1],
+                activation=model.layers[-1].activation,
+                kernel_initializer=keras.initializers.Constant(kernel),
+                bias_initializer=keras.initializers.Constant(bias),
+            ),
+        ]
+    )
     return single
 
 
@@ -95,17 +126,31 @@ def parallel_mlps(n, width, activation, input_dim=2, name=None):
     Each net has its own weights, initialized as keras Dense does (Glorot-uniform kernels with
     its own fan-in and fan-out, zero biases); the output has one sigmoid column per net.
     """
+
     def glorot(fan_in, fan_out):
         limit = float(np.sqrt(6.0 / (fan_in + fan_out)))
         return keras.initializers.RandomUniform(-limit, limit)
 
-    return keras.Sequential([
-        keras.Input((input_dim,)),
-        keras.layers.EinsumDense("bi,nih->bnh", output_shape=(n, width), bias_axes="nh", activation=activation,
-                                 kernel_initializer=glorot(input_dim, width)),
-        keras.layers.EinsumDense("bnh,nh->bn", output_shape=(n,), bias_axes="n", activation="sigmoid",
-                                 kernel_initializer=glorot(width, 1)),
-    ], name=name)
+    return keras.Sequential(
+        [
+            keras.Input((input_dim,)),
+            keras.layers.EinsumDense(
+                "bi,nih->bnh",
+                output_shape=(n, width),
+                bias_axes="nh",
+                activation=activation,
+                kernel_initializer=glorot(input_dim, width),
+            ),
+            keras.layers.EinsumDense(
+                "bnh,nh->bn",
+                output_shape=(n,),
+                bias_axes="n",
+                activation="sigmoid",
+                kernel_initializer=glorot(width, 1),
+            ),
+        ],
+        name=name,
+    )
 
 
 def side_by_side(branches, input_dim):
@@ -120,10 +165,12 @@ def side_by_side(branches, input_dim):
 
 def summed_loss(kind):
     """Per-example loss summed over the side-by-side columns ("bce" or "mse")."""
+
     def loss(y_true, y_pred):
         y_true = ops.broadcast_to(ops.reshape(ops.cast(y_true, y_pred.dtype), (-1, 1)), ops.shape(y_pred))
-        each = (ops.binary_crossentropy(y_true, y_pred) if kind == "bce" else ops.square(y_true - y_pred))
+        each = ops.binary_crossentropy(y_true, y_pred) if kind == "bce" else ops.square(y_true - y_pred)
         return ops.sum(each, axis=-1)
+
     return loss
 
 
@@ -133,33 +180,58 @@ def run(ctx):
     xor = ctx.load("xor")
     x, y = xor.x_train, xor.y_train
     tiled = dataclasses.replace(xor, x_train=np.tile(x, (cfg.repeats, 1)), y_train=np.tile(y, cfg.repeats))
-    fit = dict(data=tiled, epochs=cfg.epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate,
-               optimizer="adam")
+    fit = dict(
+        data=tiled, epochs=cfg.epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate, optimizer="adam"
+    )
 
     mlp = ctx.train("mlp", lambda: build_model("mlp", cfg), loss="binary_crossentropy", metrics=["accuracy"], **fit)
-    linear = ctx.train("linear", lambda: build_model("linear", cfg), loss="binary_crossentropy",
-                       metrics=["accuracy"], **fit)
+    linear = ctx.train(
+        "linear", lambda: build_model("linear", cfg), loss="binary_crossentropy", metrics=["accuracy"], **fit
+    )
     layout = [w for w in cfg.inits_widths for _ in range(cfg.inits)]
-    many = ctx.train("inits", lambda: side_by_side(
-        [parallel_mlps(cfg.inits, w, cfg.activation, name=f"width{w}") for w in cfg.inits_widths], 2),
-        loss=summed_loss("bce"), metrics=[], save=False, **fit)
+    many = ctx.train(
+        "inits",
+        lambda: side_by_side(
+            [parallel_mlps(cfg.inits, w, cfg.activation, name=f"width{w}") for w in cfg.inits_widths], 2
+        ),
+        loss=summed_loss("bce"),
+        metrics=[],
+        save=False,
+        **fit,
+    )
     p_many = np.asarray(many.model(x))
-    solved = {w: [bool(_margin(p_many[:, j], y) > 0) for j, wj in enumerate(layout) if wj == w]
-              for w in cfg.inits_widths}
-    margins = {w: [float(_margin(p_many[:, j], y)) for j, wj in enumerate(layout) if wj == w]
-               for w in cfg.inits_widths}
+    solved = {
+        w: [bool(_margin(p_many[:, j], y) > 0) for j, wj in enumerate(layout) if wj == w] for w in cfg.inits_widths
+    }
+    margins = {w: [float(_margin(p_many[:, j], y)) for j, wj in enumerate(layout) if wj == w] for w in cfg.inits_widths}
     sine = _sine_fits(cfg, ctx.seed)
 
     fixed = {v: np.asarray(build_model(v, cfg)(x)).ravel() for v in ("step", "relu_exact")}
-    rows = [{"model": v, "outputs": str(np.round(fixed[v], 6).tolist()), "accuracy": _accuracy(fixed[v], y, 0.5)}
-            for v in fixed]
+    rows = [
+        {"model": v, "outputs": str(np.round(fixed[v], 6).tolist()), "accuracy": _accuracy(fixed[v], y, 0.5)}
+        for v in fixed
+    ]
     for name, r in (("mlp", mlp), ("linear", linear)):
         p = np.asarray(r.model(x)).ravel()
-        rows.append({"model": name, "outputs": str(np.round(p.astype(float), 4).tolist()), "accuracy": _accuracy(p, y, 0.5),
-                     "final_loss": r.final("loss"), "margin": _margin(p, y), "params": r.model.count_params()})
+        rows.append(
+            {
+                "model": name,
+                "outputs": str(np.round(p.astype(float), 4).tolist()),
+                "accuracy": _accuracy(p, y, 0.5),
+                "final_loss": r.final("loss"),
+                "margin": _margin(p, y),
+                "params": r.model.count_params(),
+            }
+        )
     for w in cfg.inits_widths:
-        rows.append({"model": f"2-{w}-1 x {cfg.inits} inits", "solved_fraction": float(np.mean(solved[w])),
-                     "margin": float(np.median(margins[w])), "params": 4 * w + 1})
+        rows.append(
+            {
+                "model": f"2-{w}-1 x {cfg.inits} inits",
+                "solved_fraction": float(np.mean(solved[w])),
+                "margin": float(np.median(margins[w])),
+                "params": 4 * w + 1,
+            }
+        )
     rows += [{"model": f"sine 1-{w}-1", "final_loss": mse} for w, mse in sine.items()]
 
     claims = [
@@ -170,10 +242,19 @@ def run(ctx):
         _claim_linear(ctx.seed, linear, x, y),
         _claim_universal(sine, cfg),
     ]
-    notes.append("The slides' weights for the XOR networks were in lost figures (02:197-210): the step-unit weights "
-             "and the ReLU solution here are chosen, not the slides'.")
-    figure = _regions_figure({"trained MLP (2-8-1 tanh)": mlp.model, "linear stack (2-8-8-1)": linear.model,
-                              "exact ReLU solution": build_model("relu_exact", cfg)}, x, y)
+    notes.append(
+        "The slides' weights for the XOR networks were in lost figures (02:197-210): the step-unit weights "
+        "and the ReLU solution here are chosen, not the slides'."
+    )
+    figure = _regions_figure(
+        {
+            "trained MLP (2-8-1 tanh)": mlp.model,
+            "linear stack (2-8-8-1)": linear.model,
+            "exact ReLU solution": build_model("relu_exact", cfg),
+        },
+        x,
+        y,
+    )
     return RecipeResult(pd.DataFrame(rows), {"decision_regions": figure}, claims, notes=notes)
 
 
@@ -196,43 +277,69 @@ def _sine_fits(cfg, seed):
     widths = cfg.sine_widths
     x = np.linspace(-np.pi, np.pi, cfg.sine_points, dtype="float32")[:, None]
     y = np.sin(x.astype("float64")).ravel()
-    hidden = keras.layers.Dense(max(widths), activation="tanh",
-                                kernel_initializer=keras.initializers.RandomNormal(stddev=2.0, seed=seed),
-                                bias_initializer=keras.initializers.RandomUniform(-np.pi, np.pi, seed=seed))
+    hidden = keras.layers.Dense(
+        max(widths),
+        activation="tanh",
+        kernel_initializer=keras.initializers.RandomNormal(stddev=2.0, seed=seed),
+        bias_initializer=keras.initializers.RandomUniform(-np.pi, np.pi, seed=seed),
+    )
     features = np.asarray(hidden(x), dtype="float64")
     kernel, bias = np.asarray(hidden.kernel), np.asarray(hidden.bias)
     mse = {}
     for k in widths:
         coef = np.linalg.lstsq(np.c_[features[:, :k], np.ones(len(x))], y, rcond=None)[0]
-        net = keras.Sequential([keras.Input((1,)), keras.layers.Dense(
-            k, activation="tanh", kernel_initializer=keras.initializers.Constant(kernel[:, :k]),
-            bias_initializer=keras.initializers.Constant(bias[:k])), keras.layers.Dense(
-            1, kernel_initializer=keras.initializers.Constant(coef[:k, None]),
-            bias_initializer=keras.initializers.Constant(coef[k:]))])
+        net = keras.Sequential(
+            [
+                keras.Input((1,)),
+                keras.layers.Dense(
+                    k,
+                    activation="tanh",
+                    kernel_initializer=keras.initializers.Constant(kernel[:, :k]),
+                    bias_initializer=keras.initializers.Constant(bias[:k]),
+                ),
+                keras.layers.Dense(
+                    1,
+                    kernel_initializer=keras.initializers.Constant(coef[:k, None]),
+                    bias_initializer=keras.initializers.Constant(coef[k:]),
+                ),
+            ]
+        )
         mse[k] = float(np.mean((np.asarray(net(x), dtype="float64").ravel() - y) ** 2))
     return mse
 
 
 def _claim_truth_table(x, y):
     table = {tuple(int(v) for v in xi): int(t) for xi, t in zip(x, y)}
-    return check("XOR truth table: 00 -> 0, 01 -> 1, 10 -> 1, 11 -> 0", table == XOR_TABLE,
-                 f"dataset 'xor': {table}", "03:212-219")
+    return check(
+        "XOR truth table: 00 -> 0, 01 -> 1, 10 -> 1, 11 -> 0",
+        table == XOR_TABLE,
+        f"dataset 'xor': {table}",
+        "03:212-219",
+    )
 
 
 def _claim_hand_built(x, y, fixed, cfg):
     blocks = {"x1 AND x2": ([[1], [1]], [1.5]), "x1 OR x2": ([[1], [1]], [0.5]), "x1 AND NOT x2": ([[1], [-1]], [0.5])}
-    tables = {name: np.asarray(threshold_layer(w, t)(x)).ravel().astype(int).tolist() for name, (w, t) in blocks.items()}
-    expected = {"x1 AND x2": (x[:, 0] * x[:, 1]), "x1 OR x2": np.maximum(x[:, 0], x[:, 1]),
-                "x1 AND NOT x2": x[:, 0] * (1 - x[:, 1])}
+    tables = {
+        name: np.asarray(threshold_layer(w, t)(x)).ravel().astype(int).tolist() for name, (w, t) in blocks.items()
+    }
+    expected = {
+        "x1 AND x2": (x[:, 0] * x[:, 1]),
+        "x1 OR x2": np.maximum(x[:, 0], x[:, 1]),
+        "x1 AND NOT x2": x[:, 0] * (1 - x[:, 1]),
+    }
     blocks_ok = all(tables[k] == expected[k].astype(int).tolist() for k in blocks)
     return check(
         "Hand-built MLPs compute XOR: step units AND = [x1 + x2 - 1.5 > 0], OR = [x1 + x2 - 0.5 > 0], x1 AND NOT x2 = "
         "[x1 - x2 - 0.5 > 0] give their truth tables, and XOR = [OR - AND - 0.5 > 0]; (ext) the exact ReLU solution "
         "h = ReLU(x [[1,1],[1,1]] + [0,-1]), y = h . [1,-2] gives exactly 0, 1, 1, 0",
-        blocks_ok and fixed["step"].astype(int).tolist() == y.astype(int).tolist()
+        blocks_ok
+        and fixed["step"].astype(int).tolist() == y.astype(int).tolist()
         and np.array_equal(fixed["relu_exact"], y),
         f"on rows {x.astype(int).tolist()}: blocks {tables}; step network {fixed['step'].astype(int).tolist()}; "
-        f"ReLU network {fixed['relu_exact'].tolist()} (targets {y.astype(int).tolist()})", "02:185-210")
+        f"ReLU network {fixed['relu_exact'].tolist()} (targets {y.astype(int).tolist()})",
+        "02:185-210",
+    )
 
 
 def _claim_trained(mlp, x, y, solved, margins, cfg):
@@ -247,7 +354,9 @@ def _claim_trained(mlp, x, y, solved, margins, cfg):
         _accuracy(p, y, 0.5) == 1.0 and _margin(p, y) >= cfg.margin and ok_wide,
         f"seed run outputs {np.round(p.astype(float), 3).tolist()} (margin {fmt(_margin(p, y))}); {cfg.inits} inits: "
         f"{sum(wide)} solved, {int(np.sum(np.array(wide_margin) >= cfg.margin))} with margin >= {cfg.margin}, "
-        f"median margin {fmt(np.median(wide_margin))}", "02:185-210, 01:203-223")
+        f"median margin {fmt(np.median(wide_margin))}",
+        "02:185-210, 01:203-223",
+    )
 
 
 def _claim_stuck(solved, cfg):
@@ -257,8 +366,11 @@ def _claim_stuck(solved, cfg):
         f"A 2-2-1 net can get stuck in a local minimum for some initializations while a wider one rarely does "
         f"({cfg.inits} independent initializations each, trained side by side)",
         stuck[narrow] > 0 and stuck[narrow] > stuck[wide],
-        "; ".join(f"2-{w}-1: {int(round(stuck[w] * len(solved[w])))}/{len(solved[w])} stuck ({stuck[w]:.0%})"
-                  for w in solved), "02:185-210 (catalogue 4.3)")
+        "; ".join(
+            f"2-{w}-1: {int(round(stuck[w] * len(solved[w])))}/{len(solved[w])} stuck ({stuck[w]:.0%})" for w in solved
+        ),
+        "02:185-210 (catalogue 4.3)",
+    )
 
 
 def _claim_linear(seed, linear, x, y):
@@ -282,12 +394,16 @@ def _claim_linear(seed, linear, x, y):
         "Linear layers collapse: a stack of Dense layers without activation equals one Dense with W' = W1 W2 W3, "
         "b' = (b1 W2 + b2) W3 + b3 (to 1e-5 in float32); trained on XOR such a stack cannot exceed accuracy 0.75, "
         "and the least-squares linear fit is the constant 0.5 (w = (0, 0), b = 0.5)",
-        err32 < 1e-5 and err64 < 1e-12 and trained_err < 1e-5 and _accuracy(p, y, 0.5) <= 0.75
+        err32 < 1e-5
+        and err64 < 1e-12
+        and trained_err < 1e-5
+        and _accuracy(p, y, 0.5) <= 0.75
         and np.allclose(lstsq, [0, 0, 0.5], atol=1e-12),
         f"2-8-8-1 random stack vs collapsed Dense: max |diff| {fmt(err32)} (float32), {fmt(err64)} (float64); trained "
         f"linear stack: outputs {np.round(p.astype(float), 3).tolist()}, accuracy {_accuracy(p, y, 0.5):g}, equals its collapse to "
         f"{fmt(trained_err)}; least squares (w1, w2, b) = {np.round(lstsq, 12).tolist()}",
-        "01:179-189, 02:183, 04:789-816")
+        "01:179-189, 02:183, 04:789-816",
+    )
 
 
 def _claim_universal(sine, cfg):
@@ -299,14 +415,24 @@ def _claim_universal(sine, cfg):
         f"the MSE does not increase with k and the widest reaches < {cfg.sine_target_mse:g}",
         all(b <= a for a, b in zip(mses, mses[1:])) and mses[-1] < cfg.sine_target_mse,
         ", ".join(f"{w} units: {fmt(m)}" for w, m in sine.items()) + " (random hidden units, nested; 03:680's "
-        "caveat: the theorem says such weights exist, not that training finds them)", "03:675-680")
+        "caveat: the theorem says such weights exist, not that training finds them)",
+        "03:675-680",
+    )
 
 
 def _regions_figure(models, x, y):
-    fig, axes = plots.grid(len(models), ncols=len(models), size=(3.6, 3.4), title="XOR: output (probability of class 1) over the plane")
+    fig, axes = plots.grid(
+        len(models), ncols=len(models), size=(3.6, 3.4), title="XOR: output (probability of class 1) over the plane"
+    )
     for ax, (name, model) in zip(axes, models.items()):
-        plots.decision_regions(ax, lambda g, m=model: np.clip(np.asarray(m(g)).ravel(), 0, 1), x, y, margin=0.5,
-                               levels=np.linspace(0, 1, 11))
+        plots.decision_regions(
+            ax,
+            lambda g, m=model: np.clip(np.asarray(m(g)).ravel(), 0, 1),
+            x,
+            y,
+            margin=0.5,
+            levels=np.linspace(0, 1, 11),
+        )
         ax.set_title(name, fontsize="small")
     return fig
 

@@ -18,8 +18,17 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "images"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
 
 
 @contextlib.contextmanager
@@ -27,8 +36,10 @@ def chromium(width=1280, height=1000):
     """A selenium driver for a fresh headless Chromium with an empty profile."""
     binary, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
     if binary is None or driver_path is None:
-        reason = ("Chromium not found (needs /usr/bin/chromium and /usr/bin/chromedriver: "
-                  "apt-get install chromium chromium-driver; .ci/run installs them)")
+        reason = (
+            "Chromium not found (needs /usr/bin/chromium and /usr/bin/chromedriver: "
+            "apt-get install chromium chromium-driver; .ci/run installs them)"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)

@@ -33,13 +33,31 @@ def main(out):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(256, 64)).astype("float32")
     y = rng.integers(0, 10, 256)
-    data = Dataset(name="random", x_train=x, y_train=y, x_val=x[:64], y_val=y[:64], x_test=x[:64], y_test=y[:64],
-                   task="classification")
+    data = Dataset(
+        name="random",
+        x_train=x,
+        y_train=y,
+        x_val=x[:64],
+        y_val=y[:64],
+        x_test=x[:64],
+        y_test=y[:64],
+        task="classification",
+    )
     weights = {}
     with corrected_reductions():
         for variant in VARIANTS:
-            trained = train(variant, lambda variant=variant: build(variant), data, epochs=2, batch_size=32,
-                            optimizer="sgd", learning_rate=0.1, seed=0, strategy=strategy, verbose=0)
+            trained = train(
+                variant,
+                lambda variant=variant: build(variant),
+                data,
+                epochs=2,
+                batch_size=32,
+                optimizer="sgd",
+                learning_rate=0.1,
+                seed=0,
+                strategy=strategy,
+                verbose=0,
+            )
             weights.update({f"{variant}/{i}": w for i, w in enumerate(trained.model.get_weights())})
     if runner.writes_run_folder(strategy):
         np.savez(out, **weights)

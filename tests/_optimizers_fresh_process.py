@@ -43,8 +43,9 @@ def compiled_model(opt, jit_compile=False):
 
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(10)])
-    model.compile(optimizer=opt, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  jit_compile=jit_compile)
+    model.compile(
+        optimizer=opt, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), jit_compile=jit_compile
+    )
     return model
 
 
@@ -66,8 +67,11 @@ def main(workdir):
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     for name, (scratch, _) in TWINS.items():
         loaded = keras.saving.load_model(workdir / f"{name}.keras")
-        facts[name] = {"class": type(loaded.optimizer).__name__, "iterations": int(loaded.optimizer.iterations),
-                       "replicas": strategy.num_replicas_in_sync}
+        facts[name] = {
+            "class": type(loaded.optimizer).__name__,
+            "iterations": int(loaded.optimizer.iterations),
+            "replicas": strategy.num_replicas_in_sync,
+        }
         weights[f"{name}/resumed"] = fit(loaded, EPOCHS_AFTER_SAVE)
         weights[f"{name}/jit"] = fit(compiled_model(optimizer(name, scratch), jit_compile=True), EPOCHS_BEFORE_SAVE)
         with strategy.scope():

@@ -33,8 +33,15 @@ def register(monkeypatch=None):
 
 
 def build_model():
-    return keras.Sequential([keras.Input((2,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dropout(0.2),
-                             keras.layers.BatchNormalization(), keras.layers.Dense(2, activation="softmax")])
+    return keras.Sequential(
+        [
+            keras.Input((2,)),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dropout(0.2),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
 
 
 class Recorder(keras.callbacks.Callback):
@@ -55,12 +62,26 @@ def run(ctx):
     second = ctx.train("second", build_model, data, epochs=5, batch_size=16, optimizer="sgd", learning_rate=0.2)
     recorder = Recorder()
     recorded = ctx.train("recorded", build_model, data, epochs=3, batch_size=32, callbacks=[recorder], save=False)
-    table = pd.DataFrame([{"variant": t.name, "final_loss": t.final("loss"), "val_accuracy": t.final("val_accuracy"),
-                           "test_accuracy": t.test["accuracy"], "iterations": t.iterations}
-                          for t in (first, second, recorded)])
+    table = pd.DataFrame(
+        [
+            {
+                "variant": t.name,
+                "final_loss": t.final("loss"),
+                "val_accuracy": t.final("val_accuracy"),
+                "test_accuracy": t.test["accuracy"],
+                "iterations": t.iterations,
+            }
+            for t in (first, second, recorded)
+        ]
+    )
     table["drawn"] = drawn
     fig = first.history.plot(x="epoch", y="loss").get_figure()
-    claims = [check("SGD lowers the training loss", second.final("loss") < second.history["loss"].iloc[0],
-                    f"{fmt(second.history['loss'].iloc[0])} -> {fmt(second.final('loss'))}"),
-              check("the callback saw every epoch", len(recorder.losses) == 3, f"{len(recorder.losses)} losses")]
+    claims = [
+        check(
+            "SGD lowers the training loss",
+            second.final("loss") < second.history["loss"].iloc[0],
+            f"{fmt(second.history['loss'].iloc[0])} -> {fmt(second.final('loss'))}",
+        ),
+        check("the callback saw every epoch", len(recorder.losses) == 3, f"{len(recorder.losses)} losses"),
+    ]
     return RecipeResult(table, figures={"loss": fig}, claims=claims)

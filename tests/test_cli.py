@@ -32,9 +32,11 @@ def test_every_verb_has_help():
 
 
 def test_list_and_help_do_not_import_tensorflow():
-    code = ("import contextlib, sys; from nnzoo.cli import main; main(['list'])\n"
-            "with contextlib.suppress(SystemExit): main(['--help'])\n"
-            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TF imported'")
+    code = (
+        "import contextlib, sys; from nnzoo.cli import main; main(['list'])\n"
+        "with contextlib.suppress(SystemExit): main(['--help'])\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TF imported'"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "batchnorm" in proc.stdout and "usage: nnzoo" in proc.stdout
@@ -47,12 +49,15 @@ def test_list_shows_summary_and_lectures():
     assert info.summary in line and ",".join(info.lectures) in line
 
 
-@pytest.mark.parametrize("args, needle", [
-    (("run", "no_such_recipe"), "Unknown recipe 'no_such_recipe'; expected one of:"),
-    (("run", "batchnorm", "--seed", "-1"), "--seed must be an integer in [0, 2147483647]. Received: --seed=-1"),
-    (("run", "batchnorm", "--strategy", "bogus"), "invalid choice: 'bogus'"),
-    (("frobnicate",), "invalid choice: 'frobnicate'"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("run", "no_such_recipe"), "Unknown recipe 'no_such_recipe'; expected one of:"),
+        (("run", "batchnorm", "--seed", "-1"), "--seed must be an integer in [0, 2147483647]. Received: --seed=-1"),
+        (("run", "batchnorm", "--strategy", "bogus"), "invalid choice: 'bogus'"),
+        (("frobnicate",), "invalid choice: 'frobnicate'"),
+    ],
+)
 def test_user_errors_exit_2_with_one_line(args, needle):
     proc = run_cli(*args)
     assert proc.returncode == 2
@@ -78,8 +83,9 @@ def test_existing_non_empty_out_is_refused_and_kept(tmp_path):
 
 
 def test_recipe_module_runs_as_script_help():
-    proc = subprocess.run([sys.executable, "-m", "nnzoo.recipes.batchnorm", "--help"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nnzoo.recipes.batchnorm", "--help"], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0 and "usage: nnzoo run" in proc.stdout
 
 
@@ -91,10 +97,16 @@ def _fake_run(failing):
     import pandas as pd
 
     def fake(name, **kwargs):
-        claims = [judge("always", _arranged, {"holds": True}, "as arranged"),
-                  judge("sometimes", _arranged, {"holds": not failing}, "as arranged")]
-        return Run(recipe=name, result=RecipeResult(pd.DataFrame({"a": [1]}), claims=claims), out_dir=kwargs.get("out"),
-                   info={})
+        claims = [
+            judge("always", _arranged, {"holds": True}, "as arranged"),
+            judge("sometimes", _arranged, {"holds": not failing}, "as arranged"),
+        ]
+        return Run(
+            recipe=name,
+            result=RecipeResult(pd.DataFrame({"a": [1]}), claims=claims),
+            out_dir=kwargs.get("out"),
+            info={},
+        )
 
     return fake
 

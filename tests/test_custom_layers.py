@@ -47,8 +47,12 @@ def dropout(scratch, rate, seed):
 
 ARCHITECTURES = {
     "dense": lambda s: [dense(s, 8, activation="relu", kernel_regularizer="l2"), dense(s, 3, use_bias=False)],
-    "bn_before": lambda s: [dense(s, 8, use_bias=False), bn(s, momentum=0.9), keras.layers.Activation("relu"),
-                            dense(s, 3)],
+    "bn_before": lambda s: [
+        dense(s, 8, use_bias=False),
+        bn(s, momentum=0.9),
+        keras.layers.Activation("relu"),
+        dense(s, 3),
+    ],
     "bn_after": lambda s: [dense(s, 8, activation="tanh"), bn(s, center=False, epsilon=1e-2), dense(s, 3)],
     "dropout": lambda s: [dense(s, 16, activation="relu"), dropout(s, 0.4, 7), dense(s, 3)],
 }
@@ -79,8 +83,10 @@ def test_forward_and_gradients_match(arch, training):
 def test_twenty_optimizer_steps_match(arch):
     builtin, scratch = twin_models(ARCHITECTURES[arch])
     for model in (builtin, scratch):
-        model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1, momentum=0.9),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.compile(
+            optimizer=keras.optimizers.SGD(learning_rate=0.1, momentum=0.9),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
         model.fit(X, Y, batch_size=8, epochs=5, shuffle=False, verbose=0)  # 4 steps per epoch: 20 steps
     assert int(builtin.optimizer.iterations) == int(scratch.optimizer.iterations) == 20
     for ws, wb in zip(scratch.weights, builtin.weights):  # trainable and BN moving statistics
@@ -138,15 +144,31 @@ def test_lora_freezes_the_kernel():
     np.testing.assert_allclose(layer(X), X @ np.asarray(layer._kernel) + np.asarray(layer.bias), atol=TOL)
 
 
-@pytest.mark.parametrize("layer", [
-    ScratchDense(5, activation="scratch_tanh", use_bias=False, kernel_initializer="he_normal",
-                 kernel_regularizer=keras.regularizers.L1L2(1e-3, 1e-4), bias_constraint="non_neg",
-                 activity_regularizer="l2"),
-    ScratchBatchNormalization(axis=1, momentum=0.9, epsilon=1e-2, center=False, gamma_initializer="zeros",
-                              beta_regularizer="l2", gamma_constraint="unit_norm"),
-    InvertedDropout(0.3, noise_shape=(None, 1), seed=11),
-    MCPNeuron([[1.0], [1.0]], [2.0], inhibitory=[[False], [True]]),
-])
+@pytest.mark.parametrize(
+    "layer",
+    [
+        ScratchDense(
+            5,
+            activation="scratch_tanh",
+            use_bias=False,
+            kernel_initializer="he_normal",
+            kernel_regularizer=keras.regularizers.L1L2(1e-3, 1e-4),
+            bias_constraint="non_neg",
+            activity_regularizer="l2",
+        ),
+        ScratchBatchNormalization(
+            axis=1,
+            momentum=0.9,
+            epsilon=1e-2,
+            center=False,
+            gamma_initializer="zeros",
+            beta_regularizer="l2",
+            gamma_constraint="unit_norm",
+        ),
+        InvertedDropout(0.3, noise_shape=(None, 1), seed=11),
+        MCPNeuron([[1.0], [1.0]], [2.0], inhibitory=[[False], [True]]),
+    ],
+)
 def test_config_round_trip(layer):
     config = layer.get_config()
     again = layer.__class__.from_config(config)
@@ -163,18 +185,27 @@ SERIALIZE = textwrap.dedent("""
 
 
 def test_model_with_every_scratch_layer_saves_and_loads_in_a_fresh_process(tmp_path):
-    model = keras.Sequential([
-        keras.Input((6,)),
-        ScratchDense(8, use_bias=False), ScratchBatchNormalization(), keras.layers.Activation("scratch_elu"),
-        InvertedDropout(0.2, seed=1), ScratchDense(4, activation="scratch_gelu"),
-        MCPNeuron(np.eye(4, dtype="float32"), [0.1] * 4),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((6,)),
+            ScratchDense(8, use_bias=False),
+            ScratchBatchNormalization(),
+            keras.layers.Activation("scratch_elu"),
+            InvertedDropout(0.2, seed=1),
+            ScratchDense(4, activation="scratch_gelu"),
+            MCPNeuron(np.eye(4, dtype="float32"), [0.1] * 4),
+        ]
+    )
     model(X, training=True)  # move the BN statistics away from their initial values
     model.save(tmp_path / "m.keras")
     np.save(tmp_path / "x.npy", X)
     np.save(tmp_path / "y.npy", model.predict(X, verbose=0))
-    proc = subprocess.run([sys.executable, "-c", SERIALIZE, str(tmp_path / "m.keras"), str(tmp_path / "x.npy"),
-                           str(tmp_path / "y.npy")], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", SERIALIZE, str(tmp_path / "m.keras"), str(tmp_path / "x.npy"), str(tmp_path / "y.npy")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "IDENTICAL" in proc.stdout and "MCPNeuron" in proc.stdout
 
@@ -208,9 +239,16 @@ def test_softmax_and_threshold_functions():
     assert activations.sign(tf.constant([-1.0, 0.0, 2.0])).numpy().tolist() == [-1, 1, 1]
 
 
-@pytest.mark.parametrize("name, builtin", [("relu", keras.activations.relu), ("tanh", keras.activations.tanh),
-                                           ("sigmoid", keras.activations.sigmoid), ("elu", keras.activations.elu),
-                                           ("softplus", keras.activations.softplus)])
+@pytest.mark.parametrize(
+    "name, builtin",
+    [
+        ("relu", keras.activations.relu),
+        ("tanh", keras.activations.tanh),
+        ("sigmoid", keras.activations.sigmoid),
+        ("elu", keras.activations.elu),
+        ("softplus", keras.activations.softplus),
+    ],
+)
 def test_registered_names_match_keras(name, builtin):
     layer = keras.layers.Dense(3, activation=f"scratch_{name}", kernel_initializer="ones")
     reference = keras.layers.Dense(3, activation=builtin, kernel_initializer="ones")
@@ -230,26 +268,39 @@ def test_mcp_gates_and_xor():
     assert gate([1, 1], 1).tolist() == [1, 1, 1, 0]  # OR
     assert np.asarray(MCPNeuron([[0.0]], [0.0], [[True]])(np.array([[1.0], [0.0]]))).ravel().tolist() == [0, 1]  # NOT
     assert gate([1, 1], 1, [[False], [True]]).tolist() == [0, 1, 0, 0]  # x1 AND NOT x2
-    xor = keras.Sequential([keras.Input((2,)), MCPNeuron([[1, 1], [1, 1]], [1, 2]),
-                            MCPNeuron([[1], [0]], [1], [[False], [True]])])
+    xor = keras.Sequential(
+        [keras.Input((2,)), MCPNeuron([[1, 1], [1, 1]], [1, 2]), MCPNeuron([[1], [0]], [1], [[False], [True]])]
+    )
     assert np.asarray(xor(INPUTS)).ravel().tolist() == [0, 1, 1, 0]
     assert not xor.trainable_weights
 
 
 # ---- batch-norm folding -------------------------------------------------------------------------------
 
+
 def test_fold_batch_norm_matches_and_reports():
     keras.utils.set_random_seed(2)
-    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, use_bias=False),
-                              keras.layers.BatchNormalization(), keras.layers.Activation("relu"),
-                              ScratchDense(8), ScratchBatchNormalization(), keras.layers.Activation("tanh"),
-                              keras.layers.Dense(5, activation="relu"), keras.layers.BatchNormalization(),
-                              keras.layers.Dense(3)])
+    model = keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(8, use_bias=False),
+            keras.layers.BatchNormalization(),
+            keras.layers.Activation("relu"),
+            ScratchDense(8),
+            ScratchBatchNormalization(),
+            keras.layers.Activation("tanh"),
+            keras.layers.Dense(5, activation="relu"),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dense(3),
+        ]
+    )
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
     model.fit(X, RNG.normal(size=(32, 3)), epochs=3, batch_size=8, verbose=0)  # non-trivial gamma, beta, stats
     folded, report = fold_batch_norm(model)
     assert len(report["folded"]) == 2 and len(report["skipped"]) == 1
     assert "BN after the activation" in next(iter(report["skipped"].values()))
     np.testing.assert_allclose(folded(X), model(X, training=False), atol=TOL)
-    assert sum(isinstance(layer, (keras.layers.BatchNormalization, ScratchBatchNormalization))
-               for layer in folded.layers) == 1
+    assert (
+        sum(isinstance(layer, (keras.layers.BatchNormalization, ScratchBatchNormalization)) for layer in folded.layers)
+        == 1
+    )

@@ -15,8 +15,10 @@ import keras
 
 KERAS_LAYERS = Path(keras.__file__).parent / "src" / "layers"
 
-QUANTIZATION = ("Dense quantization (int4/int8/float8/GPTQ/AWQ, quantized legacy variables): beyond the "
-                "lectures; ScratchDense raises a clear ValueError and Keras's Dense.quantize() refuses subclasses")
+QUANTIZATION = (
+    "Dense quantization (int4/int8/float8/GPTQ/AWQ, quantized legacy variables): beyond the "
+    "lectures; ScratchDense raises a clear ValueError and Keras's Dense.quantize() refuses subclasses"
+)
 RENORM = "batch renormalization is beyond the lectures; ScratchBatchNormalization(renorm=True) raises a ValueError"
 LEFT_OUT = {
     "dense_test.py": {r"quantiz|int4|int8|float8|gptq|awq|legacy_load_own_variables": QUANTIZATION},
@@ -34,7 +36,7 @@ def rebound_copy(name, folder):
     subdir, scratch, builtin = SOURCES[name]
     lines = (KERAS_LAYERS / subdir / name).read_text().splitlines()
     last_import = max(i for i, line in enumerate(lines) if re.match(r"^(from \S+ import|import )", line))
-    lines[last_import + 1:last_import + 1] = [
+    lines[last_import + 1 : last_import + 1] = [
         "import types as _types",
         f"from nnzoo.custom_layers import {scratch} as _Scratch",
         "layers = _types.SimpleNamespace(**{k: getattr(layers, k) for k in dir(layers) if not k.startswith('__')})",
@@ -53,8 +55,20 @@ def deselect_expression():
 def test_keras_own_tests_pass_with_the_scratch_classes(tmp_path):
     """One subprocess (one TensorFlow import) runs the three rebound files."""
     paths = [str(rebound_copy(name, tmp_path)) for name in sorted(SOURCES)]
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore", "-rf", *paths,
-           "-k", deselect_expression()]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-W",
+        "ignore",
+        "-rf",
+        *paths,
+        "-k",
+        deselect_expression(),
+    ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "KERAS_BACKEND": "tensorflow"}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

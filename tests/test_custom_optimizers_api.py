@@ -13,8 +13,9 @@ from nnzoo.custom_optimizers import TWINS
 def test_same_constructor_as_the_builtin(name):
     scratch, builtin = TWINS[name]
     ours, theirs = inspect.signature(scratch.__init__), inspect.signature(builtin.__init__)
-    assert [(p.name, p.default, p.kind) for p in ours.parameters.values()] == \
-        [(p.name, p.default, p.kind) for p in theirs.parameters.values()]
+    assert [(p.name, p.default, p.kind) for p in ours.parameters.values()] == [
+        (p.name, p.default, p.kind) for p in theirs.parameters.values()
+    ]
 
 
 @pytest.mark.parametrize("name", list(TWINS))
@@ -31,11 +32,25 @@ def test_from_scratch_and_registered(name):
 @pytest.mark.parametrize("name", list(TWINS))
 def test_config_has_every_builtin_key(name):
     scratch, builtin = TWINS[name]
-    options = {"sgd": {"momentum": 0.5, "nesterov": True}, "rmsprop": {"momentum": 0.3, "centered": True},
-               "adam": {"amsgrad": True}, "adagrad": {"initial_accumulator_value": 0.2}, "adadelta": {"rho": 0.8}}
-    common = dict(learning_rate=0.02, weight_decay=0.01, clipnorm=1.5, use_ema=True, ema_momentum=0.9,
-                  ema_overwrite_frequency=3, loss_scale_factor=2.0, gradient_accumulation_steps=2,
-                  name="x", **options[name])
+    options = {
+        "sgd": {"momentum": 0.5, "nesterov": True},
+        "rmsprop": {"momentum": 0.3, "centered": True},
+        "adam": {"amsgrad": True},
+        "adagrad": {"initial_accumulator_value": 0.2},
+        "adadelta": {"rho": 0.8},
+    }
+    common = dict(
+        learning_rate=0.02,
+        weight_decay=0.01,
+        clipnorm=1.5,
+        use_ema=True,
+        ema_momentum=0.9,
+        ema_overwrite_frequency=3,
+        loss_scale_factor=2.0,
+        gradient_accumulation_steps=2,
+        name="x",
+        **options[name],
+    )
     ours, theirs = scratch(**common).get_config(), builtin(**common).get_config()
     assert ours == theirs
     assert scratch.from_config(ours).get_config() == ours

@@ -35,11 +35,13 @@ def runs(tmp_path_factory):
         parent[f"{name}/at_save"] = fresh.fit(model, fresh.EPOCHS_BEFORE_SAVE)
         model.save(workdir / f"{name}.keras")
         parent[f"{name}/uninterrupted"] = fresh.fit(model, fresh.EPOCHS_AFTER_SAVE)
-        parent[f"{name}/builtin_at_save"] = fresh.fit(fresh.compiled_model(fresh.optimizer(name, builtin)),
-                                                      fresh.EPOCHS_BEFORE_SAVE)
+        parent[f"{name}/builtin_at_save"] = fresh.fit(
+            fresh.compiled_model(fresh.optimizer(name, builtin)), fresh.EPOCHS_BEFORE_SAVE
+        )
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    proc = subprocess.run([sys.executable, fresh.__file__, str(workdir)], env=env, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [sys.executable, fresh.__file__, str(workdir)], env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     stored = np.load(workdir / "fresh.npz")
     child = {}

@@ -52,15 +52,15 @@ BUNDLES = {
     "none": SINGLE["none"],
     "clipnorm+weight_decay+ema+step_decay": _together("clipnorm", "weight_decay", "ema", "step_decay"),
     "clipvalue+accumulation+exp_decay": _together("clipvalue", "accumulation", "exp_decay"),
-    "global_clipnorm+weight_decay+one_over_t_decay": _together("global_clipnorm", "weight_decay",
-                                                               "one_over_t_decay"),
+    "global_clipnorm+weight_decay+one_over_t_decay": _together("global_clipnorm", "weight_decay", "one_over_t_decay"),
 }
 
 # On the MLP (slower to trace) every variant runs plain and with one bundle of five options.
 MLP_BUNDLES = {
     "none": SINGLE["none"],
-    "clipnorm+weight_decay+ema+accumulation+exp_decay": _together("clipnorm", "weight_decay", "ema", "accumulation",
-                                                                  "exp_decay"),
+    "clipnorm+weight_decay+ema+accumulation+exp_decay": _together(
+        "clipnorm", "weight_decay", "ema", "accumulation", "exp_decay"
+    ),
 }
 
 
@@ -147,7 +147,7 @@ def digits_batches():
     data = load("digits", seed=0)
     x, y = data.x_train / 16.0, data.y_train
     starts = (np.arange(STEPS) * 32) % (len(x) - 32)
-    return [(x[s:s + 32], y[s:s + 32]) for s in starts]
+    return [(x[s : s + 32], y[s : s + 32]) for s in starts]
 
 
 def test_trajectories_equal_on_a_digits_mlp(digits_batches):

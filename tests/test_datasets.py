@@ -40,8 +40,9 @@ def test_digits_as_images():
     assert data.input_shape == (8, 8, 1) and data.image_shape == (8, 8, 1)
 
 
-@pytest.mark.parametrize("gate, expected", [("and", [1, 0, 0, 0]), ("or", [1, 1, 1, 0]),
-                                            ("nand", [0, 1, 1, 1]), ("xor", [0, 1, 1, 0])])
+@pytest.mark.parametrize(
+    "gate, expected", [("and", [1, 0, 0, 0]), ("or", [1, 1, 1, 0]), ("nand", [0, 1, 1, 1]), ("xor", [0, 1, 1, 0])]
+)
 def test_gates_binary(gate, expected):
     data = datasets.load(gate)
     assert data.x_train.tolist() == [[1, 1], [1, 0], [0, 1], [0, 0]]
@@ -82,15 +83,18 @@ def test_cubic_and_scales():
     assert x2.min() >= 0 and x2.max() <= 0.01 and scales.task == "regression"
 
 
-@pytest.mark.parametrize("call, needle", [
-    (lambda: datasets.load("imagenet"), "Unknown dataset 'imagenet'; expected one of:"),
-    (lambda: datasets.load("digits", split=(0.5, 0.5)), "split must be three positive fractions"),
-    (lambda: datasets.load("digits", split=(0.7, 0.2, 0.2)), "sum to 1"),
-    (lambda: datasets.load("digits", colour=True), "Allowed options: split, seed, flatten"),
-    (lambda: datasets.load("circle", noise=0.9), "noise must be a number in [0.0, 0.5]"),
-    (lambda: datasets.load("and", encoding="ternary"), "Unknown encoding 'ternary'"),
-    (lambda: datasets.load("spiral", n=5), "n must be an integer in [20,"),
-])
+@pytest.mark.parametrize(
+    "call, needle",
+    [
+        (lambda: datasets.load("imagenet"), "Unknown dataset 'imagenet'; expected one of:"),
+        (lambda: datasets.load("digits", split=(0.5, 0.5)), "split must be three positive fractions"),
+        (lambda: datasets.load("digits", split=(0.7, 0.2, 0.2)), "sum to 1"),
+        (lambda: datasets.load("digits", colour=True), "Allowed options: split, seed, flatten"),
+        (lambda: datasets.load("circle", noise=0.9), "noise must be a number in [0.0, 0.5]"),
+        (lambda: datasets.load("and", encoding="ternary"), "Unknown encoding 'ternary'"),
+        (lambda: datasets.load("spiral", n=5), "n must be an integer in [20,"),
+    ],
+)
 def test_bad_input_raises_value_error_naming_what_is_valid(call, needle):
     with pytest.raises(ValueError) as err:
         call()
@@ -98,6 +102,7 @@ def test_bad_input_raises_value_error_naming_what_is_valid(call, needle):
 
 
 # --- the keras.datasets cache, with small files written in the real formats ---------------------------
+
 
 def _images(n, shape, seed):
     rng = np.random.default_rng(seed)
@@ -122,8 +127,11 @@ def test_mnist_from_cache(keras_home):
 
 
 def _idx(path, array, labels):
-    header = (b"\x00\x00\x08\x01" + len(array).to_bytes(4, "big")) if labels else (
-        b"\x00\x00\x08\x03" + b"".join(d.to_bytes(4, "big") for d in array.shape))
+    header = (
+        (b"\x00\x00\x08\x01" + len(array).to_bytes(4, "big"))
+        if labels
+        else (b"\x00\x00\x08\x03" + b"".join(d.to_bytes(4, "big") for d in array.shape))
+    )
     with gzip.open(path, "wb") as f:
         f.write(header + array.tobytes())
 

@@ -21,15 +21,29 @@ from nnzoo.inputs import standardizer
 
 
 def bn_model(data):
-    return keras.Sequential([keras.Input((64,)), standardizer(data.x_train), keras.layers.Dense(16, use_bias=False),
-                             keras.layers.BatchNormalization(), keras.layers.Activation("relu"),
-                             keras.layers.Dense(10, activation="softmax")])
+    return keras.Sequential(
+        [
+            keras.Input((64,)),
+            standardizer(data.x_train),
+            keras.layers.Dense(16, use_bias=False),
+            keras.layers.BatchNormalization(),
+            keras.layers.Activation("relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def scratch_model(data):
-    return keras.Sequential([keras.Input((64,)), standardizer(data.x_train), ScratchDense(16, use_bias=False),
-                             ScratchBatchNormalization(), keras.layers.Activation("scratch_relu"),
-                             ScratchDense(10, activation="softmax")])
+    return keras.Sequential(
+        [
+            keras.Input((64,)),
+            standardizer(data.x_train),
+            ScratchDense(16, use_bias=False),
+            ScratchBatchNormalization(),
+            keras.layers.Activation("scratch_relu"),
+            ScratchDense(10, activation="softmax"),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +53,16 @@ def run_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("run")
     meta = {"recipe": "unit"}
     training.train("bn", lambda: bn_model(data), data, epochs=2, save_dir=root / "models", metadata=meta, verbose=0)
-    training.train("scratch", lambda: scratch_model(data), data, epochs=2, optimizer=lambda: ScratchAdam(),
-                   save_dir=root / "models", metadata=meta, verbose=0)
+    training.train(
+        "scratch",
+        lambda: scratch_model(data),
+        data,
+        epochs=2,
+        optimizer=lambda: ScratchAdam(),
+        save_dir=root / "models",
+        metadata=meta,
+        verbose=0,
+    )
     return root
 
 
@@ -52,13 +74,18 @@ def flip_saved_weights(prefix):
     names = sorted(reader.get_variable_to_dtype_map())
     tensors = [reader.get_tensor(n) for n in names]
     tensors = [-t if getattr(t, "ndim", 0) == 2 and t.dtype == np.float32 else t for t in tensors]
-    tf.raw_ops.SaveV2(prefix=str(prefix), tensor_names=names, shape_and_slices=[""] * len(names),
-                      tensors=[tf.constant(t) for t in tensors])
+    tf.raw_ops.SaveV2(
+        prefix=str(prefix),
+        tensor_names=names,
+        shape_and_slices=[""] * len(names),
+        tensors=[tf.constant(t) for t in tensors],
+    )
 
 
 def run_cli(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "nnzoo", *map(str, args)], capture_output=True, text=True,
-                          input=stdin, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "nnzoo", *map(str, args)], capture_output=True, text=True, input=stdin, timeout=600
+    )
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +124,10 @@ def test_warmup_records_are_prediction_logs(exported):
     from tensorflow_serving.apis import prediction_log_pb2
 
     folder, _ = exported
-    logs = [prediction_log_pb2.PredictionLog.FromString(r.numpy())
-            for r in tf.data.TFRecordDataset(str(folder / "assets.extra" / "tf_serving_warmup_requests"))]
+    logs = [
+        prediction_log_pb2.PredictionLog.FromString(r.numpy())
+        for r in tf.data.TFRecordDataset(str(folder / "assets.extra" / "tf_serving_warmup_requests"))
+    ]
     assert [log.predict_log.request.model_spec.signature_name for log in logs] == ["serving_default"] * 2
     assert [tf.make_ndarray(log.predict_log.request.inputs["pixels"]).shape for log in logs] == [(1, 64), (8, 64)]
     ref = np.load(folder / "assets.extra" / "reference.npz")
@@ -143,15 +172,20 @@ def test_interrupted_export_leaves_no_version(run_dir, tmp_path, monkeypatch):
     assert list((tmp_path / "m").iterdir()) == []
 
 
-@pytest.mark.parametrize("where, error", [("savez", errno.ENOSPC), ("write_out", errno.EROFS),
-                                          ("rename", errno.EACCES)])
+@pytest.mark.parametrize(
+    "where, error", [("savez", errno.ENOSPC), ("write_out", errno.EROFS), ("rename", errno.EACCES)]
+)
 def test_os_failure_during_export_exits_1_naming_the_file(run_dir, tmp_path, monkeypatch, capsys, where, error):
     """Disk full, read-only file system, permission denied (simulated: the tests run as root)."""
+
     def fail(path, *args, **kwargs):
         raise OSError(error, os.strerror(error), str(path))
 
-    target = {"savez": (export.np, "savez"), "write_out": (export, "write_saved_model"),
-              "rename": (export.os, "rename")}[where]
+    target = {
+        "savez": (export.np, "savez"),
+        "write_out": (export, "write_saved_model"),
+        "rename": (export.os, "rename"),
+    }[where]
     monkeypatch.setattr(*target, fail if where != "write_out" else lambda serving, spec, folder: fail(folder))
     code = cli.main(["export", str(run_dir), "--variant", "bn", "--out", str(tmp_path), "--name", "m"])
     err = capsys.readouterr().err.strip().splitlines()
@@ -188,8 +222,11 @@ def test_predict_row_and_columnar_forms_savedmodel_and_onnx(exported, tmp_path, 
     folder, _ = exported
     x = datasets.load("digits").x_test[:3].tolist()
     answers = []
-    for target, body in [(folder, {"instances": x}), (folder, {"inputs": {"pixels": x}}),
-                         (folder / "assets.extra" / "model.onnx", {"instances": [{"pixels": row} for row in x]})]:
+    for target, body in [
+        (folder, {"instances": x}),
+        (folder, {"inputs": {"pixels": x}}),
+        (folder / "assets.extra" / "model.onnx", {"instances": [{"pixels": row} for row in x]}),
+    ]:
         assert cli.main(["predict", str(target), "--json", str(request_file(tmp_path, json.dumps(body)))]) == 0
         answers.append(json.loads(capsys.readouterr().out))
     rows, cols, onnx_rows = answers
@@ -198,17 +235,21 @@ def test_predict_row_and_columnar_forms_savedmodel_and_onnx(exported, tmp_path, 
     assert [r["class"] for r in onnx_rows["predictions"]] == cols["outputs"]["class"]
     ref = np.load(folder / "assets.extra" / "reference.npz")
     np.testing.assert_allclose(cols["outputs"]["probabilities"], ref["probabilities"][:3], atol=1e-5)
-    np.testing.assert_allclose([r["probabilities"] for r in onnx_rows["predictions"]], ref["probabilities"][:3],
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        [r["probabilities"] for r in onnx_rows["predictions"]], ref["probabilities"][:3], atol=1e-5
+    )
 
 
-@pytest.mark.parametrize("body, needle", [
-    ('{"instances": [[1, 2, 3]]}', "must be a list of shape [batch, 64]"),
-    ('{"instances": [["a"] ]}', "not a regular numeric array"),
-    ('{"rows": [[1]]}', 'expected exactly one of \\"instances\\"'),
-    ('{"instances": [[1, 2', "Malformed JSON"),
-    ('{"signature_name": "other", "instances": [[0]]}', 'signature name: \\"other\\" not found'),
-])
+@pytest.mark.parametrize(
+    "body, needle",
+    [
+        ('{"instances": [[1, 2, 3]]}', "must be a list of shape [batch, 64]"),
+        ('{"instances": [["a"] ]}', "not a regular numeric array"),
+        ('{"rows": [[1]]}', 'expected exactly one of \\"instances\\"'),
+        ('{"instances": [[1, 2', "Malformed JSON"),
+        ('{"signature_name": "other", "instances": [[0]]}', 'signature name: \\"other\\" not found'),
+    ],
+)
 def test_predict_errors_in_tf_serving_style(exported, body, needle):
     folder, _ = exported
     proc = run_cli("predict", folder, stdin=body)
@@ -255,8 +296,13 @@ class CumulativeProduct(keras.layers.Layer):
 
 def test_tflite_needing_flex_ops_says_so_and_fails(tmp_path):
     data = datasets.load("circle", n=40)
-    build = lambda: keras.Sequential([keras.Input((2,)), CumulativeProduct(),  # noqa: E731
-                                      keras.layers.Dense(1, activation="sigmoid")])
+    build = lambda: keras.Sequential(  # noqa: E731
+        [
+            keras.Input((2,)),
+            CumulativeProduct(),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     training.train("flex", build, data, epochs=1, loss="binary_crossentropy", save_dir=tmp_path / "run", verbose=0)
     with pytest.raises(NnzooError, match=r"needs flex \(SELECT_TF_OPS\) ops Cumprod, which the LiteRT runtime cannot"):
         export.export(tmp_path / "run", out=tmp_path / "sm", fmt="tflite")
@@ -268,13 +314,20 @@ def test_an_exported_file_its_runtime_cannot_load_stops_the_export(monkeypatch):
         raise ValueError("damaged: no kernel for op X")
 
     monkeypatch.setattr(serving_runtimes, "load", unreadable)
-    with pytest.raises(NnzooError, match=r"The exported onnx model does not load in its runtime \(no kernel for op X\)"):
+    with pytest.raises(
+        NnzooError, match=r"The exported onnx model does not load in its runtime \(no kernel for op X\)"
+    ):
         export_formats.check_in_process("onnx", "model.onnx", "pixels", np.zeros((1, 2), "float32"), {}, 1e-5)
 
 
-@pytest.mark.parametrize("fmt, module, extra", [("onnx", "onnxruntime", "nnzoo[onnx]"),
-                                                 ("onnx", "tf2onnx", "nnzoo[onnx]"),
-                                                 ("tflite", "ai_edge_litert", "nnzoo[litert]")])
+@pytest.mark.parametrize(
+    "fmt, module, extra",
+    [
+        ("onnx", "onnxruntime", "nnzoo[onnx]"),
+        ("onnx", "tf2onnx", "nnzoo[onnx]"),
+        ("tflite", "ai_edge_litert", "nnzoo[litert]"),
+    ],
+)
 def test_missing_extra_is_named(run_dir, tmp_path, monkeypatch, capsys, fmt, module, extra):
     monkeypatch.setitem(sys.modules, module, None)  # import of it now fails, as when not installed
     assert cli.main(["export", str(run_dir / "models" / "bn.keras"), "--out", str(tmp_path), "--format", fmt]) == 2
@@ -302,11 +355,14 @@ def test_without_the_serving_extra_no_warmup_and_verify_names_it(exported, run_d
     assert "replaying TF Serving warm-up records needs the optional extra nnzoo[serving]" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args, needle", [
-    (("export", "/no/such/model.keras"), "No such model file"),
-    (("export", "{run}", "--variant", "bn", "--version", "0"), "--version must be an integer in [1, "),
-    (("verify", "/no/such/version"), "not found"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("export", "/no/such/model.keras"), "No such model file"),
+        (("export", "{run}", "--variant", "bn", "--version", "0"), "--version must be an integer in [1, "),
+        (("verify", "/no/such/version"), "not found"),
+    ],
+)
 def test_cli_user_errors(run_dir, tmp_path, capsys, args, needle):
     args = [a.format(run=run_dir) for a in args] + (["--out", str(tmp_path)] if args[0] == "export" else [])
     assert cli.main(args) == 2

@@ -23,10 +23,16 @@ def signature_outputs(folder, x):
 def binary_run(tmp_path_factory):
     data = datasets.load("circle", n=200)
     root = tmp_path_factory.mktemp("binary")
-    build = lambda: keras.Sequential([keras.Input((2,)), keras.layers.Dense(8, activation="relu"),  # noqa: E731
-                                      keras.layers.Dense(1, activation="sigmoid")])
-    training.train("sigmoid", build, data, epochs=1, loss="binary_crossentropy", metrics=["accuracy"],
-                   save_dir=root, verbose=0)
+    build = lambda: keras.Sequential(  # noqa: E731
+        [
+            keras.Input((2,)),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    training.train(
+        "sigmoid", build, data, epochs=1, loss="binary_crossentropy", metrics=["accuracy"], save_dir=root, verbose=0
+    )
     return root, data
 
 
@@ -52,8 +58,13 @@ def test_sigmoid_classifier_serves_probability_and_class(binary_run, binary_expo
 
 def test_regression_serves_a_value(tmp_path):
     data = datasets.load("cubic")
-    build = lambda: keras.Sequential([keras.Input((1,)), keras.layers.Dense(4, activation="tanh"),  # noqa: E731
-                                      keras.layers.Dense(1)])
+    build = lambda: keras.Sequential(  # noqa: E731
+        [
+            keras.Input((1,)),
+            keras.layers.Dense(4, activation="tanh"),
+            keras.layers.Dense(1),
+        ]
+    )
     training.train("cubic", build, data, epochs=1, save_dir=tmp_path / "run", verbose=0)
     folder = export.export(tmp_path / "run", out=tmp_path / "sm", fmt="onnx")
     meta = serving.read_version(folder)
@@ -66,14 +77,24 @@ def test_regression_serves_a_value(tmp_path):
 
 def test_image_model_gets_the_test_split_reshaped(tmp_path):
     data = datasets.load("digits")
-    images = dataclasses.replace(data, **{f"x_{s}": getattr(data, f"x_{s}").reshape(-1, 8, 8, 1)
-                                          for s in ("train", "val", "test")})
-    build = lambda: keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),  # noqa: E731
-                                      keras.layers.Dense(10, activation="softmax")])
+    images = dataclasses.replace(
+        data, **{f"x_{s}": getattr(data, f"x_{s}").reshape(-1, 8, 8, 1) for s in ("train", "val", "test")}
+    )
+    build = lambda: keras.Sequential(  # noqa: E731
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     training.train("image", build, images, epochs=1, save_dir=tmp_path / "run", verbose=0)
     folder = export.export(tmp_path / "run", out=tmp_path / "sm")
     meta = serving.read_version(folder)
-    assert meta["input"]["shape"] == [None, 8, 8, 1] and meta["input"]["name"] == "pixels" and meta["reference"]["from"] == "test split of digits"
+    assert (
+        meta["input"]["shape"] == [None, 8, 8, 1]
+        and meta["input"]["name"] == "pixels"
+        and meta["reference"]["from"] == "test split of digits"
+    )
     ref = np.load(folder / "assets.extra" / "reference.npz")
     np.testing.assert_array_equal(ref["inputs"], images.x_test)
 
@@ -90,7 +111,9 @@ def test_model_trained_on_a_training_subset_exports(tmp_path):
     assert serving.read_version(folder)["reference"] == {"rows": 360, "from": "test split of digits"}
 
 
-@pytest.mark.parametrize("instances", [[["0.5", 1.0]], [[True, 1.0]], [[None, 1.0]], [{"inputs": [0.5, 1.0]}, [0.5, 1.0]]])
+@pytest.mark.parametrize(
+    "instances", [[["0.5", 1.0]], [[True, 1.0]], [[None, 1.0]], [{"inputs": [0.5, 1.0]}, [0.5, 1.0]]]
+)
 def test_predict_rejects_values_of_the_wrong_dtype(binary_export, tmp_path, instances):
     """Strings, booleans and nulls are the wrong dtype for a float32 input, as in TF Serving (exit 2)."""
     from nnzoo import cli

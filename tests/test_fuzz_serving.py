@@ -23,8 +23,16 @@ def run_dir(tmp_path_factory):
     data = datasets.load("circle", n=60)
     root = tmp_path_factory.mktemp("run")
     build = lambda: keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])  # noqa: E731
-    training.train("tiny", build, data, epochs=1, loss="binary_crossentropy", save_dir=root / "models",
-                   metadata={"recipe": "fuzz"}, verbose=0)
+    training.train(
+        "tiny",
+        build,
+        data,
+        epochs=1,
+        loss="binary_crossentropy",
+        save_dir=root / "models",
+        metadata={"recipe": "fuzz"},
+        verbose=0,
+    )
     return root
 
 
@@ -69,7 +77,7 @@ def bad_crc(data):
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         info = archive.infolist()[-1]
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 2
-    return data[:start] + bytes([data[start] ^ 0xFF]) + data[start + 1:]
+    return data[:start] + bytes([data[start] ^ 0xFF]) + data[start + 1 :]
 
 
 # ---- export ---------------------------------------------------------------------------------------
@@ -102,27 +110,33 @@ def test_export_bad_arguments(run_dir, tmp_path, capsys, args, needle):
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("saved_model.pb"))
 
 
-@pytest.mark.parametrize("damage, needle", [
-    (lambda data: data[: len(data) // 2], "is damaged or not a .keras model (not a zip archive"),
-    (bad_crc, "is damaged or not a .keras model (bad CRC in member"),
-    (lambda data: b"just text\n", "is damaged or not a .keras model (not a zip archive"),
-    (lambda data: b"", "is damaged or not a .keras model (not a zip archive"),
-])
+@pytest.mark.parametrize(
+    "damage, needle",
+    [
+        (lambda data: data[: len(data) // 2], "is damaged or not a .keras model (not a zip archive"),
+        (bad_crc, "is damaged or not a .keras model (bad CRC in member"),
+        (lambda data: b"just text\n", "is damaged or not a .keras model (not a zip archive"),
+        (lambda data: b"", "is damaged or not a .keras model (not a zip archive"),
+    ],
+)
 def test_export_damaged_keras_file(run_dir, tmp_path, capsys, damage, needle):
     path = keras_copy(run_dir, tmp_path, damage)
     assert_one_line_exit_2(*invoke(["export", path, "--out", tmp_path / "out"], capsys), needle)
 
 
-@pytest.mark.parametrize("metadata, needle", [
-    (b"{\"recipe\": ", "is damaged or not nnzoo model metadata (Expecting value"),
-    (b"[1, 2]", "is damaged or not nnzoo model metadata (a JSON list, expected an object)"),
-    (b"{\"dataset\": 5}", "'dataset' is a int, expected a dict"),
-    (b"{\"recipe\": [\"x\"]}", "'recipe' is a list, expected a str"),
-    (b"{\"dataset\": {\"spec\": \"digits\"}}", "'dataset.spec' is a str, expected a dict"),
-    (b"{\"recipe\": \"\xff\xfe\"}", "is damaged or not nnzoo model metadata ('utf-8' codec can't decode"),
-    (b"[" * 100000, "is damaged or not nnzoo model metadata"),
-    (b"{\"input_dtype\": \"banana\"}", "'input_dtype' 'banana' is not one of float16"),
-])
+@pytest.mark.parametrize(
+    "metadata, needle",
+    [
+        (b'{"recipe": ', "is damaged or not nnzoo model metadata (Expecting value"),
+        (b"[1, 2]", "is damaged or not nnzoo model metadata (a JSON list, expected an object)"),
+        (b'{"dataset": 5}', "'dataset' is a int, expected a dict"),
+        (b'{"recipe": ["x"]}', "'recipe' is a list, expected a str"),
+        (b'{"dataset": {"spec": "digits"}}', "'dataset.spec' is a str, expected a dict"),
+        (b'{"recipe": "\xff\xfe"}', "is damaged or not nnzoo model metadata ('utf-8' codec can't decode"),
+        (b"[" * 100000, "is damaged or not nnzoo model metadata"),
+        (b'{"input_dtype": "banana"}', "'input_dtype' 'banana' is not one of float16"),
+    ],
+)
 def test_export_damaged_or_wrongly_typed_metadata(run_dir, tmp_path, capsys, metadata, needle):
     path = keras_copy(run_dir, tmp_path, lambda data: data)
     path.with_suffix(".json").write_bytes(metadata)
@@ -131,29 +145,45 @@ def test_export_damaged_or_wrongly_typed_metadata(run_dir, tmp_path, capsys, met
 
 # ---- verify ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("options, needle", [
-    (["--tolerance", "-1"], "--tolerance must be a finite number > 0. Received: tolerance=-1.0"),
-    (["--tolerance", "nan"], "--tolerance must be a finite number > 0. Received: tolerance=nan"),
-    (["--tolerance", "inf"], "--tolerance must be a finite number > 0"),
-    (["--tolerance", "0"], "--tolerance must be a finite number > 0"),
-    (["--tolerance", "tiny"], "invalid float value: 'tiny'"),
-])
+
+@pytest.mark.parametrize(
+    "options, needle",
+    [
+        (["--tolerance", "-1"], "--tolerance must be a finite number > 0. Received: tolerance=-1.0"),
+        (["--tolerance", "nan"], "--tolerance must be a finite number > 0. Received: tolerance=nan"),
+        (["--tolerance", "inf"], "--tolerance must be a finite number > 0"),
+        (["--tolerance", "0"], "--tolerance must be a finite number > 0"),
+        (["--tolerance", "tiny"], "invalid float value: 'tiny'"),
+    ],
+)
 def test_verify_bad_tolerance(version, capsys, options, needle):
     assert_one_line_exit_2(*invoke(["verify", version, *options], capsys), needle)
 
 
-@pytest.mark.parametrize("damage, target, needle", [
-    (lambda f: None, "/no/such/version", "not found; expected a version folder"),
-    (lambda f: None, "{folder}/assets.extra/nnzoo.json", "is neither a version folder nor"),
-    (lambda f: (f / "saved_model.pb").unlink(), "{folder}", "is not an exported version folder"),
-    (lambda f: (f / "assets.extra" / "nnzoo.json").write_text("{"), "{folder}",
-     "nnzoo.json' is damaged or not nnzoo export metadata (Expecting"),
-    (lambda f: (f / "assets.extra" / "nnzoo.json").write_text('{"input": 5}'), "{folder}",
-     "is damaged or not nnzoo export metadata ('input', 'outputs' or 'reference' missing or wrongly typed)"),
-    (lambda f: shutil.rmtree(f / "variables"), "{folder}", "is damaged or not a SavedModel (no variables/ folder)"),
-    (lambda f: (f / "assets.extra" / "model.onnx").write_bytes(b"\x08garbage"), "{folder}/assets.extra/model.onnx",
-     "model.onnx' is damaged or not an ONNX model"),
-])
+@pytest.mark.parametrize(
+    "damage, target, needle",
+    [
+        (lambda f: None, "/no/such/version", "not found; expected a version folder"),
+        (lambda f: None, "{folder}/assets.extra/nnzoo.json", "is neither a version folder nor"),
+        (lambda f: (f / "saved_model.pb").unlink(), "{folder}", "is not an exported version folder"),
+        (
+            lambda f: (f / "assets.extra" / "nnzoo.json").write_text("{"),
+            "{folder}",
+            "nnzoo.json' is damaged or not nnzoo export metadata (Expecting",
+        ),
+        (
+            lambda f: (f / "assets.extra" / "nnzoo.json").write_text('{"input": 5}'),
+            "{folder}",
+            "is damaged or not nnzoo export metadata ('input', 'outputs' or 'reference' missing or wrongly typed)",
+        ),
+        (lambda f: shutil.rmtree(f / "variables"), "{folder}", "is damaged or not a SavedModel (no variables/ folder)"),
+        (
+            lambda f: (f / "assets.extra" / "model.onnx").write_bytes(b"\x08garbage"),
+            "{folder}/assets.extra/model.onnx",
+            "model.onnx' is damaged or not an ONNX model",
+        ),
+    ],
+)
 def test_verify_missing_and_damaged(version, tmp_path, capsys, damage, target, needle):
     folder = damaged_copy(version, tmp_path, damage)
     assert_one_line_exit_2(*invoke(["verify", target.format(folder=folder)], capsys), needle)
@@ -170,17 +200,18 @@ def test_verify_truncated_saved_model_pb(version, tmp_path, capsys):
 
 # ---- predict --------------------------------------------------------------------------------------
 
+
 def nested(depth):
     return "[" * depth + "1" + "]" * depth
 
 
 PREDICT_BODIES = [
     (b'{"instances": 5}', "must be a list of shape [batch, 2]"),
-    (b'{"instances": {"inputs": 5}}', 'Expected the single named input \\"features\\"; received [\'inputs\']'),
+    (b'{"instances": {"inputs": 5}}', "Expected the single named input \\\"features\\\"; received ['inputs']"),
     (b'{"instances": {"features": 5}}', "must be a list of shape [batch, 2]"),
     (b'{"inputs": 5}', "must be a list of shape [batch, 2]"),
-    (b'{"instances": [[' + b"9" * 401 + b', 1]]}', "holds a number too large for float32"),
-    (b'{"instances": [[' + b"9" * 5000 + b', 1]]}', "Malformed JSON request body: Exceeds the limit"),
+    (b'{"instances": [[' + b"9" * 401 + b", 1]]}", "holds a number too large for float32"),
+    (b'{"instances": [[' + b"9" * 5000 + b", 1]]}", "Malformed JSON request body: Exceeds the limit"),
     (b'{"instances": ' + nested(1000).encode() + b"}", "received nesting depth [1000]"),
     (b'{"instances": ' + nested(100000).encode() + b"}", "nested too deeply"),
     (b'{"instances": ' + nested(40).encode() + b"}", "received nesting depth [40]"),
@@ -194,7 +225,7 @@ PREDICT_BODIES = [
     (b'{"instances": []}', "received nesting depth [1]"),
     (b'{"instances": [[1, 2], [1]]}', "the rows have different lengths"),
     (b'{"instances": [[true, 1]]}', "the values are not a regular numeric array"),
-    (b'{"instances": [{"features": [1, 2], "x": 1}]}', 'Each instance object must hold exactly the input'),
+    (b'{"instances": [{"features": [1, 2], "x": 1}]}', "Each instance object must hold exactly the input"),
     (b'"just a string"', "Request body must be a JSON object"),
     (b"[[1, 2]]", "Request body must be a JSON object"),
     (b"", "Malformed JSON request body: Expecting value"),
@@ -227,15 +258,27 @@ def test_predict_refuses_a_folder_tf_serving_would_not_serve(version, tmp_path, 
     assert_one_line_exit_2(code, out, err, "is not a version TF Serving serves")
 
 
-@pytest.mark.parametrize("damage, target, needle", [
-    (lambda f: shutil.rmtree(f / "variables"), "{folder}", "is damaged or not a SavedModel"),
-    (lambda f: (f / "saved_model.pb").write_bytes((f / "saved_model.pb").read_bytes()[:100]), "{folder}",
-     "is damaged or not a SavedModel"),
-    (lambda f: (f / "assets.extra" / "model.onnx").write_bytes(b"\x08garbage"), "{folder}/assets.extra/model.onnx",
-     "is damaged or not an ONNX model"),
-    (lambda f: (f / "assets.extra" / "model.tflite").write_bytes(b"garbage"), "{folder}/assets.extra/model.tflite",
-     "is damaged or not a LiteRT (TFLite) model"),
-])
+@pytest.mark.parametrize(
+    "damage, target, needle",
+    [
+        (lambda f: shutil.rmtree(f / "variables"), "{folder}", "is damaged or not a SavedModel"),
+        (
+            lambda f: (f / "saved_model.pb").write_bytes((f / "saved_model.pb").read_bytes()[:100]),
+            "{folder}",
+            "is damaged or not a SavedModel",
+        ),
+        (
+            lambda f: (f / "assets.extra" / "model.onnx").write_bytes(b"\x08garbage"),
+            "{folder}/assets.extra/model.onnx",
+            "is damaged or not an ONNX model",
+        ),
+        (
+            lambda f: (f / "assets.extra" / "model.tflite").write_bytes(b"garbage"),
+            "{folder}/assets.extra/model.tflite",
+            "is damaged or not a LiteRT (TFLite) model",
+        ),
+    ],
+)
 def test_predict_damaged_model(version, tmp_path, capsys, damage, target, needle):
     folder = damaged_copy(version, tmp_path, damage)
     request = tmp_path / "request.json"
@@ -246,8 +289,15 @@ def test_predict_damaged_model(version, tmp_path, capsys, damage, target, needle
 
 def test_non_finite_outputs_are_refused_not_printed(version, tmp_path, capsys, monkeypatch):
     """A model answering NaN gets an error line: bare NaN is not JSON."""
-    monkeypatch.setattr(serving_runtimes, "load", lambda fmt, path: (
-        lambda feeds: {"probabilities": np.full((1, 1), np.nan), "class": np.zeros(1, "int64")}, [], []))
+    monkeypatch.setattr(
+        serving_runtimes,
+        "load",
+        lambda fmt, path: (
+            lambda feeds: {"probabilities": np.full((1, 1), np.nan), "class": np.zeros(1, "int64")},
+            [],
+            [],
+        ),
+    )
     request = tmp_path / "request.json"
     request.write_text('{"instances": [[0.1, 0.2]]}')
     code, out, err = invoke(["predict", version, "--json", request], capsys)
@@ -267,10 +317,12 @@ def test_user_errors_are_answered_before_tensorflow_loads(version, run_dir, tmp_
     """One fresh process (this one has TensorFlow loaded): a bad body, variant and tolerance import no TensorFlow."""
     request = tmp_path / "request.json"
     request.write_text('{"instances": [[NaN, 1]]}')
-    code = (f"import sys\nfrom nnzoo import cli\n"
-            f"codes = [cli.main(['predict', {str(version)!r}, '--json', {str(request)!r}]),\n"
-            f"         cli.main(['export', {str(run_dir)!r}, '--variant', 'nope']),\n"
-            f"         cli.main(['verify', {str(version)!r}, '--tolerance', '-1'])]\n"
-            f"print(codes, 'tensorflow' in sys.modules)")
+    code = (
+        f"import sys\nfrom nnzoo import cli\n"
+        f"codes = [cli.main(['predict', {str(version)!r}, '--json', {str(request)!r}]),\n"
+        f"         cli.main(['export', {str(run_dir)!r}, '--variant', 'nope']),\n"
+        f"         cli.main(['verify', {str(version)!r}, '--tolerance', '-1'])]\n"
+        f"print(codes, 'tensorflow' in sys.modules)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.stdout.strip().splitlines()[-1] == "[2, 2, 2] False", proc.stdout + proc.stderr

@@ -24,11 +24,21 @@ def failing_result():
     """A run with a failing claim, written by the same write_run as every recipe's."""
     fig = Figure(figsize=(4, 3))
     fig.subplots().plot(np.arange(10), np.arange(10) ** 2)
-    claims = [check("Squares grow <fast> & steadily", True, "9^2 = 81 > 8^2 = 64", "03:1-2"),
-              check("Squares are negative", False, "min = 0, so the claim fails", "04:3-4")]
-    info = {"recipe": "synthetic", "summary": "a made-up run with a failing claim", "lectures": ["003"], "seed": 5,
-            "quick": False, "config": {"n": 10}, "started_utc": "2026-12-01T10:00:00+00:00", "wall_time_s": 0.1,
-            "claims": {"total": 2, "passed": 1}}
+    claims = [
+        check("Squares grow <fast> & steadily", True, "9^2 = 81 > 8^2 = 64", "03:1-2"),
+        check("Squares are negative", False, "min = 0, so the claim fails", "04:3-4"),
+    ]
+    info = {
+        "recipe": "synthetic",
+        "summary": "a made-up run with a failing claim",
+        "lectures": ["003"],
+        "seed": 5,
+        "quick": False,
+        "config": {"n": 10},
+        "started_utc": "2026-12-01T10:00:00+00:00",
+        "wall_time_s": 0.1,
+        "claims": {"total": 2, "passed": 1},
+    }
     table = pd.DataFrame({"n": [1, 2], "square": [1.0, float("nan")], "note": ["<b>bold?</b>", None]})
     return RecipeResult(table, {"squares": fig}, claims, notes=["a note"]), info
 
@@ -37,8 +47,9 @@ def failing_result():
 def runs(tmp_path_factory):
     """Two real quick runs and one with a failing claim under one folder, and its index."""
     root = tmp_path_factory.mktemp("runs")
-    results = [nnzoo.run("losses", quick=True, seed=seed, out=root / "losses" / f"seed{seed}", verbose=0)
-               for seed in (0, 1)]
+    results = [
+        nnzoo.run("losses", quick=True, seed=seed, out=root / "losses" / f"seed{seed}", verbose=0) for seed in (0, 1)
+    ]
     (root / "synthetic" / "a").mkdir(parents=True)
     result, info = failing_result()
     synthetic = Run(recipe="synthetic", result=result, out_dir=root / "synthetic" / "a", info=info)
@@ -58,7 +69,8 @@ def test_report_html_is_self_contained(runs):
         assert not re.search(r"(src|href)=\"(?!data:|#)", page), "only embedded resources"
         embedded = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
         assert sorted(base64.b64decode(e) for e in embedded) == sorted(
-            p.read_bytes() for p in result.out_dir.glob("*.png"))
+            p.read_bytes() for p in result.out_dir.glob("*.png")
+        )
     page = (root / "synthetic" / "a" / "report.html").read_text()
     assert "Squares grow &lt;fast&gt; &amp; steadily" in page and "&lt;b&gt;bold?&lt;/b&gt;" in page
     assert '<span class="verdict fail">FAIL</span>' in page and '<span class="verdict pass">PASS</span>' in page
@@ -100,8 +112,9 @@ def test_index_in_chromium(runs):
         expected = sorted(results, key=lambda r: (r.info["started_utc"], r.recipe))
         assert [c[0] for c in cells] == [r.recipe for r in expected]
         assert [c[2] for c in cells] == [str(r.info["seed"]) for r in expected]
-        assert [c[4] for c in cells] == [f"{'PASS' if r.passed else 'FAIL'} "
-                                         f"{sum(x.passed for x in r.claims)}/{len(r.claims)}" for r in expected]
+        assert [c[4] for c in cells] == [
+            f"{'PASS' if r.passed else 'FAIL'} {sum(x.passed for x in r.claims)}/{len(r.claims)}" for r in expected
+        ]
         assert "3 runs; all claims hold in 2 of them" in driver.find_element(By.CLASS_NAME, "meta").text
         png = full_page_png(driver)
         assert not is_blank(png)
@@ -125,11 +138,14 @@ def test_index_refreshes_its_own_page_only(runs, tmp_path, capsys):
     assert (tmp_path / "index.html").read_text() == "<p>my page</p>"
 
 
-@pytest.mark.parametrize("case, needle", [
-    ("empty", "No runs (folders with run.json) under"),
-    ("missing", "is not a folder of runs"),
-    ("corrupt", "is not a run.json nnzoo can read"),
-])
+@pytest.mark.parametrize(
+    "case, needle",
+    [
+        ("empty", "No runs (folders with run.json) under"),
+        ("missing", "is not a folder of runs"),
+        ("corrupt", "is not a run.json nnzoo can read"),
+    ],
+)
 def test_report_user_errors(case, needle, tmp_path, capsys):
     if case == "corrupt":
         (tmp_path / "run.json").write_text("{not json")

@@ -38,12 +38,16 @@ def test_ratio_is_per_step_under_steps_per_execution():
 
 def test_dead_relu_and_saturated_fractions():
     kernel = np.array([[-1.0, 1.0, 1.0], [-1.0, 1.0, 1.0]], "float32")
-    model = keras.Sequential([
-        keras.Input((2,)),
-        keras.layers.Dense(3, activation="relu", kernel_initializer=keras.initializers.Constant(kernel), name="relu"),
-        keras.layers.Dense(4, activation="tanh", kernel_initializer=keras.initializers.Constant(50.0), name="tanh"),
-        keras.layers.Dense(1, name="out"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((2,)),
+            keras.layers.Dense(
+                3, activation="relu", kernel_initializer=keras.initializers.Constant(kernel), name="relu"
+            ),
+            keras.layers.Dense(4, activation="tanh", kernel_initializer=keras.initializers.Constant(50.0), name="tanh"),
+            keras.layers.Dense(1, name="out"),
+        ]
+    )
     x = np.abs(np.random.default_rng(0).normal(size=(32, 2))).astype("float32") + 0.1
     monitor = fit(model, x, np.zeros((32, 1), "float32"), TrainingMonitor(x, np.zeros((32, 1)), verbose=0), lr=0.0)
     assert monitor.latest("dead_fraction") == {"relu": pytest.approx(1 / 3)}
@@ -53,8 +57,13 @@ def test_dead_relu_and_saturated_fractions():
 
 
 def test_weight_activation_gradient_statistics():
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="relu", kernel_initializer="ones",
-                                                                    name="hidden"), keras.layers.Dense(1, name="out")])
+    model = keras.Sequential(
+        [
+            keras.Input((3,)),
+            keras.layers.Dense(2, activation="relu", kernel_initializer="ones", name="hidden"),
+            keras.layers.Dense(1, name="out"),
+        ]
+    )
     x = np.ones((5, 3), "float32")
     monitor = fit(model, x, np.zeros((5, 1)), TrainingMonitor(x, np.zeros((5, 1)), verbose=0), lr=0.0)
     df = monitor.to_frame()
@@ -73,8 +82,15 @@ def test_explosion_stops_training():
     monitor = fit(model, x, y, TrainingMonitor(x, y, verbose=0), lr=1.0, epochs=50, batch_size=1)
     assert monitor.stopped_at is not None and len(monitor.epochs) < 50
     assert monitor.findings()[0].name == "run stopped: loss exploded"
-    calm = fit(keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, kernel_initializer="ones")]), x, y,
-               TrainingMonitor(x, y, verbose=0, stop_on_explosion=False), lr=1.0, epochs=3, batch_size=1)
+    calm = fit(
+        keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, kernel_initializer="ones")]),
+        x,
+        y,
+        TrainingMonitor(x, y, verbose=0, stop_on_explosion=False),
+        lr=1.0,
+        epochs=3,
+        batch_size=1,
+    )
     assert calm.stopped_at is None and len(calm.epochs) == 3
 
 
@@ -91,6 +107,7 @@ def test_bad_options():
 
 
 # ---- diagnoses on constructed loss sequences ------------------------------------------------------
+
 
 def test_learning_rate_readings():
     steps = np.arange(50)
@@ -118,8 +135,9 @@ def test_fit_update_ratio_gradient_flow():
 def test_tensorboard_event_files(tmp_path):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="relu", name="hidden"),
-                              keras.layers.Dense(1, name="out")])
+    model = keras.Sequential(
+        [keras.Input((3,)), keras.layers.Dense(2, activation="relu", name="hidden"), keras.layers.Dense(1, name="out")]
+    )
     x, y = np.ones((4, 3), "float32"), np.zeros((4, 1), "float32")
     fit(model, x, y, TrainingMonitor(x, y, log_dir=tmp_path, verbose=0), lr=0.01, epochs=2)
     events = EventAccumulator(str(tmp_path), size_guidance={"tensors": 0}).Reload()
@@ -132,8 +150,9 @@ def test_figures_and_files(tmp_path):
     from nnzoo import datasets
 
     data = datasets.load("digits")
-    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(8, activation="relu"),
-                              keras.layers.Dense(10, activation="softmax")])
+    model = keras.Sequential(
+        [keras.Input((64,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(10, activation="softmax")]
+    )
     monitor = TrainingMonitor.for_data(data, verbose=0)
     fit(model, data.x_train[:64], data.y_train[:64], monitor, loss="sparse_categorical_crossentropy", lr=0.01)
     assert set(monitor.figures()) == {"dashboard", "first_layer"}

@@ -19,16 +19,22 @@ TRAIN_SCRIPT = str(Path(__file__).with_name("_multiworker_train.py"))
 
 
 def run_cli(*args, env=None, timeout=600):
-    return subprocess.run([sys.executable, "-m", "nnzoo", *args], capture_output=True, text=True, timeout=timeout,
-                          env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "nnzoo", *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 @pytest.fixture(scope="module")
 def weights(tmp_path_factory):
     """Final weights of the three variants of _multiworker_train.py: one process, and chief of two workers."""
     folder = tmp_path_factory.mktemp("weights")
-    alone = subprocess.run([sys.executable, TRAIN_SCRIPT, str(folder / "one.npz")], capture_output=True, text=True,
-                           timeout=600, env={k: v for k, v in os.environ.items() if k != "TF_CONFIG"})
+    alone = subprocess.run(
+        [sys.executable, TRAIN_SCRIPT, str(folder / "one.npz")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={k: v for k, v in os.environ.items() if k != "TF_CONFIG"},
+    )
     assert alone.returncode == 0, alone.stdout + alone.stderr
     status = launcher.launch([sys.executable, TRAIN_SCRIPT, str(folder / "two.npz")], 2, log=lambda text: None)
     assert status == 0
@@ -70,10 +76,12 @@ def test_two_workers_run_a_recipe_and_only_the_chief_writes(tmp_path):
 
 
 def test_a_dying_worker_stops_the_launcher_in_bounded_time():
-    code = ("import json, os, signal, time\n"
-            "index = json.loads(os.environ['TF_CONFIG'])['task']['index']\n"
-            "time.sleep(0.5)\n"
-            "os.kill(os.getpid(), signal.SIGKILL) if index == 1 else time.sleep(120)\n")
+    code = (
+        "import json, os, signal, time\n"
+        "index = json.loads(os.environ['TF_CONFIG'])['task']['index']\n"
+        "time.sleep(0.5)\n"
+        "os.kill(os.getpid(), signal.SIGKILL) if index == 1 else time.sleep(120)\n"
+    )
     lines = []
     start = time.monotonic()
     status = launcher.launch([sys.executable, "-c", code], 2, log=lines.append)
@@ -101,21 +109,28 @@ GOOD = {"cluster": {"worker": ["127.0.0.1:2001", "127.0.0.1:2002"]}, "task": {"t
 def test_tf_config_roles():
     worker = cluster.parse_tf_config(json.dumps(GOOD))
     assert (worker.size, worker.is_chief, worker.address) == (2, False, "127.0.0.1:2002")
-    with_chief = cluster.parse_tf_config(json.dumps({"cluster": {"chief": ["h:1"], "worker": ["h:2"]},
-                                                     "task": {"type": "chief", "index": 0}}))
+    with_chief = cluster.parse_tf_config(
+        json.dumps({"cluster": {"chief": ["h:1"], "worker": ["h:2"]}, "task": {"type": "chief", "index": 0}})
+    )
     assert with_chief.is_chief and with_chief.size == 2
 
 
-@pytest.mark.parametrize("text, needle", [
-    ("{bad", "not valid JSON"),
-    ("[]", '"cluster"'),
-    (json.dumps({**GOOD, "task": {"type": "worker", "index": 2}}), "index 2 is outside"),
-    (json.dumps({**GOOD, "task": {"type": "worker", "index": -1}}), "index -1 is outside"),
-    (json.dumps({**GOOD, "task": {"type": "ps", "index": 0}}), '"task"'),
-    (json.dumps({"cluster": {"ps": ["h:1"], "worker": ["h:2"]}, "task": {"type": "worker", "index": 0}}), "'ps'"),
-    (json.dumps({"cluster": {"worker": ["h:99999"]}, "task": {"type": "worker", "index": 0}}), "port in [1, 65535]"),
-    (json.dumps({"cluster": {"worker": ["h:1", "h:1"]}, "task": {"type": "worker", "index": 0}}), "twice"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("{bad", "not valid JSON"),
+        ("[]", '"cluster"'),
+        (json.dumps({**GOOD, "task": {"type": "worker", "index": 2}}), "index 2 is outside"),
+        (json.dumps({**GOOD, "task": {"type": "worker", "index": -1}}), "index -1 is outside"),
+        (json.dumps({**GOOD, "task": {"type": "ps", "index": 0}}), '"task"'),
+        (json.dumps({"cluster": {"ps": ["h:1"], "worker": ["h:2"]}, "task": {"type": "worker", "index": 0}}), "'ps'"),
+        (
+            json.dumps({"cluster": {"worker": ["h:99999"]}, "task": {"type": "worker", "index": 0}}),
+            "port in [1, 65535]",
+        ),
+        (json.dumps({"cluster": {"worker": ["h:1", "h:1"]}, "task": {"type": "worker", "index": 0}}), "twice"),
+    ],
+)
 def test_bad_tf_config_is_a_one_line_error(text, needle):
     with pytest.raises(NnzooError, match="TF_CONFIG") as err:
         cluster.parse_tf_config(text)
@@ -127,18 +142,26 @@ def test_port_in_use_is_a_one_line_error():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        busy = cluster.parse_tf_config(json.dumps({"cluster": {"worker": [f"127.0.0.1:{port}"]},
-                                                   "task": {"type": "worker", "index": 0}}))
+        busy = cluster.parse_tf_config(
+            json.dumps({"cluster": {"worker": [f"127.0.0.1:{port}"]}, "task": {"type": "worker", "index": 0}})
+        )
         with pytest.raises(NnzooError, match=f"cannot listen on 127.0.0.1:{port}"):
             cluster.check_can_listen(busy)
 
 
 def test_malformed_tf_config_exits_2_before_tensorflow():
-    code = ("import sys; from nnzoo import cli\n"
-            "status = cli.main(['run', 'xor_mlp', '--quick', '--strategy', 'multi-worker'])\n"
-            "print(status, 'tensorflow' in sys.modules)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "TF_CONFIG": '{"cluster": '})
+    code = (
+        "import sys; from nnzoo import cli\n"
+        "status = cli.main(['run', 'xor_mlp', '--quick', '--strategy', 'multi-worker'])\n"
+        "print(status, 'tensorflow' in sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TF_CONFIG": '{"cluster": '},
+    )
     assert proc.stdout.split() == ["2", "False"]
     assert "TF_CONFIG is not valid JSON" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
@@ -149,19 +172,50 @@ def test_multi_worker_without_tf_config_exits_2(capsys, monkeypatch):
     assert "needs TF_CONFIG" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--workers", "0"], "--workers must be an integer in [1, 16]"),
-    (["--workers", "17"], "--workers must be an integer in [1, 16]"),
-    (["--workers", "2", "--strategy", "mirrored"], "cannot be combined with --strategy mirrored"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--workers", "0"], "--workers must be an integer in [1, 16]"),
+        (["--workers", "17"], "--workers must be an integer in [1, 16]"),
+        (["--workers", "2", "--strategy", "mirrored"], "cannot be combined with --strategy mirrored"),
+    ],
+)
 def test_bad_workers_option_exits_2(capsys, args, needle):
     assert cli.main(["run", "xor_mlp", "--quick", *args]) == 2
     assert needle in capsys.readouterr().err
 
 
 def test_worker_command_line_carries_the_options(tmp_path):
-    args = cli.build_parser().parse_args(["run", "xor_mlp", "--quick", "--seed", "3", "--strict", "--monitor",
-                                          "--quiet", "--workers", "2", "--out", str(tmp_path)])
+    args = cli.build_parser().parse_args(
+        [
+            "run",
+            "xor_mlp",
+            "--quick",
+            "--seed",
+            "3",
+            "--strict",
+            "--monitor",
+            "--quiet",
+            "--workers",
+            "2",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     argv = launcher.worker_argv(args)
-    assert argv[1:] == ["-m", "nnzoo", "run", "xor_mlp", "--seed", "3", "--strategy", "multi-worker", "--quick",
-                        "--strict", "--monitor", "--quiet", "--out", str(tmp_path)]
+    assert argv[1:] == [
+        "-m",
+        "nnzoo",
+        "run",
+        "xor_mlp",
+        "--seed",
+        "3",
+        "--strategy",
+        "multi-worker",
+        "--quick",
+        "--strict",
+        "--monitor",
+        "--quiet",
+        "--out",
+        str(tmp_path),
+    ]

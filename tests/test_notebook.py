@@ -131,12 +131,14 @@ def test_editing_the_hyperparameter_and_model_cells_changes_the_run(notebooks, t
         first_folder = run_folder(tmp_path, "mcp_neurons")
         assert "sweep_step=0.25," in notebook.cells[config_index].source
         notebook.cells[config_index].source = notebook.cells[config_index].source.replace(
-            "sweep_step=0.25,", "sweep_step=0.5,")
+            "sweep_step=0.25,", "sweep_step=0.5,"
+        )
         model_cell = notebook.cells[config_index + 2]  # the run must build its networks with the cell's definition
         model_cell.source = model_cell.source.replace(
             "recipe.build_model = build_model",
             "built = []\n\ndef recorded(variant, *args, **kwargs):\n    built.append(variant)\n"
-            "    return build_model(variant, *args, **kwargs)\n\nrecipe.build_model = recorded")
+            "    return build_model(variant, *args, **kwargs)\n\nrecipe.build_model = recorded",
+        )
         for index in range(config_index, len(notebook.cells)):
             runner.execute_cell(notebook.cells[index], index)
         probe = nbformat.v4.new_code_cell("print(sorted(built) == sorted(recipe.NETWORKS), len(built))")
@@ -165,8 +167,7 @@ def test_notebook_is_built_from_the_recipe_module(notebooks):
     assert f"epochs={batchnorm.QUICK.epochs!r}," in sources[3]
     assert "Univ. of Cologne" in sources[0] and "UPM Madrid" in sources[0] and "lines 820-960" in sources[0]
     assert "result = nnzoo.run('batchnorm', quick=True, seed=0, config=config)" in sources
-    assert notebook.metadata["nnzoo"] == {"recipe": "batchnorm", "quick": True, "seed": 0,
-                                          "version": nnzoo.__version__}
+    assert notebook.metadata["nnzoo"] == {"recipe": "batchnorm", "quick": True, "seed": 0, "version": nnzoo.__version__}
     assert sorted(p.stem for p in notebooks.glob("*.ipynb")) == list(registry.recipes())
 
 
@@ -189,12 +190,15 @@ def test_all_writes_nothing_when_one_notebook_exists(tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["xor_mlp.ipynb"]
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["notebook", "hebb", "--out", "lesson.txt"], "--out must name a .ipynb file. Received: out='lesson.txt'"),
-    (["notebook", "hebb", "--out", "mine.ipynb"], "'mine.ipynb' already exists; nnzoo does not overwrite"),
-    (["notebook", "hebb", "--seed", "-1"], "--seed must be an integer in [0, 2147483647]"),
-    (["notebook", "nope"], "Unknown recipe 'nope'; expected one of:"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["notebook", "hebb", "--out", "lesson.txt"], "--out must name a .ipynb file. Received: out='lesson.txt'"),
+        (["notebook", "hebb", "--out", "mine.ipynb"], "'mine.ipynb' already exists; nnzoo does not overwrite"),
+        (["notebook", "hebb", "--seed", "-1"], "--seed must be an integer in [0, 2147483647]"),
+        (["notebook", "nope"], "Unknown recipe 'nope'; expected one of:"),
+    ],
+)
 def test_cli_user_errors(args, needle, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "mine.ipynb").write_text("my own edits")
@@ -213,9 +217,13 @@ def test_run_refuses_a_config_of_another_recipe(tmp_path):
 
 
 def test_missing_extra_names_it_without_loading_tensorflow():
-    code = ("import sys; sys.modules['nbformat'] = None; from nnzoo.cli import main; rc = main(['notebook', 'hebb']); "
-            "assert 'tensorflow' not in sys.modules, 'TF imported'; sys.exit(rc)")
+    code = (
+        "import sys; sys.modules['nbformat'] = None; from nnzoo.cli import main; rc = main(['notebook', 'hebb']); "
+        "assert 'tensorflow' not in sys.modules, 'TF imported'; sys.exit(rc)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.strip() == ("nnzoo notebook: error: This needs the optional 'nbformat' package; install it "
-                                   "with: pip install 'nnzoo[notebook]'. Received: nbformat is not installed")
+    assert proc.stderr.strip() == (
+        "nnzoo notebook: error: This needs the optional 'nbformat' package; install it "
+        "with: pip install 'nnzoo[notebook]'. Received: nbformat is not installed"
+    )

@@ -19,17 +19,21 @@ def test_all_claims_hold(result):
 
 
 def test_verdicts_can_fail(result, verdicts_can_fail):
-    verdicts_can_fail(activations, result, {
-        "formulas_match_keras": {"gelu_at_1": 0.8},
-        "ranges_hold": {"sigmoid_gap": 0.0},
-        "derivatives_match_autodiff": {"scratch_error": 1e-3},
-        "gradients_vanish": {"sigmoid_ratio": 0.5},
-        "relu_does_not_saturate": {"relu_at_1e6": 1.0},
-        "relu_units_die": {"leaky_dead_fraction": 0.3},
-        "relu_prime_at_zero_is_left": {"relu_prime_at_0": 1.0},
-        "half_of_relu_outputs_are_zero": {"zero_fraction": 0.3},
-        "elu_mean_closer_to_zero": {"elu_mean": 0.5},
-    })
+    verdicts_can_fail(
+        activations,
+        result,
+        {
+            "formulas_match_keras": {"gelu_at_1": 0.8},
+            "ranges_hold": {"sigmoid_gap": 0.0},
+            "derivatives_match_autodiff": {"scratch_error": 1e-3},
+            "gradients_vanish": {"sigmoid_ratio": 0.5},
+            "relu_does_not_saturate": {"relu_at_1e6": 1.0},
+            "relu_units_die": {"leaky_dead_fraction": 0.3},
+            "relu_prime_at_zero_is_left": {"relu_prime_at_0": 1.0},
+            "half_of_relu_outputs_are_zero": {"zero_fraction": 0.3},
+            "elu_mean_closer_to_zero": {"elu_mean": 0.5},
+        },
+    )
 
 
 def test_dying_relu_networks_learn(result):

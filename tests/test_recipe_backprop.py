@@ -20,16 +20,20 @@ def test_all_claims_hold(result):
 def test_verdicts_can_fail(result, verdicts_can_fail):
     from nnzoo.recipes import backprop
 
-    verdicts_can_fail(backprop, result, {
-        "x2y_over_z_matches_slide": {"tools_agree": False},
-        "sum_times_matches_slide": {"computed": {"q": 3, "f": -12, "df/dx": -4, "df/dy": 4, "df/dz": 3}},
-        "hand_made_matches_slide": {"tools_agree": False},
-        "one_step_matches": {"w5": -2.0},
-        "precipitation_matches_slide": {"grad_w31": 0.3033201},
-        "softmax_gradient_is_f_minus_e": {"max_error": 0.1},
-        "matrix_backprop_matches": {"fd_error": 0.1},
-        "jacobian_form_matches": {"jacobian_error": 1e-3},
-    })
+    verdicts_can_fail(
+        backprop,
+        result,
+        {
+            "x2y_over_z_matches_slide": {"tools_agree": False},
+            "sum_times_matches_slide": {"computed": {"q": 3, "f": -12, "df/dx": -4, "df/dy": 4, "df/dz": 3}},
+            "hand_made_matches_slide": {"tools_agree": False},
+            "one_step_matches": {"w5": -2.0},
+            "precipitation_matches_slide": {"grad_w31": 0.3033201},
+            "softmax_gradient_is_f_minus_e": {"max_error": 0.1},
+            "matrix_backprop_matches": {"fd_error": 0.1},
+            "jacobian_form_matches": {"jacobian_error": 1e-3},
+        },
+    )
 
 
 def test_x2y_over_z_digits():

@@ -7,15 +7,29 @@ import pytest
 
 import nnzoo
 
-DETERMINISTIC = ("Train mode computes", "Inference uses moving averages", "BN can recover the identity",
-                 "The lecture's Keras models", "Before BN the Dense bias is useless", "At inference BN uses",
-                 "A from-scratch BN-before network", "Folding BN into the preceding Dense")
+DETERMINISTIC = (
+    "Train mode computes",
+    "Inference uses moving averages",
+    "BN can recover the identity",
+    "The lecture's Keras models",
+    "Before BN the Dense bias is useless",
+    "At inference BN uses",
+    "A from-scratch BN-before network",
+    "Folding BN into the preceding Dense",
+)
 
 
 def test_writes_every_artefact(batchnorm_run):
     out = batchnorm_run.out_dir
-    for name in ("results.csv", "claims.json", "report.md", "run.json", "learning_curves.png",
-                 "activations.png", "high_learning_rate.png"):
+    for name in (
+        "results.csv",
+        "claims.json",
+        "report.md",
+        "run.json",
+        "learning_curves.png",
+        "activations.png",
+        "high_learning_rate.png",
+    ):
         assert (out / name).stat().st_size > 0, name
     assert not list(out.rglob(".*partial*")), "a temporary file was left behind"
     report = (out / "report.md").read_text()
@@ -40,19 +54,23 @@ def test_deterministic_claims_hold(batchnorm_run):
 def test_verdicts_can_fail(batchnorm_run, verdicts_can_fail):
     from nnzoo.recipes import batchnorm
 
-    verdicts_can_fail(batchnorm, batchnorm_run, {
-        "train_mode_matches_formula": {"formula_error": 0.1},
-        "moving_averages_match": {"trainable": ["beta", "gamma", "moving_mean"]},
-        "identity_recoverable": {"error": 0.1},
-        "parameter_counts_match": {"before": (51_146, 51_018)},
-        "bias_cancels_before_bn": {"max_difference": 1.0},
-        "bn_reaches_target_sooner": {"plain_epochs": 3.0, "bn_epochs": {"bn_after": 4.0, "bn_before": 2.0}},
-        "bn_tolerates_high_rate": {"plain_diverged": False},
-        "inference_ignores_the_batch": {"inference_difference": 0.1},
-        "scratch_bn_trains_like_keras": {"curve_difference": 0.1},
-        "folding_keeps_outputs": {"slide_error": 0.0},
-        "small_batches_break_bn": {"small_accuracy": 0.9, "large_accuracy": 0.9},
-    })
+    verdicts_can_fail(
+        batchnorm,
+        batchnorm_run,
+        {
+            "train_mode_matches_formula": {"formula_error": 0.1},
+            "moving_averages_match": {"trainable": ["beta", "gamma", "moving_mean"]},
+            "identity_recoverable": {"error": 0.1},
+            "parameter_counts_match": {"before": (51_146, 51_018)},
+            "bias_cancels_before_bn": {"max_difference": 1.0},
+            "bn_reaches_target_sooner": {"plain_epochs": 3.0, "bn_epochs": {"bn_after": 4.0, "bn_before": 2.0}},
+            "bn_tolerates_high_rate": {"plain_diverged": False},
+            "inference_ignores_the_batch": {"inference_difference": 0.1},
+            "scratch_bn_trains_like_keras": {"curve_difference": 0.1},
+            "folding_keeps_outputs": {"slide_error": 0.0},
+            "small_batches_break_bn": {"small_accuracy": 0.9, "large_accuracy": 0.9},
+        },
+    )
 
 
 def test_the_lecture_parameter_counts_appear_in_the_evidence(batchnorm_run):

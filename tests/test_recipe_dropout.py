@@ -26,14 +26,20 @@ def test_deterministic_claims_hold(result):
 def test_verdicts_can_fail(result, verdicts_can_fail):
     from nnzoo.recipes import dropout
 
-    verdicts_can_fail(dropout, result, {
-        "drop_fraction_is_rate": {"fractions": {0.2: 0.8}},
-        "kept_units_scaled_up": {"all_kept_exact": [True, False]},
-        "dropped_units_get_zero_gradient": {"dropped_gradients": [0.0, 2.0]},
-        "dropout_narrows_gap": {"loss_gaps": {"none": 0.1, "dropout_0.2": 0.2, "dropout_0.5": 0.05},
-                                "accuracy_gaps": {"none": 0.1, "dropout_0.2": 0.0, "dropout_0.5": 0.0}},
-        "scratch_trains_like_keras": {"max_difference": 0.01},
-    })
+    verdicts_can_fail(
+        dropout,
+        result,
+        {
+            "drop_fraction_is_rate": {"fractions": {0.2: 0.8}},
+            "kept_units_scaled_up": {"all_kept_exact": [True, False]},
+            "dropped_units_get_zero_gradient": {"dropped_gradients": [0.0, 2.0]},
+            "dropout_narrows_gap": {
+                "loss_gaps": {"none": 0.1, "dropout_0.2": 0.2, "dropout_0.5": 0.05},
+                "accuracy_gaps": {"none": 0.1, "dropout_0.2": 0.0, "dropout_0.5": 0.0},
+            },
+            "scratch_trains_like_keras": {"max_difference": 0.01},
+        },
+    )
 
 
 def test_the_lecture_expectation_example():
@@ -61,8 +67,15 @@ def test_scratch_layer_matches_keras(result):
 
 def test_files_written(result):
     out = result.out_dir
-    for name in ("results.csv", "claims.json", "report.md", "run.json", "learning_curves.png",
-                 "mask_expectation.png", "models/dropout_0.5.keras"):
+    for name in (
+        "results.csv",
+        "claims.json",
+        "report.md",
+        "run.json",
+        "learning_curves.png",
+        "mask_expectation.png",
+        "models/dropout_0.5.keras",
+    ):
         assert (out / name).stat().st_size > 0, name
     notes = " ".join(result.notes)
     assert "S23" in notes and "S24" in notes

@@ -42,6 +42,12 @@ def test_iterations_match_keras(result):
 
 
 def test_files_written(result):
-    for name in ("results.csv", "claims.json", "report.md", "trajectories.png", "batch_regimes.png",
-                 "keras_regimes.png"):
+    for name in (
+        "results.csv",
+        "claims.json",
+        "report.md",
+        "trajectories.png",
+        "batch_regimes.png",
+        "keras_regimes.png",
+    ):
         assert (result.out_dir / name).stat().st_size > 0, name

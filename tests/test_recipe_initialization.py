@@ -23,8 +23,7 @@ def _claim(result, prefix):
 
 
 def test_deterministic_claims_hold(result):
-    failed = [(c.claim, c.evidence) for c in result.claims
-              if not c.passed and not c.claim.startswith(SLOW_ONLY)]
+    failed = [(c.claim, c.evidence) for c in result.claims if not c.passed and not c.claim.startswith(SLOW_ONLY)]
     assert not failed
     assert len(result.claims) == 14
 
@@ -66,22 +65,26 @@ def test_formulas_are_worked_examples_beside_the_slides(result):
 def test_verdicts_can_fail(result, verdicts_can_fail):
     from nnzoo.recipes import initialization
 
-    verdicts_can_fail(initialization, result, {
-        "zero_init_cannot_learn": {"val_accuracy": 0.9},
-        "constant_init_stays_symmetric": {"column_spread": 0.1},
-        "small_init_collapses": {"layer4_std": 0.99},
-        "large_init_saturates": {"saturated": [0.5] * 10},
-        "xavier_tanh_decays_slowly": {"stds": [0.628, 0.7, 0.228]},
-        "xavier_relu_halves": {"decay": 1.0},
-        "he_keeps_scale": {"last_over_first": 0.1},
-        "keras_samples_formula": {"normal_var_ratio": 2.0},
-        "he_differs_from_slide_variants": {"over_upm": 1.0},
-        "uniform_init_shrinks": {"variance_times_3n": 3.0},
-        "small_init_fails_deep": {"deep_accuracy": 0.9},
-        "he_beats_glorot": {"he_epochs": 9.0, "glorot_epochs": 3.0},
-        "norms_scale_geometrically": {"gain_11": 1.0},
-        "keras_code_init": {"max_bias": 0.1},
-    })
+    verdicts_can_fail(
+        initialization,
+        result,
+        {
+            "zero_init_cannot_learn": {"val_accuracy": 0.9},
+            "constant_init_stays_symmetric": {"column_spread": 0.1},
+            "small_init_collapses": {"layer4_std": 0.99},
+            "large_init_saturates": {"saturated": [0.5] * 10},
+            "xavier_tanh_decays_slowly": {"stds": [0.628, 0.7, 0.228]},
+            "xavier_relu_halves": {"decay": 1.0},
+            "he_keeps_scale": {"last_over_first": 0.1},
+            "keras_samples_formula": {"normal_var_ratio": 2.0},
+            "he_differs_from_slide_variants": {"over_upm": 1.0},
+            "uniform_init_shrinks": {"variance_times_3n": 3.0},
+            "small_init_fails_deep": {"deep_accuracy": 0.9},
+            "he_beats_glorot": {"he_epochs": 9.0, "glorot_epochs": 3.0},
+            "norms_scale_geometrically": {"gain_11": 1.0},
+            "keras_code_init": {"max_bias": 0.1},
+        },
+    )
 
 
 def test_notes_name_the_slips(result):
@@ -94,8 +97,16 @@ def test_notes_name_the_slips(result):
 
 def test_files_written(result):
     out = result.out_dir
-    for name in ("results.csv", "claims.json", "report.md", "run.json", "activation_histograms.png",
-                 "layer_std.png", "learning_curves.png", "models/deep_he_relu.keras"):
+    for name in (
+        "results.csv",
+        "claims.json",
+        "report.md",
+        "run.json",
+        "activation_histograms.png",
+        "layer_std.png",
+        "learning_curves.png",
+        "models/deep_he_relu.keras",
+    ):
         assert (out / name).stat().st_size > 0, name
 
 

@@ -17,13 +17,17 @@ def test_all_claims_hold(result):
 
 
 def test_verdicts_can_fail(result, verdicts_can_fail):
-    verdicts_can_fail(losses, result, {
-        "keras_losses_match_formulas": {"max_gap": 0.01},
-        "one_hot_and_single_ce": {"ce": 0.0458},  # log10 0.9
-        "uniform_prediction_costs_ln10": {"loss": 1.0},
-        "keras_mse_mae_are_means": {"max_error": 0.5},
-        "only_quadratic_is_a_loss": {"usable": ["e^3", "5e^2 - 2"]},
-    })
+    verdicts_can_fail(
+        losses,
+        result,
+        {
+            "keras_losses_match_formulas": {"max_gap": 0.01},
+            "one_hot_and_single_ce": {"ce": 0.0458},  # log10 0.9
+            "uniform_prediction_costs_ln10": {"loss": 1.0},
+            "keras_mse_mae_are_means": {"max_error": 0.5},
+            "only_quadratic_is_a_loss": {"usable": ["e^3", "5e^2 - 2"]},
+        },
+    )
 
 
 def test_tables_are_worked_examples_beside_the_slides(result):

@@ -27,6 +27,13 @@ def test_table_and_files(result):
     assert list(digits.index) == ["constant", "step", "exponential", "one_over_t"]
     assert digits.loc["step", "final_learning_rate"] == pytest.approx(0.05)  # halved once in the quick 6 epochs
     assert np.isfinite(digits["final_val_accuracy"]).all() and (digits["final_val_accuracy"] > 0.8).all()
-    for name in ("results.csv", "claims.json", "report.md", "run.json", "learning_rates.png", "learning_curves.png",
-                 "noisy_sgd.png"):
+    for name in (
+        "results.csv",
+        "claims.json",
+        "report.md",
+        "run.json",
+        "learning_rates.png",
+        "learning_curves.png",
+        "noisy_sgd.png",
+    ):
         assert (result.out_dir / name).is_file(), name

@@ -19,13 +19,17 @@ def test_all_claims_hold(result):
 
 
 def test_verdicts_can_fail(result, verdicts_can_fail):
-    verdicts_can_fail(mcp_neurons, result, {
-        "eats_only_the_blueberry": {"eats": [1, 1, 0, 0]},
-        "gates_match_truth_tables": {"not_outputs": [0, 1]},
-        "threshold_switches_and_or": {"swept": {0.5: "OR", 1.5: "OR", 2.0: "AND"}},
-        "only_xor_and_xnor_need_two_lines": {"grid_solutions": 1},
-        "two_layers_compute_xor": {"hidden_pair_network": [0, 1, 1, 1]},
-    })
+    verdicts_can_fail(
+        mcp_neurons,
+        result,
+        {
+            "eats_only_the_blueberry": {"eats": [1, 1, 0, 0]},
+            "gates_match_truth_tables": {"not_outputs": [0, 1]},
+            "threshold_switches_and_or": {"swept": {0.5: "OR", 1.5: "OR", 2.0: "AND"}},
+            "only_xor_and_xnor_need_two_lines": {"grid_solutions": 1},
+            "two_layers_compute_xor": {"hidden_pair_network": [0, 1, 1, 1]},
+        },
+    )
 
 
 def test_xor_decompositions_are_worked_examples(result):

@@ -24,10 +24,17 @@ def test_claims_hold(result):
     assert len(result.claims) == 8
 
 
-@pytest.mark.parametrize("errors, label", [
-    ((0, 1, 15), "Low-bias, high-variance"), ((0, 15, 16), "High-bias, low-variance"),
-    ((0, 15, 30), "High-bias, high-variance"), ((0, 0.5, 1), "Low-bias, low-variance"),
-    ((1, 8, 10), "High-bias, low-variance"), ((7.5, 8, 10), "Low-bias, high-variance")])
+@pytest.mark.parametrize(
+    "errors, label",
+    [
+        ((0, 1, 15), "Low-bias, high-variance"),
+        ((0, 15, 16), "High-bias, low-variance"),
+        ((0, 15, 30), "High-bias, high-variance"),
+        ((0, 0.5, 1), "Low-bias, low-variance"),
+        ((1, 8, 10), "High-bias, low-variance"),
+        ((7.5, 8, 10), "Low-bias, high-variance"),
+    ],
+)
 def test_lecture_diagnoses(errors, label):
     found = bias_variance(*errors)
     assert found.diagnosis == label

@@ -21,8 +21,13 @@ def test_regime_diagnoses_and_files(result):
     assert table.loc["adam_very_high", "epochs_run"] < table.loc["adam_good", "epochs_run"]
     assert "run stopped: loss exploded" in table.loc["adam_very_high", "diagnosis"]
     assert "overfitting" in table.loc["large_seed0", "diagnosis"]
-    for name in ("loss_per_learning_rate.png", "train_vs_validation.png", "dashboard_good.png",
-                 "first_layer_good.png", "claims.json"):
+    for name in (
+        "loss_per_learning_rate.png",
+        "train_vs_validation.png",
+        "dashboard_good.png",
+        "first_layer_good.png",
+        "claims.json",
+    ):
         assert (result.out_dir / name).stat().st_size > 0
     assert any("S20" in n for n in result.notes)
     assert "S20" in (result.out_dir / "report.md").read_text()

@@ -19,8 +19,7 @@ def result(tmp_path_factory):
 
 
 def test_deterministic_claims_hold(result):
-    failed = [(c.claim, c.evidence) for c in result.claims
-              if not c.passed and not c.claim.startswith(SLOW_ONLY)]
+    failed = [(c.claim, c.evidence) for c in result.claims if not c.passed and not c.claim.startswith(SLOW_ONLY)]
     assert not failed
     assert len(result.claims) == 12
 
@@ -28,20 +27,24 @@ def test_deterministic_claims_hold(result):
 def test_verdicts_can_fail(result, verdicts_can_fail):
     from nnzoo.recipes import optimizers
 
-    verdicts_can_fail(optimizers, result, {
-        "vanilla_gd_counts": {"iterations": {0.01: 882, 0.019: 463, 0.021: 900}},
-        "momentum_forms_agree": {"keras_gap": 0.1},
-        "keras_stores_look_ahead": {"look_ahead_gap": 0.1},
-        "newton_one_step": {"iterations_ill_conditioned": 2},
-        "conditioning_counts": {"mild_momentum": 30},
-        "adagrad_step_decays": {"effective_sparse": 0.0},
-        "rmsprop_step_does_not_decay": {"last_step": 0.1},
-        "adam_matches_keras": {"relative_gap": 0.01},
-        "slide_adadelta_is_rmsprop": {"gap_to_rmsprop": 1.0},
-        "summary_table_holds": {"velocity_variants": ["adagrad", "adam", "momentum", "nesterov"]},
-        "recommended_beat_sgd": {"mean_val_accuracy": {"sgd": 0.9, "nesterov": 0.8, "adam": 0.95}},
-        "scratch_trains_like_builtin": {"loss_gaps": {"adam": 0.5}},
-    })
+    verdicts_can_fail(
+        optimizers,
+        result,
+        {
+            "vanilla_gd_counts": {"iterations": {0.01: 882, 0.019: 463, 0.021: 900}},
+            "momentum_forms_agree": {"keras_gap": 0.1},
+            "keras_stores_look_ahead": {"look_ahead_gap": 0.1},
+            "newton_one_step": {"iterations_ill_conditioned": 2},
+            "conditioning_counts": {"mild_momentum": 30},
+            "adagrad_step_decays": {"effective_sparse": 0.0},
+            "rmsprop_step_does_not_decay": {"last_step": 0.1},
+            "adam_matches_keras": {"relative_gap": 0.01},
+            "slide_adadelta_is_rmsprop": {"gap_to_rmsprop": 1.0},
+            "summary_table_holds": {"velocity_variants": ["adagrad", "adam", "momentum", "nesterov"]},
+            "recommended_beat_sgd": {"mean_val_accuracy": {"sgd": 0.9, "nesterov": 0.8, "adam": 0.95}},
+            "scratch_trains_like_builtin": {"loss_gaps": {"adam": 0.5}},
+        },
+    )
 
 
 def test_adam_first_step_is_a_worked_example(result):
@@ -53,9 +56,17 @@ def test_adam_first_step_is_a_worked_example(result):
 def test_iteration_counts_match_catalogue():
     from nnzoo.recipes.optimizers import iterations_to, numpy_path
 
-    counts = {rule: iterations_to(numpy_path(rule, lr, 2000))
-              for rule, lr in (("sgd", 0.01), ("momentum", 0.01), ("nesterov", 0.01), ("adagrad", 1.0),
-                               ("adam", 0.1), ("newton", 1.0))}
+    counts = {
+        rule: iterations_to(numpy_path(rule, lr, 2000))
+        for rule, lr in (
+            ("sgd", 0.01),
+            ("momentum", 0.01),
+            ("nesterov", 0.01),
+            ("adagrad", 1.0),
+            ("adam", 0.1),
+            ("newton", 1.0),
+        )
+    }
     assert counts == {"sgd": 882, "momentum": 162, "nesterov": 99, "adagrad": 265, "adam": 305, "newton": 1}
     assert iterations_to(numpy_path("sgd", 0.019, 2000)) == 463
     assert np.isnan(iterations_to(numpy_path("sgd", 0.021, 2000)))

@@ -63,8 +63,15 @@ def test_saved_model_keeps_the_normalization_layer(result):
 
 def test_files_written(result):
     out = result.out_dir
-    for name in ("results.csv", "claims.json", "report.md", "run.json", "loss_contours.png", "gd_loss.png",
-                 "learning_curves.png"):
+    for name in (
+        "results.csv",
+        "claims.json",
+        "report.md",
+        "run.json",
+        "loss_contours.png",
+        "gd_loss.png",
+        "learning_curves.png",
+    ):
         assert (out / name).stat().st_size > 0, name
     assert "S22" in " ".join(result.notes)
 

@@ -27,17 +27,21 @@ def test_deterministic_claims_hold(result):
 def test_verdicts_can_fail(result, verdicts_can_fail):
     from nnzoo.recipes import regularization
 
-    verdicts_can_fail(regularization, result, {
-        "l2_penalty_is_lambda_sum_squares": {"penalty_terms": 2},
-        "l1_sparsifies_l2_shrinks": {"l1_irrelevant_zero": 0.0},
-        "elastic_net_matches": {"value_error": 1e-3},
-        "stronger_lambda_shrinks_and_smooths": {"boundary_changes": [10, 12, 8]},
-        "three_penalties_activity_per_example": {"whole_batch_activity": result.claims[4].measured["penalties"][0]},
-        "max_norm_holds_the_bound": {"constrained_max": 10.0},
-        "augmentation_narrows_gap": {"gap": 0.2, "plain_gap": 0.1},
-        "regularization_narrows_gap_keeping_accuracy": {"val_accuracy": 0.5, "plain_val_accuracy": 0.9},
-        "regularized_step_matches": {"max_error": 0.1},
-    })
+    verdicts_can_fail(
+        regularization,
+        result,
+        {
+            "l2_penalty_is_lambda_sum_squares": {"penalty_terms": 2},
+            "l1_sparsifies_l2_shrinks": {"l1_irrelevant_zero": 0.0},
+            "elastic_net_matches": {"value_error": 1e-3},
+            "stronger_lambda_shrinks_and_smooths": {"boundary_changes": [10, 12, 8]},
+            "three_penalties_activity_per_example": {"whole_batch_activity": result.claims[4].measured["penalties"][0]},
+            "max_norm_holds_the_bound": {"constrained_max": 10.0},
+            "augmentation_narrows_gap": {"gap": 0.2, "plain_gap": 0.1},
+            "regularization_narrows_gap_keeping_accuracy": {"val_accuracy": 0.5, "plain_val_accuracy": 0.9},
+            "regularized_step_matches": {"max_error": 0.1},
+        },
+    )
 
 
 def test_l1_zeroes_irrelevant_weights_l2_does_not(result):
@@ -54,9 +58,13 @@ def test_max_norm_bound(result):
 def test_lecture_code_penalties():
     import keras
 
-    layer = keras.layers.Dense(4, kernel_regularizer=keras.regularizers.L2(1e-4),
-                               bias_regularizer=keras.regularizers.L2(1e-4),
-                               activity_regularizer=keras.regularizers.L2(1e-5), bias_initializer="ones")
+    layer = keras.layers.Dense(
+        4,
+        kernel_regularizer=keras.regularizers.L2(1e-4),
+        bias_regularizer=keras.regularizers.L2(1e-4),
+        activity_regularizer=keras.regularizers.L2(1e-5),
+        bias_initializer="ones",
+    )
     x = np.ones((2, 3), dtype="float32")
     out = np.asarray(layer(x))
     values = sorted(float(np.asarray(v)) for v in layer.losses)
@@ -67,8 +75,15 @@ def test_lecture_code_penalties():
 
 def test_figures_and_files(result):
     out = result.out_dir
-    for name in ("results.csv", "claims.json", "report.md", "run.json", "decision_boundaries.png",
-                 "weight_histograms.png", "learning_curves.png"):
+    for name in (
+        "results.csv",
+        "claims.json",
+        "report.md",
+        "run.json",
+        "decision_boundaries.png",
+        "weight_histograms.png",
+        "learning_curves.png",
+    ):
         assert (out / name).stat().st_size > 0, name
 
 

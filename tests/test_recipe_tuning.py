@@ -28,15 +28,19 @@ def test_overfit_starts_at_ln10_and_the_guard_threshold(result):
 
 
 def test_verdicts_can_fail(result, verdicts_can_fail):
-    verdicts_can_fail(tuning, result, {
-        "overfits_tiny_set": {"train_accuracy": 0.95},
-        "loss_barely_moves": {"relative_change": 0.2},
-        "explosion_stops_only_the_high_rate": {"good_stopped": True},
-        "best_rates_inside_range": {"best_coarse": 1.0, "high": 1.0},
-        "fine_beats_coarse": {"mean_fine": 0.1, "mean_coarse": 0.5},
-        "log_space_spreads_decades": {"log_top_decade": 0.9},
-        "random_beats_grid": {"random_mean_best": -0.1, "grid_best": -0.0169},
-    })
+    verdicts_can_fail(
+        tuning,
+        result,
+        {
+            "overfits_tiny_set": {"train_accuracy": 0.95},
+            "loss_barely_moves": {"relative_change": 0.2},
+            "explosion_stops_only_the_high_rate": {"good_stopped": True},
+            "best_rates_inside_range": {"best_coarse": 1.0, "high": 1.0},
+            "fine_beats_coarse": {"mean_fine": 0.1, "mean_coarse": 0.5},
+            "log_space_spreads_decades": {"log_top_decade": 0.9},
+            "random_beats_grid": {"random_mean_best": -0.1, "grid_best": -0.0169},
+        },
+    )
 
 
 def test_search_rows_and_files(result):

@@ -27,8 +27,13 @@ def tiny(monkeypatch):
 
 def drive(log, moment, out, *options):
     """The tiny recipe in a child process that kills itself at ``moment`` (see _resume_driver.py)."""
-    return subprocess.run([sys.executable, str(DRIVER), str(log), moment, str(out), *options],
-                          capture_output=True, text=True, timeout=300, cwd=HERE)
+    return subprocess.run(
+        [sys.executable, str(DRIVER), str(log), moment, str(out), *options],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=HERE,
+    )
 
 
 def trained(log, start):
@@ -71,8 +76,12 @@ def test_killed_and_interrupted_run_resumes_to_the_uninterrupted_numbers(tiny, t
     between = drive(log, "after:001-first:done", out, "--seed", "3", "--resume")  # between variants
     assert between.returncode == -signal.SIGKILL, between.stderr
     assert json.loads((out / "run.json").read_text())["status"] == "running"
-    assert trained(log, 0) == [("001-first", 1, "epoch"), ("001-first", 2, "epoch"), ("001-first", 3, "epoch"),
-                               ("001-first", 3, "finished")]
+    assert trained(log, 0) == [
+        ("001-first", 1, "epoch"),
+        ("001-first", 2, "epoch"),
+        ("001-first", 3, "epoch"),
+        ("001-first", 3, "finished"),
+    ]
 
     writing = drive(log, "writing:002-second:3", out, "--seed", "3", "--resume")  # mid-variant, in a write
     assert writing.returncode == -signal.SIGKILL, writing.stderr
@@ -89,7 +98,8 @@ def test_killed_and_interrupted_run_resumes_to_the_uninterrupted_numbers(tiny, t
     err = capsys.readouterr().err
     assert status == 130 and "Traceback" not in err
     assert err.strip().splitlines()[-1] == (
-        f"nnzoo run: interrupted; resume with: nnzoo run {tiny} --out {out} --seed 3 --quiet --resume")
+        f"nnzoo run: interrupted; resume with: nnzoo run {tiny} --out {out} --seed 3 --quiet --resume"
+    )
     assert trained(log, 6) == [("002-second", 3, "epoch"), ("002-second", 4, "epoch")]  # after epoch 2
     record = json.loads((out / "run.json").read_text())
     assert (record["status"], record["reason"]) == ("interrupted", "interrupted by Ctrl-C (SIGINT)")
@@ -100,8 +110,11 @@ def test_killed_and_interrupted_run_resumes_to_the_uninterrupted_numbers(tiny, t
         assert (out / name).read_bytes() == (tmp_path / "reference" / name).read_bytes(), name
     assert resumed.table.equals(reference.table)
     for model in ("first", "second"):
-        for ours, theirs in zip(weights(out / "models" / f"{model}.keras"),
-                                weights(tmp_path / "reference" / "models" / f"{model}.keras"), strict=True):
+        for ours, theirs in zip(
+            weights(out / "models" / f"{model}.keras"),
+            weights(tmp_path / "reference" / "models" / f"{model}.keras"),
+            strict=True,
+        ):
             np.testing.assert_array_equal(ours, theirs)
     assert json.loads((out / "run.json").read_text())["status"] == "finished"
     assert not (out / "checkpoints").exists()
@@ -119,14 +132,24 @@ def test_a_diverging_variant_stops_in_the_epoch_its_loss_turns_nan(stop_on_nan):
 
     ctx = RunContext(recipe="divergence", seed=0)
     data = datasets.load("xor_2d", n=64)
-    trained = ctx.train("huge_lr", _resume_recipe.build_model, data, save=False, epochs=6, batch_size=16,
-                        optimizer="sgd", learning_rate=1e9, stop_on_nan=stop_on_nan)
+    trained = ctx.train(
+        "huge_lr",
+        _resume_recipe.build_model,
+        data,
+        save=False,
+        epochs=6,
+        batch_size=16,
+        optimizer="sgd",
+        learning_rate=1e9,
+        stop_on_nan=stop_on_nan,
+    )
     losses = trained.history["loss"].to_numpy()
     assert trained.diverged_at is not None and not np.isfinite(losses[trained.diverged_at - 1])
     assert np.isfinite(losses[: trained.diverged_at - 1]).all()
     assert len(losses) == (trained.diverged_at if stop_on_nan else 6)
-    assert ctx.notes == [f"[huge_lr] diverged: the loss is {losses[trained.diverged_at - 1]} in epoch "
-                         f"{trained.diverged_at}"]
+    assert ctx.notes == [
+        f"[huge_lr] diverged: the loss is {losses[trained.diverged_at - 1]} in epoch {trained.diverged_at}"
+    ]
 
 
 @pytest.mark.parametrize("content", [b"", b"PK\x03\x04 truncated", b"not a checkpoint"])
@@ -175,8 +198,9 @@ def test_resuming_from_an_epoch_before_the_last_gives_the_same_numbers(tmp_path,
     monkeypatch.setattr(checkpoints, "MAX_OVERHEAD", 0.0)  # nothing after the first epoch is worth a save
     checkpoint = checkpoints.VariantCheckpoint(tmp_path / "001-v.npz")
     with pytest.raises(KeyboardInterrupt):
-        training.train("v", _resume_recipe.build_model, data, checkpoint=checkpoint, callbacks=[StopAtEpoch4()],
-                       **options)
+        training.train(
+            "v", _resume_recipe.build_model, data, checkpoint=checkpoint, callbacks=[StopAtEpoch4()], **options
+        )
     with np.load(checkpoint.path) as saved:
         assert json.loads(str(saved["meta"]))["epoch"] == 1
     resumed = training.train("v", _resume_recipe.build_model, data, checkpoint=checkpoint, **options)

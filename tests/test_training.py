@@ -13,8 +13,13 @@ from nnzoo import datasets, io, training
 
 
 def tiny_model(data):
-    return keras.Sequential([keras.Input(data.input_shape), keras.layers.Dense(8, activation="relu"),
-                             keras.layers.Dense(data.num_classes, activation="softmax")])
+    return keras.Sequential(
+        [
+            keras.Input(data.input_shape),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(data.num_classes, activation="softmax"),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +38,16 @@ def test_same_seed_same_weights_and_history(digits):
 
 
 def test_saves_model_and_metadata(digits, tmp_path):
-    trained = training.train("tiny", lambda: tiny_model(digits), digits, epochs=1, verbose=0,
-                             save_dir=tmp_path, metadata={"recipe": "test"})
+    trained = training.train(
+        "tiny", lambda: tiny_model(digits), digits, epochs=1, verbose=0, save_dir=tmp_path, metadata={"recipe": "test"}
+    )
     meta = json.loads((tmp_path / "tiny.json").read_text())
     assert meta["recipe"] == "test" and meta["class_names"] == [str(i) for i in range(10)]
     assert meta["test_metrics"] == pytest.approx(trained.test)
     loaded = keras.saving.load_model(tmp_path / "tiny.keras")
-    np.testing.assert_allclose(loaded.predict(digits.x_test[:5], verbose=0),
-                               trained.model.predict(digits.x_test[:5], verbose=0), atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.predict(digits.x_test[:5], verbose=0), trained.model.predict(digits.x_test[:5], verbose=0), atol=1e-6
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.json", "tiny.keras"]
 
 
@@ -77,8 +84,9 @@ MIRRORED = textwrap.dedent("""
 
 
 def test_recipe_runs_under_mirrored_strategy_on_two_logical_cpus(tmp_path):
-    proc = subprocess.run([sys.executable, "-c", MIRRORED, str(tmp_path / "run")], capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", MIRRORED, str(tmp_path / "run")], capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "REPLICAS 2 FAILED []" in proc.stdout, proc.stdout
     info = json.loads((tmp_path / "run" / "run.json").read_text())

@@ -115,8 +115,15 @@ def test_chief_and_two_workers_on_loopback_equal_the_single_process_search(searc
         wait_for_line(tmp_path / "chief.err", "oracle serving on", chief)
         odd = tune(*common, "--worker", "--tuner-id", "odd", "--objective", "val_accuracy")
         assert odd.returncode == 2 and "differ from the chief's" in odd.stderr and "Traceback" not in odd.stderr
-        procs += [subprocess.Popen([*TUNE, *common, "--worker", "--tuner-id", f"w{i}"], stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True) for i in (1, 2)]
+        procs += [
+            subprocess.Popen(
+                [*TUNE, *common, "--worker", "--tuner-id", f"w{i}"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for i in (1, 2)
+        ]
         workers = [p.communicate(timeout=300) for p in procs[1:]]
         chief_out, _ = chief.communicate(timeout=120)  # the chief stops by itself once the trials are done
     finally:
@@ -155,8 +162,12 @@ def test_a_worker_killed_mid_search_is_restarted_with_its_id(search, tmp_path):
         time.sleep(0.5)  # w1 has asked for trial 1 (at once) and is training it (for seconds)
         first.kill()
         assert first.wait(timeout=60) == -signal.SIGKILL
-        procs += [subprocess.Popen([*TUNE, *common, "--worker", "--tuner-id", w], stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True) for w in ("w1", "w2")]
+        procs += [
+            subprocess.Popen(
+                [*TUNE, *common, "--worker", "--tuner-id", w], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            for w in ("w1", "w2")
+        ]
         again, other = (p.communicate(timeout=300) for p in procs[2:])
         assert chief.wait(timeout=120) == 0  # not held forever by the trial the killed worker had
     finally:
@@ -190,20 +201,25 @@ def test_cluster_roles_from_flags_and_keras_tuner_environment():
     assert resolve(worker=True, oracle="[::1]:8000", environ={}).address == "[::1]:8000"
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["tune", "nosuch"], "Unknown recipe 'nosuch'"),
-    (["tune", "hebb"], "has no search space"),
-    (["tune", "batchnorm", "--folds", "0"], "--folds must be an integer in [1, 20]"),
-    (["tune", "batchnorm", "--tuner", "annealing"], "Unknown tuner 'annealing'"),
-    (["tune", "batchnorm", "--objective", "val_f1"], "Unknown objective 'val_f1'"),
-    (["tune", "batchnorm", "--chief", "--worker", "--out", "x"], "--chief and --worker are exclusive"),
-    (["tune", "batchnorm", "--worker"], "A distributed search needs --out"),
-    (["tune", "batchnorm", "--chief", "--oracle", "localhost", "--out", "x"], "--oracle must be HOST:PORT"),
-    (["tune", "batchnorm", "--oracle", "127.0.0.1:8000"], "add --chief or --worker"),
-    (["tune", "batchnorm", "--worker", "--tuner-id", "chief2", "--out", "x"], "without the word 'chief'"),
-    (["tune", "batchnorm", "--worker", "--oracle", f"127.0.0.1:{free_port()}", "--wait", "1", "--out", "x"],
-     "No chief oracle answered"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["tune", "nosuch"], "Unknown recipe 'nosuch'"),
+        (["tune", "hebb"], "has no search space"),
+        (["tune", "batchnorm", "--folds", "0"], "--folds must be an integer in [1, 20]"),
+        (["tune", "batchnorm", "--tuner", "annealing"], "Unknown tuner 'annealing'"),
+        (["tune", "batchnorm", "--objective", "val_f1"], "Unknown objective 'val_f1'"),
+        (["tune", "batchnorm", "--chief", "--worker", "--out", "x"], "--chief and --worker are exclusive"),
+        (["tune", "batchnorm", "--worker"], "A distributed search needs --out"),
+        (["tune", "batchnorm", "--chief", "--oracle", "localhost", "--out", "x"], "--oracle must be HOST:PORT"),
+        (["tune", "batchnorm", "--oracle", "127.0.0.1:8000"], "add --chief or --worker"),
+        (["tune", "batchnorm", "--worker", "--tuner-id", "chief2", "--out", "x"], "without the word 'chief'"),
+        (
+            ["tune", "batchnorm", "--worker", "--oracle", f"127.0.0.1:{free_port()}", "--wait", "1", "--out", "x"],
+            "No chief oracle answered",
+        ),
+    ],
+)
 def test_user_errors(args, needle):
     proc = subprocess.run([sys.executable, "-m", "nnzoo", *args], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr

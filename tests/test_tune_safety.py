@@ -46,8 +46,12 @@ def fake_search(path, *extra):
 def refused(proc, needle):
     """Exit 2 with the error on one line (TensorFlow's start-up chatter may come before it)."""
     last = proc.stderr.strip().splitlines()[-1]
-    return proc.returncode == 2 and last.startswith("nnzoo tune: error: ") and needle in last \
+    return (
+        proc.returncode == 2
+        and last.startswith("nnzoo tune: error: ")
+        and needle in last
         and "Traceback" not in proc.stderr
+    )
 
 
 @pytest.mark.parametrize("overwrite", [True, False])
@@ -108,8 +112,12 @@ sys.exit(cli.main(sys.argv[1:]))
 
 def test_a_search_whose_trials_all_fail_exits_1_without_a_best_model(tmp_path):
     out = tmp_path / "failed"
-    proc = subprocess.run([sys.executable, "-c", BROKEN_TRAINING, "tune", "batchnorm", "--quick", "--max-trials", "2",
-                           "--out", str(out)], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", BROKEN_TRAINING, "tune", "batchnorm", "--quick", "--max-trials", "2", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert "all 2 trial(s) failed, so there is no best model" in proc.stderr
     assert "[tune] trial 0 failed: RuntimeError: the GPU caught fire" in proc.stderr
@@ -119,10 +127,13 @@ def test_a_search_whose_trials_all_fail_exits_1_without_a_best_model(tmp_path):
     assert not (out / "best").exists() and not (out / "summary.md").exists()
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--tuner", "hyperband", "--max-trials", "6"], "Hyperband runs the trials of its own schedule"),
-    (["--tuner", "hyperband", "--folds", "3"], "use --folds 1 with hyperband"),
-    (["--max-trials", "0"], "--max-trials must be an integer in [1, 10000]"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--tuner", "hyperband", "--max-trials", "6"], "Hyperband runs the trials of its own schedule"),
+        (["--tuner", "hyperband", "--folds", "3"], "use --folds 1 with hyperband"),
+        (["--max-trials", "0"], "--max-trials must be an integer in [1, 10000]"),
+    ],
+)
 def test_hyperband_and_trial_count_user_errors(args, needle):
     assert refused(tune(*args), needle)

@@ -15,8 +15,12 @@ import pandas as pd
 import pytest
 
 TUNE = [sys.executable, "-m", "nnzoo", "tune", "batchnorm"]
-QUICK_ARGS = {"random": ["--max-trials", "3"], "grid": ["--max-trials", "3"], "bayesian": ["--max-trials", "3"],
-              "hyperband": []}
+QUICK_ARGS = {
+    "random": ["--max-trials", "3"],
+    "grid": ["--max-trials", "3"],
+    "bayesian": ["--max-trials", "3"],
+    "hyperband": [],
+}
 RUN_COLUMNS = ["seconds", "tuner", "runs", "interrupted"]  # how a trial was run, not what it found
 
 
@@ -86,14 +90,20 @@ def test_search_end_to_end_then_export(searches, tmp_path):
     if tuner == "hyperband":  # two rounds: a second-round trial continued from its first-round checkpoint
         second = trials[trials["tuner/round"] == 1]
         assert len(second) >= 1 and second["tuner/trial_id"].notna().all()
-        assert all((whole / "search" / f"trial_{int(t):04d}" / "checkpoint.weights.h5").exists()
-                   for t in second["tuner/trial_id"])
+        assert all(
+            (whole / "search" / f"trial_{int(t):04d}" / "checkpoint.weights.h5").exists()
+            for t in second["tuner/trial_id"]
+        )
         assert meta["epochs_trained"] == best["tuner/epochs"]  # the epochs its best trial ran in all
     else:
         assert meta["epochs_trained"] == best["epochs"] == 2
     assert f"{meta['epochs_trained']} epochs, batch size {best['batch_size']}" in proc.stderr
-    export = subprocess.run([sys.executable, "-m", "nnzoo", "export", str(whole), "--name", tuner,
-                             "--out", str(tmp_path / "saved")], capture_output=True, text=True, timeout=600)
+    export = subprocess.run(
+        [sys.executable, "-m", "nnzoo", "export", str(whole), "--name", tuner, "--out", str(tmp_path / "saved")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert export.returncode == 0, export.stderr[-2000:]
     assert (tmp_path / "saved" / tuner / "1" / "saved_model.pb").exists()
 
@@ -125,8 +135,9 @@ def hparams_sessions(logdir):
                     if value.metadata.plugin_data.plugin_name == "hparams":
                         data = plugin_data_pb2.HParamsPluginData.FromString(value.metadata.plugin_data.content)
                         if data.HasField("session_start_info"):
-                            hparams = {k: getattr(v, v.WhichOneof("kind"))
-                                       for k, v in data.session_start_info.hparams.items()}
+                            hparams = {
+                                k: getattr(v, v.WhichOneof("kind")) for k, v in data.session_start_info.hparams.items()
+                            }
                     elif value.HasField("tensor"):
                         metrics[value.tag] = float(tf.make_ndarray(value.tensor))
         sessions[run.name.removeprefix("trial_")] = (hparams, metrics)
@@ -155,6 +166,10 @@ def test_full_size_hyperband_end_to_end(tmp_path):
     assert len(trials) == 70 and set(trials["status"]) == {"COMPLETED"} and trials["tuner/round"].max() == 3
     meta = json.loads((out / "best" / "best.json").read_text())
     assert meta["epochs_trained"] == trials.set_index("trial").loc[meta["trial"], "tuner/epochs"]
-    export = subprocess.run([sys.executable, "-m", "nnzoo", "export", str(out), "--out", str(tmp_path / "saved")],
-                            capture_output=True, text=True, timeout=600)
+    export = subprocess.run(
+        [sys.executable, "-m", "nnzoo", "export", str(out), "--out", str(tmp_path / "saved")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert export.returncode == 0, export.stderr[-2000:]

@@ -26,33 +26,52 @@ def add_arguments(parser):
     parser.add_argument("--variant", help="which model of the folder (its .keras file name without suffix)")
     parser.add_argument("--name", help="model name in the serving layout (default RECIPE_VARIANT)")
     parser.add_argument("--version", type=version_number, help="integer in [1, 2**63-1] (default: the next free one)")
-    parser.add_argument("--out", type=Path, default=Path("saved_models"), help="model base folder (default saved_models)")
-    parser.add_argument("--fold-bn", action="store_true", help="fold batch normalization into the preceding Dense first")
-    parser.add_argument("--format", choices=("savedmodel", "onnx", "tflite"), default="savedmodel",
-                        help="onnx (needs nnzoo[onnx]) or tflite (needs nnzoo[litert]) also writes that file")
+    parser.add_argument(
+        "--out", type=Path, default=Path("saved_models"), help="model base folder (default saved_models)"
+    )
+    parser.add_argument(
+        "--fold-bn", action="store_true", help="fold batch normalization into the preceding Dense first"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("savedmodel", "onnx", "tflite"),
+        default="savedmodel",
+        help="onnx (needs nnzoo[onnx]) or tflite (needs nnzoo[litert]) also writes that file",
+    )
 
 
 def main(args):
     from nnzoo import export, serving
 
     try:
-        folder = export.export(args.source, variant=args.variant, name=args.name, version=args.version,
-                               out=args.out, fold_bn=args.fold_bn, fmt=args.format)
+        folder = export.export(
+            args.source,
+            variant=args.variant,
+            name=args.name,
+            version=args.version,
+            out=args.out,
+            fold_bn=args.fold_bn,
+            fmt=args.format,
+        )
     except OSError as err:  # disk full, read-only, permission denied: the file and the OS's reason
         print(f"nnzoo export: error: {err.filename or args.out}: {err.strerror or err}", file=sys.stderr)
         return 1
     meta = serving.read_version(folder)
     print(f"exported {meta['source']} -> {folder} (TensorFlow {meta['tensorflow_version']})")
-    print(f"  signature serving_default: input '{meta['input']['name']}' {meta['input']['dtype']} "
-          f"{meta['input']['shape']} -> {', '.join(meta['outputs'])}")
+    print(
+        f"  signature serving_default: input '{meta['input']['name']}' {meta['input']['dtype']} "
+        f"{meta['input']['shape']} -> {', '.join(meta['outputs'])}"
+    )
     if meta["warmup"]:
         warmup = meta["warmup"]
         print(f"  warm-up: {warmup['file']} ({warmup['records']} records, rows {warmup['rows']})")
     else:
         print("  warm-up: none (TF Serving warm-up records need nnzoo[serving]: pip install 'nnzoo[serving]')")
     if meta.get("fold_bn"):
-        print(f"  folded BN: {meta['fold_bn']['folded']}; skipped: {meta['fold_bn']['skipped']}; "
-              f"max |difference| {meta['fold_bn']['max_abs_difference']:.3g}")
+        print(
+            f"  folded BN: {meta['fold_bn']['folded']}; skipped: {meta['fold_bn']['skipped']}; "
+            f"max |difference| {meta['fold_bn']['max_abs_difference']:.3g}"
+        )
     for fmt in ("onnx", "tflite"):
         if meta.get(fmt):
             diffs = ", ".join(f"{k} {v:.3g}" for k, v in sorted(meta[fmt]["max_abs_difference"].items()))

@@ -12,9 +12,12 @@ HELP = "write a Jupyter notebook per recipe (needs nnzoo[notebook])"
 
 def add_arguments(parser):
     parser.add_argument("recipe", help="a recipe name from 'nnzoo list', or 'all'")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="the .ipynb file (default notebooks/RECIPE.ipynb); "
-                             "with 'all', a folder (default notebooks)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="the .ipynb file (default notebooks/RECIPE.ipynb); with 'all', a folder (default notebooks)",
+    )
     parser.add_argument("--quick", action="store_true", help="the notebook starts from the quick hyperparameters")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the training cell (default 0)")
 

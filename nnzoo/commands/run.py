@@ -22,20 +22,35 @@ def add_arguments(parser):
     parser.add_argument("recipe", help="a recipe name from 'nnzoo list', or 'all'")
     parser.add_argument("--quick", action="store_true", help="reduced sizes for tests and demos")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--out", type=user_path, default=None,
-                        help="output folder (default runs/RECIPE/<UTC timestamp>/; with 'all', one subfolder per recipe)")
+    parser.add_argument(
+        "--out",
+        type=user_path,
+        default=None,
+        help="output folder (default runs/RECIPE/<UTC timestamp>/; with 'all', one subfolder per recipe)",
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when any claim fails")
-    parser.add_argument("--monitor", action="store_true",
-                        help="attach nnzoo.monitor.TrainingMonitor to every variant")
-    parser.add_argument("--strategy", choices=STRATEGIES, default="none",
-                        help="tf.distribute strategy: mirrored (local devices) or multi-worker (TF_CONFIG)")
+    parser.add_argument("--monitor", action="store_true", help="attach nnzoo.monitor.TrainingMonitor to every variant")
+    parser.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="none",
+        help="tf.distribute strategy: mirrored (local devices) or multi-worker (TF_CONFIG)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue the unfinished run in --out (same recipe, seed and options): finished "
-                             "variants are loaded, the interrupted one continues after its last completed epoch")
-    parser.add_argument("--workers", type=int, default=None, metavar="N",
-                        help="start N local worker processes on free loopback ports, each running this command "
-                             "with --strategy multi-worker and its own TF_CONFIG (see docs/distributed.md)")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the unfinished run in --out (same recipe, seed and options): finished "
+        "variants are loaded, the interrupted one continues after its last completed epoch",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="start N local worker processes on free loopback ports, each running this command "
+        "with --strategy multi-worker and its own TF_CONFIG (see docs/distributed.md)",
+    )
 
 
 def main(args):
@@ -48,8 +63,10 @@ def main(args):
     if args.resume and args.out is None:
         raise NnzooError("--resume needs --out: the folder of the run to continue. Received: out=None")
     if args.resume and args.strategy != "none":
-        raise NnzooError(f"--resume works without --strategy (checkpoints are written by one process). "
-                         f"Received: strategy={args.strategy!r}")
+        raise NnzooError(
+            f"--resume works without --strategy (checkpoints are written by one process). "
+            f"Received: strategy={args.strategy!r}"
+        )
     if args.strategy == "multi-worker":
         cluster.from_environ()  # a wrong TF_CONFIG is a one-line error before TensorFlow loads
     import nnzoo
@@ -62,9 +79,16 @@ def main(args):
             print(f"[{name}] already finished in {out}; nothing to resume", file=sys.stderr)
             continue
         try:
-            result = nnzoo.run(name, quick=args.quick, seed=args.seed, out=out, monitor=args.monitor,
-                               strategy=strategy, verbose=0 if args.quiet else 1,
-                               resume=args.resume and (args.recipe != "all" or out.exists()))
+            result = nnzoo.run(
+                name,
+                quick=args.quick,
+                seed=args.seed,
+                out=out,
+                monitor=args.monitor,
+                strategy=strategy,
+                verbose=0 if args.quiet else 1,
+                resume=args.resume and (args.recipe != "all" or out.exists()),
+            )
         except KeyboardInterrupt:
             raise KeyboardInterrupt(f"resume with: {_resume_command(args, name, out)}") from None
         if not writes_run_folder(strategy):
@@ -88,8 +112,12 @@ def _out_for(args, name):
 def _resume_command(args, name, out):
     """The command line that continues this run (with 'all' and --out, the whole of it)."""
     recipe, folder = ("all", args.out) if (args.recipe == "all" and args.out is not None) else (name, out)
-    options = [f"--seed {args.seed}" if args.seed else "", "--quick" if args.quick else "",
-               "--monitor" if args.monitor else "", "--quiet" if args.quiet else ""]
+    options = [
+        f"--seed {args.seed}" if args.seed else "",
+        "--quick" if args.quick else "",
+        "--monitor" if args.monitor else "",
+        "--quiet" if args.quiet else "",
+    ]
     return " ".join(["nnzoo run", recipe, "--out", shlex.quote(str(folder)), *filter(None, options), "--resume"])
 
 

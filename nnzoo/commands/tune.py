@@ -21,30 +21,43 @@ HELP = "KerasTuner search over a recipe's search space"
 def add_arguments(parser):
     parser.add_argument("recipe", help="a recipe with a search space (see the error message for the list)")
     parser.add_argument("--tuner", default="random", help="random (default), grid, hyperband or bayesian")
-    parser.add_argument("--max-trials", type=int,
-                        help="number of trials (default 10; Hyperband runs the trials of its own schedule)")
+    parser.add_argument(
+        "--max-trials", type=int, help="number of trials (default 10; Hyperband runs the trials of its own schedule)"
+    )
     parser.add_argument("--objective", default="val_loss", help="val_loss (default), val_accuracy, ...")
     parser.add_argument("--folds", type=int, default=1, help="K stratified folds of the training split (default 1)")
     parser.add_argument("--executions-per-trial", type=int, default=1)
-    parser.add_argument("--quick", action="store_true",
-                        help="300 training examples, 2 epochs per trial (Hyperband: up to 3, in two rounds)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="300 training examples, 2 epochs per trial (Hyperband: up to 3, in two rounds)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=user_path, help="search folder (default runs/tune/RECIPE/<UTC timestamp>)")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="empty --out first if it holds an nnzoo search and nothing else")
-    parser.add_argument("--refine-from", type=user_path,
-                        help="an earlier search: narrow its numeric ranges around its best")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="empty --out first if it holds an nnzoo search and nothing else"
+    )
+    parser.add_argument(
+        "--refine-from", type=user_path, help="an earlier search: narrow its numeric ranges around its best"
+    )
     parser.add_argument("--top", type=int, default=3, help="with --refine-from: how many best trials (default 3)")
     cluster = parser.add_argument_group("distributed search (KerasTuner's chief and workers)")
     cluster.add_argument("--chief", action="store_true", help="serve the oracle to workers and write the results")
     cluster.add_argument("--worker", action="store_true", help="run trials handed out by the chief at --oracle")
-    cluster.add_argument("--oracle", metavar="HOST:PORT",
-                         help="the chief's address (default $KERASTUNER_ORACLE_IP:$KERASTUNER_ORACLE_PORT, "
-                              "else 127.0.0.1:8000); a chief may listen on 0.0.0.0:PORT")
-    cluster.add_argument("--tuner-id", help="a worker's unique id (default worker-HOST-PID); restart a dead "
-                                            "worker with its id to rerun the trial it held")
-    cluster.add_argument("--wait", type=float, default=600.0,
-                         help="seconds a worker waits for the chief to answer (default 600)")
+    cluster.add_argument(
+        "--oracle",
+        metavar="HOST:PORT",
+        help="the chief's address (default $KERASTUNER_ORACLE_IP:$KERASTUNER_ORACLE_PORT, "
+        "else 127.0.0.1:8000); a chief may listen on 0.0.0.0:PORT",
+    )
+    cluster.add_argument(
+        "--tuner-id",
+        help="a worker's unique id (default worker-HOST-PID); restart a dead "
+        "worker with its id to rerun the trial it held",
+    )
+    cluster.add_argument(
+        "--wait", type=float, default=600.0, help="seconds a worker waits for the chief to answer (default 600)"
+    )
 
 
 def log(line):
@@ -55,18 +68,30 @@ def main(args):
     from nnzoo import tuner_cluster, tuner_options, tuner_search
     from nnzoo.errors import NnzooError
 
-    options = tuner_options.Options(args.recipe, args.tuner, args.max_trials, args.objective, args.folds,
-                            args.executions_per_trial, args.quick, args.seed).validate()
-    cluster = tuner_cluster.resolve(chief=args.chief, worker=args.worker, oracle=args.oracle,
-                                    tuner_id=args.tuner_id, wait=args.wait)
+    options = tuner_options.Options(
+        args.recipe,
+        args.tuner,
+        args.max_trials,
+        args.objective,
+        args.folds,
+        args.executions_per_trial,
+        args.quick,
+        args.seed,
+    ).validate()
+    cluster = tuner_cluster.resolve(
+        chief=args.chief, worker=args.worker, oracle=args.oracle, tuner_id=args.tuner_id, wait=args.wait
+    )
     if cluster.distributed and args.out is None:
-        raise NnzooError(f"A distributed search needs --out: the one folder the chief and every worker share. "
-                         f"Received: out=None, role={cluster.role!r}")
+        raise NnzooError(
+            f"A distributed search needs --out: the one folder the chief and every worker share. "
+            f"Received: out=None, role={cluster.role!r}"
+        )
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or Path("runs") / "tune" / args.recipe / stamp
     if out.exists() and not out.is_dir():
-        raise NnzooError(f"--out {str(out)!r} is a file, not a search folder; choose another --out. "
-                         f"Received: out={str(out)!r}")
+        raise NnzooError(
+            f"--out {str(out)!r} is a file, not a search folder; choose another --out. Received: out={str(out)!r}"
+        )
     if cluster.role == "worker":
         if args.overwrite or args.refine_from is not None:
             log("[tune] --overwrite and --refine-from are the chief's: this worker takes the search from it")
@@ -74,13 +99,16 @@ def main(args):
         print(f"{cluster.tuner_id} ran {len(result['ran'])} trial(s): {', '.join(result['ran']) or '-'}")
         return 0
     try:
-        result = tuner_search.run(options, out, overwrite=args.overwrite, refine_from=args.refine_from,
-                                  top=args.top, log=log, cluster=cluster)
+        result = tuner_search.run(
+            options, out, overwrite=args.overwrite, refine_from=args.refine_from, top=args.top, log=log, cluster=cluster
+        )
     except tuner_search.SearchFailed as err:
         print(f"nnzoo tune: error: {err}", file=sys.stderr)
         return 1
     print(f"best hyperparameters: {result['best_hyperparameters']}")
-    print(f"search {options.objective}: {result['search_score']:.4g}; retrained on train+val, test: "
-          + ", ".join(f"{k} {v:.4g}" for k, v in result["best"]["test"].items()))
+    print(
+        f"search {options.objective}: {result['search_score']:.4g}; retrained on train+val, test: "
+        + ", ".join(f"{k} {v:.4g}" for k, v in result["best"]["test"].items())
+    )
     print(f"wrote {out}/trials.csv, summary.md, figures; best model {result['best']['path']}")
     return 0

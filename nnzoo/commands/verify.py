@@ -24,16 +24,22 @@ def main(args):
     meta = report["meta"]
     for fmt, result in report["formats"].items():
         diffs = ", ".join(f"{k} {v:.3g}" for k, v in sorted(result["max_abs_difference"].items()))
-        print(f"{LABELS[fmt]}: {', '.join(result['inputs'])} -> {', '.join(result['outputs'])}; "
-              f"{meta['reference']['rows']} held-out inputs ({meta['reference']['from']}): max |{fmt} - Keras| {diffs}")
+        print(
+            f"{LABELS[fmt]}: {', '.join(result['inputs'])} -> {', '.join(result['outputs'])}; "
+            f"{meta['reference']['rows']} held-out inputs ({meta['reference']['from']}): max |{fmt} - Keras| {diffs}"
+        )
         if result.get("warmup"):
             warmup = result["warmup"]
             diffs = ", ".join(f"{k} {v:.3g}" for k, v in sorted(warmup["max_abs_difference"].items()))
-            print(f"  warm-up records replayed: {warmup['records']} ({', '.join(warmup['signatures'])}), "
-                  f"max |response - recorded| {diffs}")
+            print(
+                f"  warm-up records replayed: {warmup['records']} ({', '.join(warmup['signatures'])}), "
+                f"max |response - recorded| {diffs}"
+            )
     if report["ok"]:
-        print(f"OK: {args.path} loads without nnzoo and matches the Keras model to {args.tolerance:g} "
-              f"(exported with TensorFlow {meta.get('tensorflow_version')})")
+        print(
+            f"OK: {args.path} loads without nnzoo and matches the Keras model to {args.tolerance:g} "
+            f"(exported with TensorFlow {meta.get('tensorflow_version')})"
+        )
         return 0
     for problem in report["problems"]:
         print(f"MISMATCH: {problem}")
