@@ -107,14 +107,25 @@ def build_model(variant, config=FULL, *, input_dim=64, num_classes=10, normalize
             keras.layers.Dense(num_classes, activation="softmax", kernel_initializer=kernel_initializer(init))
         )
     elif variant in SYMMETRY:
+        # float64: the symmetry is a statement about exact arithmetic. In float32 the blocked matmul rounds
+        # identical columns differently (~1e-7), and the symmetric solution is unstable, so after 20 epochs
+        # the units differ by as much as they moved (measured: 1.32 vs 1.26 with Adam, 0.36 vs 0.44 with SGD).
         init = "constant" if variant == "one_unit" else variant
         units = 1 if variant == "one_unit" else config.symmetry_units
         layers += [
             keras.layers.Dense(
-                units, activation="tanh", kernel_initializer=kernel_initializer(init), bias_initializer="zeros"
+                units,
+                activation="tanh",
+                kernel_initializer=kernel_initializer(init),
+                bias_initializer="zeros",
+                dtype="float64",
             ),
             keras.layers.Dense(
-                num_classes, activation="softmax", kernel_initializer=kernel_initializer(init), bias_initializer="zeros"
+                num_classes,
+                activation="softmax",
+                kernel_initializer=kernel_initializer(init),
+                bias_initializer="zeros",
+                dtype="float64",
             ),
         ]
     else:
@@ -345,7 +356,7 @@ def zero_init_cannot_learn(max_init_gradient, max_trained_kernel, val_accuracy):
 
 def constant_init_stays_symmetric(column_spread, moved, constant_accuracy, one_unit_accuracy, random_accuracy):
     return (
-        column_spread < 0.01 * moved
+        column_spread < 1e-6 * moved
         and moved > 1e-2
         and abs(constant_accuracy - one_unit_accuracy) < 0.1
         and random_accuracy - constant_accuracy > 0.3
@@ -526,7 +537,7 @@ def _claims_symmetry(symmetry, random_init, data):
         ),
         judge(
             f"Constant initialization (all weights {FULL.constant}): the hidden units get identical gradients and "
-            "stay identical (up to float32 rounding, which Adam amplifies: column differences below 1% of how far "
+            "stay identical (in float64, column differences below 1e-6 of how far "
             "W1 moved), so the network is no better than one hidden unit",
             constant_init_stays_symmetric,
             {
