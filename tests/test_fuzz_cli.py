@@ -97,22 +97,22 @@ CASES = [
     # run: TF_CONFIG for --strategy multi-worker
     (["run", "xor_mlp", "--strategy", "multi-worker"], "{", "TF_CONFIG is not valid JSON"),
     (["run", "xor_mlp", "--strategy", "multi-worker"], "not json", "TF_CONFIG is not valid JSON"),
-    (["run", "xor_mlp", "--strategy", "multi-worker"], "[]", "TF_CONFIG must be a JSON object"),
-    (["run", "xor_mlp", "--strategy", "multi-worker"], '{"cluster": 5}', "TF_CONFIG must be a JSON object"),
+    (["run", "xor_mlp", "--strategy", "multi-worker"], "[]", 'TF_CONFIG needs a non-empty "cluster" object'),
+    (["run", "xor_mlp", "--strategy", "multi-worker"], '{"cluster": 5}', 'TF_CONFIG needs a non-empty "cluster"'),
     (
         ["run", "xor_mlp", "--strategy", "multi-worker"],
         '{"cluster": {"worker": "a:1"}}',
-        "TF_CONFIG must be a JSON object",
+        'TF_CONFIG job "worker" must be a non-empty list of "host:port" strings',
     ),
     (
         ["run", "xor_mlp", "--strategy", "multi-worker"],
         '{"task": {"type": "worker", "index": "0"}}',
-        "TF_CONFIG must be a JSON object",
+        'TF_CONFIG needs a non-empty "cluster" object',
     ),
     (
         ["run", "xor_mlp", "--strategy", "multi-worker"],
         '{"task": {"type": 1, "index": 0}}',
-        "TF_CONFIG must be a JSON object",
+        'TF_CONFIG needs a non-empty "cluster" object',
     ),
     # tune
     (["tune"], None, "the following arguments are required: recipe"),
@@ -140,8 +140,8 @@ CASES = [
     (["tune", "batchnorm", "--out", "a\x00b"], None, "a path must have no NUL byte"),
     (["tune", "batchnorm", "--out", LONG_NAME], None, "names of at most 255 bytes"),
     (["tune", "batchnorm", "--refine-from", LONG_NAME], None, "names of at most 255 bytes"),
-    (["tune", "batchnorm", "--out", "{file}"], None, "is a file, not a search folder"),
-    (["tune", "batchnorm", "--out", "{file}", "--overwrite"], None, "is a file, not a search folder"),
+    (["tune", "batchnorm", "--out", "{file}"], None, "is a file, not a folder"),
+    (["tune", "batchnorm", "--out", "{file}", "--overwrite"], None, "is a file, not a folder"),
     (["tune", "batchnorm", "--bogus"], None, "unrecognized arguments: --bogus"),
 ]
 FOLDERS = {"full": None, "interrupted": json.dumps(RUNNING), "damaged": "{", "listed": "[]", "binary": b"\xff\xfe\x00"}

@@ -37,10 +37,10 @@ def test_a_failed_write_keeps_the_previous_file_and_names_the_final_one(tmp_path
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 80 KiB tmpfs: room for the run's first files, not for all of them."""
+    """A 96 KiB tmpfs: room for the run's first files, not for all of them."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=80k", "tmpfs", str(disk)], capture_output=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(disk)], capture_output=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.decode().strip()}")
     yield disk

@@ -26,7 +26,7 @@ def test_claims_hold(result):
 
 def test_stops_patience_after_best(result):
     stopped = result.table[result.table["variant"] != "no_stopping"]
-    assert (stopped["stopped_epoch"] - stopped["best_epoch"] == result.config["patience"]).all()
+    assert (stopped["stopped_epoch"] - stopped["best_epoch"] == result.info["config"]["patience"]).all()
     restored = stopped[stopped["variant"] == "restore"]
     assert np.allclose(restored["returned_val_accuracy"], restored["best_val_accuracy"])
 
@@ -51,5 +51,5 @@ def test_files_written(result):
 def test_full_size(tmp_path):
     """At full size (patience 40, 300 epochs, 3 seeds) every claim holds too."""
     full = nnzoo.run("early_stopping", quick=False, out=tmp_path / "full", verbose=0)
-    assert full.config["patience"] == 40
+    assert full.info["config"]["patience"] == 40
     assert full.passed, [(c.claim, c.evidence) for c in full.failed_claims]

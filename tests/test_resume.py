@@ -147,7 +147,7 @@ def test_a_diverging_variant_stops_in_the_epoch_its_loss_turns_nan(stop_on_nan):
     assert trained.diverged_at is not None and not np.isfinite(losses[trained.diverged_at - 1])
     assert np.isfinite(losses[: trained.diverged_at - 1]).all()
     assert len(losses) == (trained.diverged_at if stop_on_nan else 6)
-    assert ctx.notes == [
+    assert ctx.training_notes == [
         f"[huge_lr] diverged: the loss is {losses[trained.diverged_at - 1]} in epoch {trained.diverged_at}"
     ]
 

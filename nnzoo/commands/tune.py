@@ -88,9 +88,10 @@ def main(args):
         )
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or Path("runs") / "tune" / args.recipe / stamp
-    if out.exists() and not out.is_dir():
-        raise NnzooError(
-            f"--out {str(out)!r} is a file, not a search folder; choose another --out. Received: out={str(out)!r}"
+    if cluster.role == "worker" and out.exists() and not out.is_dir():  # the chief's and a single search's:
+        raise NnzooError(  # tuner_folder.check, which also refuses a folder that is not a search
+            f"--out {str(out)!r} is a file, not a folder: a worker takes its search from the chief's shared "
+            f"folder. Received: out={str(out)!r}"
         )
     if cluster.role == "worker":
         if args.overwrite or args.refine_from is not None:
