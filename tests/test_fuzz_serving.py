@@ -212,7 +212,9 @@ PREDICT_BODIES = [
     (b'{"inputs": 5}', "must be a list of shape [batch, 2]"),
     (b'{"instances": [[' + b"9" * 401 + b", 1]]}", "holds a number too large for float32"),
     (b'{"instances": [[' + b"9" * 5000 + b", 1]]}", "Malformed JSON request body: Exceeds the limit"),
-    (b'{"instances": ' + nested(1000).encode() + b"}", "received nesting depth [1000]"),
+    # json's C decoder may run out of recursion at 1,000 (it depends on how deep the caller's stack is):
+    # either way the answer is one line about the nesting
+    (b'{"instances": ' + nested(1000).encode() + b"}", "nest"),
     (b'{"instances": ' + nested(100000).encode() + b"}", "nested too deeply"),
     (b'{"instances": ' + nested(40).encode() + b"}", "received nesting depth [40]"),
     ('{"instances": [[1, 2]], "x": "\u00e9"}'.encode("latin-1"), "Request body is not UTF-8: byte"),
