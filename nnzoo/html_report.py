@@ -134,7 +134,8 @@ def render_run(run, figure_files):
 
 
 def find_runs(folder):
-    """Every run folder (one holding run.json) under ``folder``, oldest first."""
+    """Every run folder (one holding run.json) under ``folder``, oldest first; runs started in the same second
+    in the order of their recipe and folder."""
     runs = []
     for path in Path(folder).rglob("run.json"):
         try:
@@ -144,7 +145,7 @@ def find_runs(folder):
                 f"{str(path)!r} is not a run.json nnzoo can read ({err}). Received: folder={str(folder)!r}"
             ) from None
         runs.append((info.get("started_utc", ""), info.get("recipe", ""), path.parent, info))
-    return sorted(runs, key=lambda run: run[:2])
+    return sorted(runs, key=lambda run: (run[0], run[1], str(run[2])))
 
 
 def render_index(folder):

@@ -109,7 +109,7 @@ def test_index_in_chromium(runs):
         driver.get((root / "index.html").as_uri())
         rows = driver.find_elements(By.CSS_SELECTOR, "table.runs tbody tr")
         cells = [[td.text for td in row.find_elements(By.TAG_NAME, "td")] for row in rows]
-        expected = sorted(results, key=lambda r: (r.info["started_utc"], r.recipe))
+        expected = sorted(results, key=lambda r: (r.info["started_utc"], r.recipe, str(r.out_dir)))
         assert [c[0] for c in cells] == [r.recipe for r in expected]
         assert [c[2] for c in cells] == [str(r.info["seed"]) for r in expected]
         assert [c[4] for c in cells] == [
