@@ -6,8 +6,10 @@ their ranges, saturation and vanishing gradients (sigma'(10), tanh'(5), 0.25^L, 
 sigmoid net), the non-saturating ReLU, dying ReLUs (zero gradient) against leaky ReLU, the
 derivative TensorFlow assigns to ReLU at 0, ReLU's sparsity and ELU's mean closer to zero.
 
-Lectures: 000 (lines 155-245), 001 (252-324), 002 (40-54, 730-767), 003 (545-605, 1036-1084),
-004 (748-903); catalogue section 5 of shared/lectures/claims.md. Slips followed by the
+Lectures: Univ. of Cologne, "Neural networks and how to monitor the learning process" (000, lines 155-245);
+UPM Madrid, "Training feedforward neural networks" (001, lines 252-324); Sharif Univ., "Introduction to neural
+networks" (002, lines 40-54, 730-767); Univ. Bretagne Sud, "ANN part I" (003, lines 545-605, 1036-1084); Univ.
+Milano-Bicocca, "Neural networks" (004, lines 748-903). Slips followed by the
 mathematics: S29 (ELU is not max(alpha(e^z - 1), z)), S30 (ReLU is non-decreasing, not
 strictly increasing), S31 (a *saturating* function squeezes its input).
 """

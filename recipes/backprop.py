@@ -7,8 +7,9 @@ tf.GradientTape on a Keras model holding the slides' weights, and by central fin
 the softmax + NLL output gradient f(x) - e(y); matrix backprop of a 2-hidden-layer network
 (grad_h = W^T grad_a, grad_a = grad_h * g'(a), grad_W = grad_a h^T) and the Jacobian form.
 
-Lectures: 000 (lines 438-570), 002 (324-478), 003 (1086-1235), 004 (173-470, 820-903); catalogue
-section 6 of shared/lectures/claims.md. Slips followed by the mathematics: S1 (dMSE/dw31 is
+Lectures: Univ. of Cologne, "Neural networks and how to monitor the learning process" (000, lines 438-570);
+Sharif Univ., "Introduction to neural networks" (002, lines 324-478); Univ. Bretagne Sud, "ANN part I" (003,
+lines 1086-1235); Univ. Milano-Bicocca, "Neural networks" (004, lines 173-470, 820-903). Slips followed by the mathematics: S1 (dMSE/dw31 is
 -0.33201, not +0.3033201), S2 (w31 becomes 0.30033201), S3 (0.2119 is the 1/2-convention loss),
 S4 (w5 becomes -1.91, not -2.00), S5 (the update uses dL/dW, not dL/dz).
 The precipitation network's inputs and hidden weights were in a lost figure: the recipe chooses

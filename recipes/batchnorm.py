@@ -4,8 +4,10 @@ Topic: batch normalization — the train-mode formulas, moving averages at infer
 placement before (Dense(use_bias=False) -> BatchNormalization -> Activation) or after
 (Dense(activation) -> BatchNormalization) the activation, and what it buys in training.
 
-Lectures: 000 (lines 820-960), 001 (942-1028, with the Keras code reproduced here),
-002 (769-854) and 003 (2342-2440); catalogue section 13 of shared/lectures/claims.md.
+Lectures: Univ. of Cologne, "Neural networks and how to monitor the learning process" (000, lines 820-960);
+UPM Madrid, "Training feedforward neural networks" (001, lines 942-1028, with the Keras code reproduced here);
+Sharif Univ., "Introduction to neural networks" (002, lines 769-854); Univ. Bretagne Sud, "ANN part I" (003,
+lines 2342-2440).
 Slips followed by the mathematics: S26 (the moving statistics are non-trainable),
 S34 (BN divides by sqrt(var + eps), not by the variance), S35 (the identity needs
 gamma = sqrt(var + eps), not sigma).

@@ -7,8 +7,10 @@ of a 4096-unit layer; dropped units get zero gradient; Dropout(0.2) and Dropout(
 train-validation gap of an overfitting network; nnzoo's from-scratch InvertedDropout trains
 exactly like keras.layers.Dropout.
 
-Lectures: 000 (lines 986-1001), 001 (1096-1135, with the Keras code reproduced here), 002
-(1009-1066) and 003 (2465-2506); catalogue section 15 of shared/lectures/claims.md.
+Lectures: Univ. of Cologne, "Neural networks and how to monitor the learning process" (000, lines 986-1001);
+UPM Madrid, "Training feedforward neural networks" (001, lines 1096-1135, with the Keras code reproduced
+here); Sharif Univ., "Introduction to neural networks" (002, lines 1009-1066); Univ. Bretagne Sud, "ANN part
+I" (003, lines 2465-2506).
 Slips followed by the mathematics: S23 (with p the drop rate the factors are 1 - p) and S24
 (E_train[a] = 0.5 E_test[a], not the reverse).
 """

@@ -6,8 +6,10 @@ as the slides compute them), the variance formulas against Keras's initializers,
 exploding norms, and what each scheme means for training a deep network on digits
 (0.01-init does not learn; GlorotNormal vs HeNormal with ReLU).
 
-Lectures: 000 (lines 740-818), 001 (769-847, with the Keras code reproduced here), 002 (617-728)
-and 003 (1388-1646); catalogue section 11 of shared/lectures/claims.md.
+Lectures: Univ. of Cologne, "Neural networks and how to monitor the learning process" (000, lines 740-818);
+UPM Madrid, "Training feedforward neural networks" (001, lines 769-847, with the Keras code reproduced here);
+Sharif Univ., "Introduction to neural networks" (002, lines 617-728); Univ. Bretagne Sud, "ANN part I" (003,
+lines 1388-1646).
 Slips followed by the mathematics: S11 (0.01-init layer 4 and 5 stds), S12 (tanh std above 1),
 S13 (Xavier-ReLU stds of layers 2-7), S14 (Xavier-tanh layers 4-5), S27 (He divides by fan_in,
 not fan_out) and S28 (He is 2/fan_in, not 4/(fan_in + fan_out)).
@@ -65,7 +67,7 @@ class Config:
     examples: int = 1000  # the slides' D = randn(1000, 500)
     width: int = 500
     depth: int = 10
-    stat_seeds: int = 10  # the catalogue's tolerances are for 10-seed means
+    stat_seeds: int = 10  # the lecture statistics are compared as 10-seed means
     units: int = 100  # training: 10 hidden layers of 100 units on digits
     epochs: int = 20
     batch_size: int = 32

@@ -7,9 +7,11 @@ classes, natural log, mean over the examples), one-hot targets, the NLL's natura
 ln 10 of a uniform 10-class prediction, Keras MSE/MAE against their formulas, the 1/2 convention,
 and the quiz on which function can serve as a loss.
 
-Lectures: 000 (548), 001 (373-429), 002 (73, 497-507), 003 (737-775), 004 (905-1011); catalogue
-section 7 of shared/lectures/claims.md. Slips followed by the mathematics: the ACE expressions
-"-2 log 0.4 - log 0.1" leave out the 1/3 (catalogue 7.3); S3 (0.2119 is the 1/2-convention loss).
+Lectures: Univ. of Cologne, "Neural networks and how to monitor the learning process" (000, lines 548); UPM
+Madrid, "Training feedforward neural networks" (001, lines 373-429); Sharif Univ., "Introduction to neural
+networks" (002, lines 73, 497-507); Univ. Bretagne Sud, "ANN part I" (003, lines 737-775); Univ.
+Milano-Bicocca, "Neural networks" (004, lines 905-1011). Slips followed by the mathematics: the ACE expressions
+"-2 log 0.4 - log 0.1" leave out the 1/3 (03:742-775); S3 (0.2119 is the 1/2-convention loss).
 """
 
 import dataclasses

@@ -4,10 +4,10 @@ Topic: the McCulloch-Pitts neuron (fixed weights, a threshold, no learning) as a
 the threshold that turns AND into OR; why no single unit computes XOR (an exact proof, not a
 sample) and how two layers of units do.
 
-Lectures: 003 (lines 140-272); catalogue section 1 of shared/lectures/claims.md.
+Lectures: Univ. Bretagne Sud, "ANN part I" (003, lines 140-272).
 The slides' weights and thresholds were in figures (03:150, 03:170, 03:259) that the text lost:
-the values here (AND w=(1,1), theta=2; OR theta=1; NOT w=-1, theta=0; the XOR networks) are the
-catalogue's choice, not the slides'. A unit outputs 1 iff sum_i w_i x_i >= theta.
+the values here (AND w=(1,1), theta=2; OR theta=1; NOT w=-1, theta=0; the XOR networks) are
+nnzoo's choice, not the slides'. A unit outputs 1 iff sum_i w_i x_i >= theta.
 """
 
 import dataclasses
@@ -179,7 +179,7 @@ def run(ctx):
     ]
     notes.append(
         "The slides' MCP weights and thresholds were in lost figures (03:150, 03:170, 03:259): the values "
-        "used here are chosen (catalogue section 1), not the slides'."
+        "used here are nnzoo's choice, not the slides'."
     )
     notes.append(
         "The slide says XOR 'can be solved using two MCP neurons' (03:250): that counts the two hidden units; "

@@ -6,8 +6,9 @@ AdaDelta; iteration counts on f = (x^2 + 100 y^2) / 2 from (10, 1) (condition nu
 all of them training the same MLP on digits. Each Keras built-in runs beside its from-scratch twin
 in ``nnzoo.custom_optimizers``.
 
-Lectures: 000 (lines 1042-1108), 002 (480-491), 003 (1648-1916, 2513), 004 (1066-1207);
-catalogue section 18 of shared/lectures/claims.md. Slips followed by the mathematics: S15
+Lectures: Univ. of Cologne, "Neural networks and how to monitor the learning process" (000, lines 1042-1108);
+Sharif Univ., "Introduction to neural networks" (002, lines 480-491); Univ. Bretagne Sud, "ANN part I" (003,
+lines 1648-1916, 2513); Univ. Milano-Bicocca, "Neural networks" (004, lines 1066-1207). Slips followed by the mathematics: S15
 (``x += lr * dx`` climbs: it must be ``-=``), S16 (Adam's t starts at 1), S17 (Adam's v needs
 g^2), S18 (04's "AdaDelta" is RMSProp), S19 (AdaGrad has no momentum; a note).
 """
@@ -54,7 +55,7 @@ SCRATCH = {name: scratch for name, (scratch, _) in TWINS.items()}  # built-in na
 class Config:
     """Hyperparameters: learning rates per optimizer on the quadratic and on digits."""
 
-    # the catalogue's learning rates on the quadratic (GD 0.01, momentum/Nesterov 0.01 with 0.9, AdaGrad 1, Adam 0.1)
+    # learning rates on the quadratic: GD 0.01, momentum/Nesterov 0.01 with 0.9, AdaGrad 1, Adam 0.1
     quadratic_lr: tuple = (
         ("sgd", 0.01),
         ("momentum", 0.01),

@@ -7,8 +7,10 @@ Playground set (weight norm, training accuracy, boundary smoothness), max-norm c
 H2O-style regularized network and data augmentation narrowing the train-validation gap on a
 small digits subset.
 
-Lectures: 000 (lines 962-984), 001 (1031-1094, with the Keras code reproduced here), 002 (960-998)
-and 003 (1028-1029, 1237-1305, 2442-2456); catalogue section 14 of shared/lectures/claims.md.
+Lectures: Univ. of Cologne, "Neural networks and how to monitor the learning process" (000, lines 962-984);
+UPM Madrid, "Training feedforward neural networks" (001, lines 1031-1094, with the Keras code reproduced
+here); Sharif Univ., "Introduction to neural networks" (002, lines 960-998); Univ. Bretagne Sud, "ANN part I"
+(003, lines 1028-1029, 1237-1305, 2442-2456).
 No slips in this section (03:1028's regularized SGD step has the right sign).
 """
 

@@ -1,4 +1,4 @@
-"""optimizers recipe: quick run's claims, the catalogue's iteration counts and steps, files written."""
+"""optimizers recipe: quick run's claims, the worked iteration counts and steps, files written."""
 
 import os
 
@@ -53,7 +53,7 @@ def test_adam_first_step_is_a_worked_example(result):
     assert round(corrected.computed, 7) == 0.9999998 and round(uncorrected.computed, 4) == 3.1623  # 03:1889-1898
 
 
-def test_iteration_counts_match_catalogue():
+def test_iteration_counts_match_the_worked_numbers():
     from nnzoo.recipes.optimizers import iterations_to, numpy_path
 
     counts = {
