@@ -20,7 +20,7 @@ from nnzoo.results import RecipeResult, WorkedExample, judge
 
 LECTURES = ("003",)
 CASES = ("binary", "binary_bipolar_target", "bipolar", "three_input")
-# The slides' printed weights after each pair (03:331-349, 03:369-402, 03:413-416), for the slip evidence.
+# The slides' printed first row and weights (03:331-349, 03:369-402), for the slip evidence and worked examples.
 SLIDE_BIPOLAR = {
     "first_row_input": (1, -1, 1),
     "first_row_target": -1,
