@@ -3,7 +3,7 @@
 Topic: Hebb's learning rule w_i <- w_i + x_i y, b <- b + y, applied once to each training pair
 in the tables' order from w = 0, on a keras Dense(1) neuron whose weights the rule updates.
 
-Lectures: 003 (lines 284-426); catalogue section 2 of shared/lectures/claims.md.
+Lectures: Univ. Bretagne Sud, "ANN part I" (003, lines 284-426).
 Slips followed by the mathematics: S7 (the bipolar table's first row is (1 1 1) with target 1),
 S8 and S9 (the weights after the 3rd and 4th pairs are (1 1 -1) and (2 2 -2)), S10 (the first
 row of the 3-input failure case has target +1).
@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from nnzoo import plots
-from nnzoo.results import RecipeResult, check
+from nnzoo.results import RecipeResult, WorkedExample, judge
 
 LECTURES = ("003",)
 CASES = ("binary", "binary_bipolar_target", "bipolar", "three_input")
-# The slides' printed weights after each pair (03:331-349, 03:369-402, 03:413-416), for the slip evidence.
+# The slides' printed first row and weights (03:331-349, 03:369-402), for the slip evidence and worked examples.
 SLIDE_BIPOLAR = {
     "first_row_input": (1, -1, 1),
     "first_row_target": -1,
@@ -132,89 +132,118 @@ def run(ctx):
         "Slips S8, S9 (03:392, 03:402): after the 3rd and 4th pairs the weights are (1 1 -1) and (2 2 -2); the "
         "slide prints (0 2 0) and (1 1 -1), though its lines x2 = -x1 + 1 match the correct weights."
     )
+    worked = _worked_slips(results["three_input"])
     notes.append(
         "Slip S10 (03:413): the 3-input failure case's first row has target +1 (its printed change (1 1 1 1) "
-        "and final (0 0 0 -2) need it); with the printed -1 the final weights would be (-2 -2 -2 -4)."
+        f"and final (0 0 0 -2) need it); with the printed -1 the final weights would be {worked[2].computed}."
     )
-    return RecipeResult(pd.DataFrame(rows), {"decision_lines": _figure(results)}, claims, notes=notes)
+    return RecipeResult(pd.DataFrame(rows), {"decision_lines": _figure(results)}, claims, notes=notes, worked=worked)
 
 
 def _ints(a):
     return [tuple(int(v) for v in row) for row in np.atleast_2d(a)]
 
 
+# ---- verdicts: pure functions of the measured numbers -------------------------------------------------
+
+
+def binary_and_is_not_learned(weights, line_after_first, net, outputs, targets):
+    return (
+        weights == [(1, 1, 1)] * 4
+        and line_after_first == (-1.0, -1.0)
+        and net == [3, 2, 2, 1]
+        and outputs == [1, 1, 1, 1]
+        and outputs != targets
+    )
+
+
+def bipolar_targets_alone_still_fail(weights, net, outputs, targets):
+    return weights == [(1, 1, 1), (0, 1, 0), (0, 0, -1), (0, 0, -2)] and set(net) == {-2.0} and outputs != targets
+
+
+def bipolar_and_is_learned(weights, lines, net, outputs, targets):
+    return (
+        weights == [(1, 1, 1), (0, 2, 0), (1, 1, -1), (2, 2, -2)]
+        and lines == [(-1.0, -1.0), (0.0, 0.0), (-1.0, 1.0), (-1.0, 1.0)]
+        and net == [2, -2, -2, -6]
+        and outputs == targets
+    )
+
+
+def three_input_first_pattern_wrong(weights, net, outputs, targets):
+    return (
+        weights == [(1, 1, 1, 1), (0, 0, 2, 0), (-1, 1, 1, -1), (0, 0, 0, -2)]
+        and set(net) == {-2.0}
+        and outputs[0] != targets[0]
+        and outputs[1:] == targets[1:]
+    )
+
+
+def perceptron_learns_what_hebb_misses(perceptron_accuracy, hebb_accuracy):
+    return perceptron_accuracy == 1.0 and hebb_accuracy < 1.0
+
+
+# ---- measurements ---------------------------------------------------------------------------------------
+
+
+def _outcome(r):
+    """The measured numbers every Hebb claim is judged on: weights after each pair, final nets and outputs."""
+    return {
+        "weights": _ints(r["weights"]),
+        "net": r["net"].tolist(),
+        "outputs": r["predicted"].astype(int).tolist(),
+        "targets": r["y"].astype(int).tolist(),
+    }
+
+
 def _claim_binary(r):
-    weights = _ints(r["weights"])
-    return check(
+    got = {**_outcome(r), "line_after_first": line(r["weights"][0])}
+    return judge(
         "Binary AND: only the first pair (1,1,1) -> 1 changes anything; w = (1,1,1) after every pair, line "
         "x2 = -x1 - 1; the net inputs are 3, 2, 2, 1, all > 0, so every pattern is classified 1 and AND is not learned",
-        weights == [(1, 1, 1)] * 4
-        and line(r["weights"][0]) == (-1.0, -1.0)
-        and r["net"].tolist() == [3, 2, 2, 1]
-        and r["predicted"].tolist() == [1, 1, 1, 1]
-        and r["y"].tolist() != [1, 1, 1, 1],
-        f"weights after each pair {weights}; line after pair 1: x2 = {line(r['weights'][0])}; net {r['net'].tolist()}, "
-        f"outputs {r['predicted'].tolist()} vs targets {r['y'].astype(int).tolist()}",
+        binary_and_is_not_learned,
+        got,
+        f"weights after each pair {got['weights']}; line after pair 1: x2 = {got['line_after_first']}; net "
+        f"{got['net']}, outputs {got['outputs']} vs targets {got['targets']}",
         "03:304-351",
     )
 
 
 def _claim_bipolar_target(r):
-    weights = _ints(r["weights"])
-    expected = [(1, 1, 1), (0, 1, 0), (0, 0, -1), (0, 0, -2)]
-    return check(
+    got = _outcome(r)
+    return judge(
         "(ext) Binary inputs with bipolar targets: w goes (1,1,1) -> (0,1,0) -> (0,0,-1) -> (0,0,-2) and the net input "
         "is -2 on every pattern, so it still fails: inputs and targets must both be bipolar",
-        weights == expected and set(r["net"].tolist()) == {-2.0} and (r["predicted"] != r["y"]).any(),
-        f"weights {weights}; net {r['net'].tolist()}; outputs {r['predicted'].astype(int).tolist()} vs targets "
-        f"{r['y'].astype(int).tolist()}",
+        bipolar_targets_alone_still_fail,
+        got,
+        f"weights {got['weights']}; net {got['net']}; outputs {got['outputs']} vs targets {got['targets']}",
         "03:363-364",
     )
 
 
 def _claim_bipolar(r):
-    weights = _ints(r["weights"])
-    changes = _ints(r["changes"])
-    lines = [line(w) for w in r["weights"]]
-    slide_first_change = tuple(
-        int(v) for v in np.r_[SLIDE_BIPOLAR["first_row_input"][:2], 1] * SLIDE_BIPOLAR["first_row_target"]
-    )
-    slide_line_3rd = line(np.array(SLIDE_BIPOLAR["after_3rd"], dtype=float))
-    ok = (
-        weights == [(1, 1, 1), (0, 2, 0), (1, 1, -1), (2, 2, -2)]
-        and lines == [(-1.0, -1.0), (0.0, 0.0), (-1.0, 1.0), (-1.0, 1.0)]
-        and r["net"].tolist() == [2, -2, -2, -6]
-        and (r["predicted"] == r["y"]).all()
-    )
-    return check(
+    got = {**_outcome(r), "lines": [line(w) for w in r["weights"]]}
+    return judge(
         "Bipolar AND: w = (1,1,1) [x2 = -x1 - 1], (0,2,0) [x2 = 0], (1,1,-1) [x2 = -x1 + 1], (2,2,-2) [the same line]; "
         "net inputs (2,-2,-2,-6) have the targets' signs, so all four are right (slips S7, S8, S9 corrected)",
-        ok
-        and slide_first_change != SLIDE_BIPOLAR["first_row_change"]
-        and slide_line_3rd != SLIDE_BIPOLAR["line_after_3rd"],
-        f"changes {changes}; weights {weights}; lines {lines}; net {r['net'].tolist()}. Slips: S7 the slide's first row "
-        f"(1,-1,1) with target -1 would change w by {slide_first_change}, not the printed (1,1,1); S8 the printed "
-        f"(0,2,0) after the 3rd pair gives line {slide_line_3rd}, not the printed x2 = -x1 + 1 of {weights[2]}; "
-        f"S9 after the 4th pair w = {weights[3]}, not the printed (1,1,-1)",
+        bipolar_and_is_learned,
+        got,
+        f"changes {_ints(r['changes'])}; weights {got['weights']}; lines {got['lines']}; net {got['net']}; outputs "
+        f"{got['outputs']} vs targets {got['targets']}. S8: after the 3rd pair w = {got['weights'][2]}, not the "
+        f"printed {SLIDE_BIPOLAR['after_3rd']}; S9: after the 4th pair w = {got['weights'][3]}, not the printed "
+        f"{SLIDE_BIPOLAR['after_4th']}",
         "03:315-320, 03:366-406",
     )
 
 
 def _claim_three_input(r):
-    weights = _ints(r["weights"])
-    with_slide_target = tuple(int(v) for v in (-np.c_[r["x"], np.ones(len(r["x"]))]).sum(axis=0))
-    ok = (
-        weights == [(1, 1, 1, 1), (0, 0, 2, 0), (-1, 1, 1, -1), (0, 0, 0, -2)]
-        and set(r["net"].tolist()) == {-2.0}
-        and r["predicted"][0] != r["y"][0]
-        and (r["predicted"][1:] == r["y"][1:]).all()
-    )
-    return check(
+    got = _outcome(r)
+    return judge(
         "3-input failure: weights (1,1,1,1) -> (0,0,2,0) -> (-1,1,1,-1) -> (0,0,0,-2); the net input is -2 on all four "
         "patterns, so the first pattern (target +1) is wrong (slip S10: its target is +1, not the printed -1)",
-        ok and with_slide_target != weights[-1],
-        f"weights {weights}; net {r['net'].tolist()}; outputs {r['predicted'].astype(int).tolist()} vs targets "
-        f"{r['y'].astype(int).tolist()}; with the printed target -1 the final weights would be {with_slide_target}",
+        three_input_first_pattern_wrong,
+        got,
+        f"weights {got['weights']}; net {got['net']}; outputs {got['outputs']} vs targets {got['targets']}",
         "03:409-420",
     )
 
@@ -224,19 +253,55 @@ def _claim_separable(r, cfg):
     from nnzoo.recipes.perceptron import train_perceptron, weights
 
     x, y = r["x"], r["y"]
-    witness = np.sign(x @ np.ones(3) - 2)
     model = perceptron_model("three_input", 3)
     _, epochs = train_perceptron(model, x, y, max_epochs=cfg.perceptron_epochs)
-    learned = epochs["accuracy"].iloc[-1] == 1.0
-    return check(
-        "Hebb's rule fails even on a linearly separable set: w = (1,1,1), b = -2 separates the 3-input patterns, and "
-        "the perceptron rule learns them",
-        (witness == y).all() and learned and not (r["predicted"] == y).all(),
-        f"(1,1,1,-2) nets {(x @ np.ones(3) - 2).tolist()} vs targets {y.astype(int).tolist()}; perceptron from w = 0 "
-        f"(cyclic): w = {weights(model).astype(int).tolist()} after {len(epochs)} epochs, accuracy "
-        f"{epochs['accuracy'].iloc[-1]:g}; Hebb's accuracy {(r['predicted'] == y).mean():g}",
+    got = {
+        "perceptron_accuracy": float(epochs["accuracy"].iloc[-1]),
+        "hebb_accuracy": float((r["predicted"] == y).mean()),
+    }
+    return judge(
+        "Hebb's rule fails even on a linearly separable set: the perceptron rule learns the 3-input patterns "
+        "(separable: see the worked example w = (1,1,1), b = -2) that Hebb's rule gets wrong",
+        perceptron_learns_what_hebb_misses,
+        got,
+        f"perceptron from w = 0 (cyclic): w = {weights(model).astype(int).tolist()} after {len(epochs)} epochs, "
+        f"accuracy {got['perceptron_accuracy']:g}; Hebb's accuracy {got['hebb_accuracy']:g}",
         "03:426, 03:430",
     )
+
+
+def _worked_slips(three_input):
+    """The slides' printed values redone: what their own inputs give (S7, S8, S10) and the separating witness."""
+    first_input, first_target = np.array(SLIDE_BIPOLAR["first_row_input"]), SLIDE_BIPOLAR["first_row_target"]
+    x, y = three_input["x"], three_input["y"]
+    return [
+        WorkedExample(
+            "S7: Hebb's change (x1 y, x2 y, y) for the printed first row, input (1, -1, 1) with target -1",
+            str(tuple(int(v) for v in np.r_[first_input[:2], 1] * first_target)),
+            f"{SLIDE_BIPOLAR['first_row_change']}",
+            "03:370",
+        ),
+        WorkedExample(
+            "S8: the line w1 x1 + w2 x2 + b = 0 of the printed weights (0, 2, 0) after the 3rd pair, as (slope, "
+            "intercept)",
+            str(line(np.array(SLIDE_BIPOLAR["after_3rd"], dtype=float))),
+            f"x2 = -x1 + 1, i.e. {SLIDE_BIPOLAR['line_after_3rd']}",
+            "03:392-396",
+        ),
+        WorkedExample(
+            "S10: final weights of the 3-input case with the printed target -1 on row 1 (every target -1: w = "
+            "-sum of the rows (x1, x2, x3, 1))",
+            str(tuple(int(v) for v in (-np.c_[x, np.ones(len(x))]).sum(axis=0))),
+            "(0 0 0 -2)",
+            "03:413-416",
+        ),
+        WorkedExample(
+            "Nets of w = (1, 1, 1), b = -2 on the 3-input patterns (a separating line, catalogue's witness)",
+            str((x @ np.ones(3) - 2).astype(int).tolist()),
+            f"the targets {y.astype(int).tolist()}: 'linear separable' (03:426)",
+            "03:426",
+        ),
+    ]
 
 
 def _figure(results):

@@ -8,9 +8,9 @@ the closed forms and against Keras's ExponentialDecay / InverseTimeDecay, shows 
 lowers the loss SGD settles at when its gradients are noisy, and compares the four rates training
 the same MLP on digits (curves of the rate and of the loss).
 
-Lectures: 000 (line 1088), 003 (1926-1953, and the CS231n trainer's decay at 2022 and 2225);
-catalogue section 19 of shared/lectures/claims.md. Slip followed by the mathematics: S21 (00:1088
-says "too slow decay can make the system converge too quickly"; it is decaying too aggressively
+Lectures: Univ. of Cologne, "Neural networks and how to monitor the learning process" (000, line 1088);
+Univ. Bretagne Sud, "ANN part I" (003, lines 1926-1953, and the CS231n trainer's decay at 2022 and 2225).
+Slip followed by the mathematics: S21 (00:1088 says "too slow decay can make the system converge too quickly"; it is decaying too aggressively
 that cools the system too quickly).
 """
 
@@ -26,7 +26,7 @@ from nnzoo.recipes import optimizers
 
 from nnzoo import plots
 from nnzoo.inputs import standardizer
-from nnzoo.results import RecipeResult, check, fmt
+from nnzoo.results import RecipeResult, fmt, judge
 
 LECTURES = ("000", "003")
 SCHEDULES = ("constant", "step", "exponential", "one_over_t")
@@ -129,7 +129,7 @@ def run(ctx):
     notes = []
     data = ctx.load("digits")
     steps_per_epoch = math.ceil(len(data.x_train) / cfg.batch_size)
-    rows, histories, logs = [], {}, {}
+    rows, trained_variants, logs = [], {}, {}
     for kind in SCHEDULES:
         log = RateLog()
         trained = ctx.train(
@@ -148,7 +148,7 @@ def run(ctx):
             save=False,
             optimizer=lambda k=kind: keras.optimizers.SGD(learning_rate=schedule(k, cfg, steps_per_epoch)),
         )
-        histories[kind], logs[kind] = trained.history, log
+        trained_variants[kind], logs[kind] = trained, log
         rows.append(
             {
                 "experiment": "digits",
@@ -180,7 +180,7 @@ def run(ctx):
     claims = [
         _claim_closed_forms(cfg),
         _claim_keras_equivalents(cfg, steps_per_epoch),
-        _claim_rates_in_fit(logs, cfg, steps_per_epoch),
+        _claim_rates_in_fit(logs, trained_variants, cfg, steps_per_epoch),
         _claim_annealing(settled, cfg),
         _claim_cs231n(cfg),
     ]
@@ -213,7 +213,9 @@ def run(ctx):
             f"step: x{cfg.factor} every {cfg.drop_every} epochs",
         ),
         "learning_curves": plots.learning_curves(
-            histories, ("loss", "val_loss", "val_accuracy"), title="digits MLP, SGD with each schedule"
+            {kind: trained.history for kind, trained in trained_variants.items()},
+            ("loss", "val_loss", "val_accuracy"),
+            title="digits MLP, SGD with each schedule",
         ),
         "noisy_sgd": plots.curves(
             {
@@ -230,16 +232,50 @@ def run(ctx):
     return RecipeResult(table, figures, claims, notes=notes)
 
 
+# ---- verdicts: pure functions of the measured numbers -------------------------------------------------
+
+
+def schedules_match_formulas(max_errors):
+    """``max_errors`` maps a schedule to its largest |schedule(t) - formula(t)|."""
+    return all(e < 1e-7 for e in max_errors.values())
+
+
+def schedules_equal_keras_twins(relative_differences):
+    """``relative_differences`` maps a schedule to its largest relative difference from its Keras twin."""
+    return all(d < 1e-6 for d in relative_differences.values())
+
+
+def fit_uses_the_schedule(rate_errors, final_iterations, expected_iterations):
+    """``rate_errors`` maps a schedule to its largest |rate in fit - formula|, ``final_iterations`` to the
+    optimizer's step count after the last epoch."""
+    return all(e < 1e-7 for e in rate_errors.values()) and all(
+        n == expected_iterations for n in final_iterations.values()
+    )
+
+
+def annealing_settles_lower(settled):
+    """``settled`` maps a schedule to the mean loss over the last steps of noisy SGD."""
+    return all(loss < settled["constant"] for kind, loss in settled.items() if kind != "constant")
+
+
+def decay_per_epoch_is_step_decay(max_difference, constant_drift):
+    return max_difference < 1e-7 and constant_drift < 1e-7
+
+
+# ---- measurements ---------------------------------------------------------------------------------------
+
+
 def _claim_closed_forms(cfg):
     t = np.array([0, 1, 5, 10, 20])
     errors = {
         kind: float(np.abs(rate_at(schedule(kind, cfg), t) - closed_form(kind, t, cfg)).max()) for kind in SCHEDULES[1:]
     }
     table = "; ".join(f"{kind}: " + ", ".join(fmt(v, 5) for v in closed_form(kind, t, cfg)) for kind in SCHEDULES[1:])
-    return check(
+    return judge(
         f"The schedules compute the lecture's formulas: step (x{cfg.factor} every {cfg.drop_every} epochs), "
         f"alpha0 e^(-kt) and alpha0 / (1 + kt) (alpha0 = {cfg.initial_learning_rate}, k = {cfg.k})",
-        max(errors.values()) < 1e-7,
+        schedules_match_formulas,
+        {"max_errors": errors},
         f"at t = 0, 1, 5, 10, 20 — {table}; max |schedule - formula| = "
         + ", ".join(f"{kind} {fmt(e)}" for kind, e in errors.items()),
         "03:1934-1947",
@@ -265,40 +301,46 @@ def _claim_keras_equivalents(cfg, steps_per_epoch):
         )
         for kind, twin in keras_twins.items()
     }
-    return check(
+    return judge(
         "Each lecture schedule equals a Keras one: step = ExponentialDecay(alpha0, 5 epochs of steps, 0.5, "
         "staircase=True), exponential = ExponentialDecay(alpha0, 1 epoch, e^(-k)), 1/t = InverseTimeDecay(alpha0, "
         "1 epoch, k)",
-        max(errors.values()) < 1e-6,
+        schedules_equal_keras_twins,
+        {"relative_differences": errors},
         f"max relative difference over steps 0..{steps[-1]} ({steps_per_epoch} steps per epoch): "
         + ", ".join(f"{kind} {fmt(e)}" for kind, e in errors.items()),
         "03:1934-1947",
     )
 
 
-def _claim_rates_in_fit(logs, cfg, steps_per_epoch):
+def _claim_rates_in_fit(logs, trained_variants, cfg, steps_per_epoch):
     errors = {}
     for kind, log in logs.items():
         expected = closed_form(kind, np.array(log.iterations) / steps_per_epoch, cfg)
         errors[kind] = float(np.abs(np.array(log.rates) - expected).max())
     final = {kind: log.rates[-1] for kind, log in logs.items()}
-    return check(
+    iterations = {kind: log.iterations[-1] for kind, log in logs.items()}
+    return judge(
         "Passed as SGD's learning_rate, each schedule sets the rate fit uses, epoch by epoch",
-        max(errors.values()) < 1e-7 and all(logs[k].iterations[-1] == cfg.epochs * steps_per_epoch for k in logs),
+        fit_uses_the_schedule,
+        {"rate_errors": errors, "final_iterations": iterations, "expected_iterations": cfg.epochs * steps_per_epoch},
         f"max |rate in fit - formula| over {cfg.epochs} epochs: "
         + ", ".join(f"{k} {fmt(e)}" for k, e in errors.items())
         + "; rate after the last epoch: "
-        + ", ".join(f"{k} {fmt(v)}" for k, v in final.items()),
+        + ", ".join(f"{k} {fmt(v)}" for k, v in final.items())
+        + f"; optimizer steps after the last epoch: {sorted(set(iterations.values()))} ({cfg.epochs} epochs of "
+        f"{steps_per_epoch})",
         "03:1926-1953",
+        variants=list(trained_variants.values()),
     )
 
 
 def _claim_annealing(settled, cfg):
-    constant = settled["constant"]
-    return check(
+    return judge(
         "Annealing the learning rate lets noisy SGD settle lower: with the same alpha0, steps and gradient noise, "
         "every decay ends at a lower loss than the constant rate (slip S21 on the slide's wording)",
-        all(settled[k] < constant for k in SCHEDULES[1:]),
+        annealing_settles_lower,
+        {"settled": settled},
         f"mean f over the last 10% of {cfg.noisy_epochs * cfg.noisy_steps_per_epoch} steps: "
         + ", ".join(f"{k} {fmt(v)}" for k, v in settled.items()),
         "00:1088",
@@ -311,18 +353,22 @@ def _claim_cs231n(cfg):
     as_exponential = ExpDecay(lr0, k=-math.log(0.9))
     keras_staircase = keras.optimizers.schedules.ExponentialDecay(lr0, 1, 0.9, staircase=True)
     rates = rate_at(per_epoch, epochs)
-    error = max(
-        np.abs(rates - lr0 * 0.9**epochs).max(),
-        np.abs(rates - rate_at(as_exponential, epochs)).max(),
-        np.abs(rates - rate_at(keras_staircase, epochs)).max(),
+    error = float(
+        max(
+            np.abs(rates - lr0 * 0.9**epochs).max(),
+            np.abs(rates - rate_at(as_exponential, epochs)).max(),
+            np.abs(rates - rate_at(keras_staircase, epochs)).max(),
+        )
     )
     no_decay = rate_at(StepDecay(lr0, drop_every=1, factor=1.0), epochs)
-    return check(
+    return judge(
         "The CS231n trainer's learning_rate_decay: 0.9 per epoch is a step decay with drop_every = 1, the same as "
         "e^(-kt) with k = -ln 0.9 at whole epochs; learning_rate_decay = 1 keeps the rate constant",
-        error < 1e-7 and np.abs(no_decay - lr0).max() < 1e-7,
+        decay_per_epoch_is_step_decay,
+        {"max_difference": error, "constant_drift": float(np.abs(no_decay - lr0).max())},
         f"after 10 epochs the rate is {fmt(rates[-1] / lr0)} alpha0 (0.9^10); max difference between the three "
-        f"forms {fmt(error)}; with factor 1 the rate stays {fmt(no_decay[-1])}",
+        f"forms {fmt(error)}; with factor 1 the rate stays {fmt(no_decay[-1])} (max drift "
+        f"{fmt(np.abs(no_decay - lr0).max())})",
         "03:2022, 03:2225",
     )
 

@@ -23,6 +23,24 @@ def test_all_claims_hold(result):
     assert not result.failed_claims, [c.claim for c in result.failed_claims]
 
 
+def test_verdicts_can_fail(result, verdicts_can_fail):
+    verdicts_can_fail(
+        hebb,
+        result,
+        {
+            "binary_and_is_not_learned": {"outputs": [1, 0, 0, 0]},
+            "bipolar_targets_alone_still_fail": {"net": [2.0, -2.0, -2.0, -2.0], "outputs": [1, -1, -1, -1]},
+            "bipolar_and_is_learned": {"weights": [(1, 1, 1), (0, 2, 0), (0, 2, 0), (1, 1, -1)]},
+            "three_input_first_pattern_wrong": {"outputs": [1, -1, -1, -1]},
+            "perceptron_learns_what_hebb_misses": {"hebb_accuracy": 1.0},
+        },
+    )
+
+
+def test_slides_printed_values_redone(result):  # S7, S8, S10 and the separating witness
+    assert [w.computed for w in result.worked] == ["(-1, 1, -1)", "(0.0, 0.0)", "(-2, -2, -2, -4)", "[1, -1, -1, -1]"]
+
+
 def test_binary_and_table():  # 03:329-349
     _, weights, net = _run([[1, 1], [1, 0], [0, 1], [0, 0]], [1, 0, 0, 0])
     assert weights == [[1, 1, 1]] * 4

@@ -22,6 +22,28 @@ def test_claims_hold(result):
     assert any("S21" in c.claim for c in result.claims)
 
 
+def test_verdicts_can_fail(result, verdicts_can_fail):
+    from nnzoo.recipes import lr_schedules
+
+    verdicts_can_fail(
+        lr_schedules,
+        result,
+        {
+            "schedules_match_formulas": {"max_errors": {"step": 0.0, "exponential": 1e-3, "one_over_t": 0.0}},
+            "schedules_equal_keras_twins": {
+                "relative_differences": {"step": 0.5, "exponential": 0.0, "one_over_t": 0.0}
+            },
+            "fit_uses_the_schedule": {
+                "rate_errors": {"constant": 0.0, "step": 0.05, "exponential": 0.0, "one_over_t": 0.0}
+            },
+            "annealing_settles_lower": {
+                "settled": {"constant": 1.0, "step": 0.5, "exponential": 1.5, "one_over_t": 0.5}
+            },
+            "decay_per_epoch_is_step_decay": {"max_difference": 0.01},
+        },
+    )
+
+
 def test_table_and_files(result):
     digits = result.table[result.table["experiment"] == "digits"].set_index("schedule")
     assert list(digits.index) == ["constant", "step", "exponential", "one_over_t"]

@@ -21,7 +21,33 @@ def result(tmp_path_factory):
 
 def test_claims_hold(result):
     assert not [(c.claim, c.evidence) for c in result.claims if not c.passed]
-    assert len(result.claims) == 8
+    assert len(result.claims) == 7
+
+
+def test_verdicts_can_fail(result, verdicts_can_fail):
+    from nnzoo.recipes import model_assessment
+
+    verdicts_can_fail(
+        model_assessment,
+        result,
+        {
+            "splits_keep_sizes_and_shares": {"drifts": {10_000: 0.02, 1_000_000: 0.0}},
+            "formulas_match_libraries": {"sklearn_layout": [[40, 10], [20, 30]]},
+            "confusion_formulas_match_evaluate": {"keras_gap": 0.01},
+            "diagnoses_match_lecture": {"diagnoses": ["Low-bias, high-variance"] * 6},
+            "error_decomposes_and_trades_off": {"variance": {1: 0.1, 3: 0.05, 5: 0.2}},
+            "low_order_underfits_high_order_overfits": {"high_train": 0.1, "high_test": 0.15},
+            "each_example_validated_once": {"times_validated": (0, 2)},
+        },
+    )
+
+
+def test_worked_examples(result):  # the metrics example (01:569-587), the threshold rows (01:693-704), S33
+    metrics, thresholds, s33 = result.worked[:4], result.worked[4:7], result.worked[7]
+    assert [round(w.computed, 4) for w in metrics] == [0.70, 0.80, 0.6667, 0.75]
+    assert thresholds[0].computed == "none"
+    assert thresholds[1].computed.startswith("(1, 8, 10)") and thresholds[2].computed.startswith("(7.5, 8, 10)")
+    assert s33.computed < 1e-20
 
 
 @pytest.mark.parametrize(
