@@ -6,8 +6,9 @@ epoch's with ``restore_best_weights=True``, 03:2327), why stopping early keeps t
 (01:730-732), how many epochs it saves (01:733), and H2O's relative-tolerance criterion on a
 moving average (03:2333) against Keras's absolute ``min_delta``.
 
-Lectures: 001 (lines 727-743), 002 (1000-1007), 003 (2301-2340, 2514); catalogue section 16 of
-shared/lectures/claims.md. No slips in this section.
+Lectures: UPM Madrid, "Training feedforward neural networks" (001, lines 727-743); Sharif Univ.,
+"Introduction to neural networks" (002, lines 1000-1007); Univ. Bretagne Sud, "ANN part I" (003, lines
+2301-2340, 2514). No slips in this section.
 """
 
 import dataclasses
@@ -18,7 +19,7 @@ import pandas as pd
 
 from nnzoo import plots
 from nnzoo.inputs import standardizer
-from nnzoo.results import RecipeResult, check, fmt
+from nnzoo.results import RecipeResult, fmt, judge
 
 LECTURES = ("001", "002", "003")
 VARIANTS = ("no_restore", "restore")
@@ -139,12 +140,13 @@ def run(ctx):
         rows.append(_row("no_stopping", 0, full, None, norms.norms, cfg))
     table = pd.DataFrame(rows)
 
+    chance = 1 / data.num_classes
     claims = [
         _claim_stop_epoch(runs["no_restore"], cfg),
         _claim_restore(runs, cfg),
-        _claim_smaller_weights(runs["no_restore"], cfg),
+        _claim_smaller_weights(runs["no_restore"], cfg, chance),
         *_claims_relative_rule(cfg),
-        _claim_epochs_saved(table, cfg, full),
+        _claim_epochs_saved(table, runs["no_restore"], cfg, full, chance),
     ]
 
     trained, stopper, _ = runs["no_restore"][0]
@@ -181,41 +183,100 @@ def _row(variant, k, trained, stopper, norms, cfg):
     }
 
 
+# ---- verdicts: pure functions of the measured numbers -------------------------------------------------
+
+
+def stops_patience_after_best(
+    best_epochs, first_best_epochs, stopped_epochs, epochs_run, patience, final_gaps, norm_gaps, last_norms
+):
+    """One entry per seed, epochs 0-based: Keras's best and stopping epochs, the first maximum of val_accuracy, the
+    epochs run, and how far the returned model is from the last epoch's (evaluated val_accuracy, weight norm)."""
+    return bool(best_epochs) and all(
+        stopped == best + patience
+        and best == first_best
+        and epochs == stopped + 1
+        and final_gap < 1e-6
+        and norm_gap < 1e-4 * (1 + last_norm)
+        for best, first_best, stopped, epochs, final_gap, norm_gap, last_norm in zip(
+            best_epochs, first_best_epochs, stopped_epochs, epochs_run, final_gaps, norm_gaps, last_norms
+        )
+    )
+
+
+def restore_returns_best_epoch(val_gaps, norm_gaps, same_curves):
+    """Per seed: |evaluated - best val_accuracy|, |returned - best epoch's weight norm|, curves equal with and
+    without restoring."""
+    return max(val_gaps) < 1e-6 and max(norm_gaps) < 1e-3 and all(same_curves)
+
+
+def best_epoch_weights_smaller(best_norms, last_norms):
+    return bool(best_norms) and all(best < last for best, last in zip(best_norms, last_norms))
+
+
+def relative_rule_stops(slow_stop, fast_stop, synthetic_stop, rounds):
+    """Stopping events (None: never) of curves improving 0.01 %/event and 0.05 %/event and of the synthetic one."""
+    return slow_stop == 2 * rounds - 1 and fast_stop is None and synthetic_stop is not None
+
+
+def relative_rule_ignores_units(relative_stops, absolute_stops):
+    """Stopping events on the curve and on the curve x 1000: H2O's relative rule, Keras's absolute min_delta."""
+    return (
+        relative_stops[0] is not None
+        and relative_stops[0] == relative_stops[1]
+        and absolute_stops[0] != absolute_stops[1]
+    )
+
+
+def stopping_saves_epochs(epochs_run, max_epochs):
+    return all(epochs < max_epochs for epochs in epochs_run)
+
+
+# ---- measurements ---------------------------------------------------------------------------------------
+
+
 def _claim_stop_epoch(runs, cfg):
-    facts = []
+    measured = {
+        "best_epochs": [],
+        "first_best_epochs": [],
+        "stopped_epochs": [],
+        "epochs_run": [],
+        "patience": cfg.patience,
+        "final_gaps": [],
+        "norm_gaps": [],
+        "last_norms": [],
+    }
     for trained, stopper, norms in runs:
         accuracy = trained.history["val_accuracy"].to_numpy()
-        first_best = int(accuracy.argmax())  # Keras counts only strict improvements, so the first maximum
-        facts.append(
-            dict(
-                best=stopper.best_epoch,
-                first_best=first_best,
-                stopped=stopper.stopped_epoch,
-                epochs=len(accuracy),
-                final_gap=abs(trained.val["accuracy"] - accuracy[-1]),
-                norm_gap=abs(weight_norm(trained.model) - norms[-1]),
-            )
-        )
-    ok = all(
-        f["stopped"] == f["best"] + cfg.patience
-        and f["best"] == f["first_best"]
-        and f["epochs"] == f["stopped"] + 1
-        and f["final_gap"] < 1e-6
-        and f["norm_gap"] < 1e-4 * (1 + norms[-1])
-        for f in facts
-    )
-    defaults = keras.callbacks.EarlyStopping("val_accuracy")
-    return check(
-        f"EarlyStopping('val_accuracy', patience={cfg.patience}) (mode auto = max, restore_best_weights False by "
-        "default) stops at stopped_epoch = best_epoch + patience (0-based) and returns the last epoch's weights",
-        ok and defaults.restore_best_weights is False and defaults.mode == "auto",
+        measured["best_epochs"].append(int(stopper.best_epoch))
+        measured["first_best_epochs"].append(int(accuracy.argmax()))  # Keras counts only strict improvements
+        measured["stopped_epochs"].append(int(stopper.stopped_epoch))
+        measured["epochs_run"].append(len(accuracy))
+        measured["final_gaps"].append(float(abs(trained.val["accuracy"] - accuracy[-1])))
+        measured["norm_gaps"].append(abs(weight_norm(trained.model) - norms[-1]))
+        measured["last_norms"].append(norms[-1])
+    return judge(
+        f"EarlyStopping('val_accuracy', patience={cfg.patience}) stops at stopped_epoch = best_epoch + patience "
+        "(0-based; best_epoch is the first maximum of val_accuracy, so mode 'auto' maximises accuracy) and, without "
+        "restore_best_weights, returns the last epoch's weights",
+        stops_patience_after_best,
+        measured,
         "; ".join(
-            f"seed {k}: best {f['best']}, stopped {f['stopped']} (= best + {f['stopped'] - f['best']}), "
-            f"{f['epochs']} epochs run, |evaluated - last val_accuracy| = {fmt(f['final_gap'])}"
-            for k, f in enumerate(facts)
+            f"seed {k}: best {best} (first maximum {first}), stopped {stopped} (= best + {stopped - best}), {epochs} "
+            f"epochs run, |evaluated - last val_accuracy| = {fmt(gap)}, |returned - last weight norm| = {fmt(norm_gap)}"
+            for k, (best, first, stopped, epochs, gap, norm_gap) in enumerate(
+                zip(
+                    measured["best_epochs"],
+                    measured["first_best_epochs"],
+                    measured["stopped_epochs"],
+                    measured["epochs_run"],
+                    measured["final_gaps"],
+                    measured["norm_gaps"],
+                )
+            )
         )
         + f"; max epochs {cfg.max_epochs}",
         "01:739-742",
+        variants=[trained for trained, _, _ in runs],
     )
 
 
@@ -223,30 +284,35 @@ def _claim_restore(runs, cfg):
     gaps, norm_gaps, same = [], [], []
     for (kept, _, _), (restored, stopper, norms) in zip(runs["no_restore"], runs["restore"]):
         best = restored.history["val_accuracy"].max()
-        gaps.append(abs(restored.val["accuracy"] - best))
+        gaps.append(float(abs(restored.val["accuracy"] - best)))
         norm_gaps.append(abs(weight_norm(restored.model) - norms[stopper.best_epoch]))
-        same.append(np.allclose(kept.history["val_accuracy"], restored.history["val_accuracy"]))
-    return check(
+        same.append(bool(np.allclose(kept.history["val_accuracy"], restored.history["val_accuracy"])))
+    return judge(
         "With restore_best_weights=True the returned model is the best epoch's: its evaluated val_accuracy equals "
         "max(history['val_accuracy']) (the model with the best validation score, 03:2327)",
-        max(gaps) < 1e-6 and max(norm_gaps) < 1e-3 and all(same),
+        restore_returns_best_epoch,
+        {"val_gaps": gaps, "norm_gaps": norm_gaps, "same_curves": same},
         f"max |evaluated - best val_accuracy| over {cfg.seeds} seeds = {fmt(max(gaps))}; returned weight norm vs "
         f"norm recorded at the best epoch differ by {fmt(max(norm_gaps))}; with the same seed the runs with and "
         f"without restoring have identical curves: {all(same)}",
         "02:1002, 03:2327",
+        variants=[trained for variant in VARIANTS for trained, _, _ in runs[variant]],
     )
 
 
-def _claim_smaller_weights(runs, cfg):
+def _claim_smaller_weights(runs, cfg, chance):
     best = np.array([norms[stopper.best_epoch] for _, stopper, norms in runs])
     last = np.array([norms[-1] for _, _, norms in runs])
-    return check(
+    return judge(
         "Weights grow as training goes on, so the best epoch (where early stopping with restore would stop) has a "
         f"smaller weight norm than the last epoch (overfitting MLP, {cfg.seeds} seeds)",
-        bool((best < last).all()),
+        best_epoch_weights_smaller,
+        {"best_norms": best.tolist(), "last_norms": last.tolist()},
         f"||W|| at best epoch {fmt(best.mean())} ± {fmt(best.std(), 2)} vs last epoch {fmt(last.mean())} ± "
-        f"{fmt(last.std(), 2)}; per seed: " + ", ".join(f"{fmt(b)} < {fmt(x)}" for b, x in zip(best, last)),
+        f"{fmt(last.std(), 2)}; per seed: " + ", ".join(f"{fmt(b)} vs {fmt(x)}" for b, x in zip(best, last)),
         "01:730-732",
+        variants=[trained for trained, _, _ in runs],
+        chance=chance,
     )
 
 
@@ -271,21 +337,22 @@ def _claims_relative_rule(cfg):
     slow_stop = relative_stop((1 - 1e-4) ** np.arange(40), cfg.h2o_rounds, cfg.h2o_tolerance)
     fast_stop = relative_stop((1 - 5e-4) ** np.arange(40), cfg.h2o_rounds, cfg.h2o_tolerance)
     return [
-        check(
+        judge(
             f"H2O's criterion (stopping_rounds={cfg.h2o_rounds}, stopping_tolerance={cfg.h2o_tolerance:g}): stop "
             "when the length-5 moving average of validation MSE fails to improve by 0.1 % (relative) for 5 "
             "scoring events",
-            slow_stop == 2 * cfg.h2o_rounds - 1 and fast_stop is None and rel[0] is not None,
+            relative_rule_stops,
+            {"slow_stop": slow_stop, "fast_stop": fast_stop, "synthetic_stop": rel[0], "rounds": cfg.h2o_rounds},
             f"a curve improving 0.01 %/event stops at event {slow_stop}, the first event with {cfg.h2o_rounds} "
             f"averages after a reference one; one improving 0.05 %/event never stops ({fast_stop}); the "
-            f"synthetic val-MSE curve "
-            f"stops at event {rel[0]}",
+            f"synthetic val-MSE curve stops at event {rel[0]}",
             "03:2333",
         ),
-        check(
+        judge(
             "The relative rule does not depend on the loss's units; Keras's min_delta is absolute, so the same "
             f"min_delta={cfg.keras_min_delta:g} stops at a different epoch when the MSE is scaled by {scale:g}",
-            rel[0] == rel[1] and absolute[0] != absolute[1],
+            relative_rule_ignores_units,
+            {"relative_stops": rel, "absolute_stops": absolute},
             f"relative rule stops at {rel[0]} (curve) and {rel[1]} (x{scale:g}); Keras EarlyStopping(min_delta="
             f"{cfg.keras_min_delta:g}, patience={cfg.h2o_rounds}) stops at {absolute[0]} and {absolute[1]}",
             "03:2333",
@@ -293,7 +360,7 @@ def _claims_relative_rule(cfg):
     ]
 
 
-def _claim_epochs_saved(table, cfg, full):
+def _claim_epochs_saved(table, runs, cfg, full, chance):
     stopped = table[table["variant"] == "no_restore"]
     run = stopped["epochs_run"].to_numpy()
     evidence = (
@@ -308,11 +375,14 @@ def _claim_epochs_saved(table, cfg, full):
             f"{fmt(restored['test_accuracy'])} (restored best); without stopping the best val_accuracy "
             f"{fmt(full.history['val_accuracy'].max())} came at epoch {int(full.history['val_accuracy'].argmax()) + 1}"
         )
-    return check(
+    return judge(
         "Early stopping needs less computation: it runs fewer epochs than the maximum",
-        bool((run < cfg.max_epochs).all()),
+        stopping_saves_epochs,
+        {"epochs_run": run.tolist(), "max_epochs": cfg.max_epochs},
         evidence,
         "01:733",
+        variants=[trained for trained, _, _ in runs],
+        chance=chance,
     )
 
 

@@ -9,9 +9,6 @@ import pytest  # noqa: E402
 
 import nnzoo  # noqa: E402
 
-# Every claim of this recipe is deterministic at quick size (the stop, the restore, the synthetic rule).
-SLOW_ONLY = ()
-
 
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
@@ -22,6 +19,23 @@ def test_claims_hold(result):
     failed = [(c.claim, c.evidence) for c in result.claims if not c.passed]
     assert not failed
     assert len(result.claims) == 6
+
+
+def test_verdicts_can_fail(result, verdicts_can_fail):
+    from nnzoo.recipes import early_stopping
+
+    verdicts_can_fail(
+        early_stopping,
+        result,
+        {
+            "stops_patience_after_best": {"final_gaps": [0.1, 0.1]},  # the returned model is not the last epoch's
+            "restore_returns_best_epoch": {"val_gaps": [0.05, 0.0]},
+            "best_epoch_weights_smaller": {"best_norms": [1e9, 1e9]},
+            "relative_rule_stops": {"fast_stop": 9},  # stops although it improves 0.25 % per 5 events
+            "relative_rule_ignores_units": {"absolute_stops": (20, 20)},  # min_delta as if it were relative
+            "stopping_saves_epochs": {"epochs_run": [10**6, 10**6]},
+        },
+    )
 
 
 def test_stops_patience_after_best(result):

@@ -22,6 +22,31 @@ def test_claims_hold(result):
     assert len(result.claims) == 5
 
 
+def test_verdicts_can_fail(result, verdicts_can_fail):
+    from nnzoo.recipes import gradient_clipping
+
+    verdicts_can_fail(
+        gradient_clipping,
+        result,
+        {
+            "clipping_by_value_turns_the_step": {"cosines": [1.0, 1.0]},  # the direction kept
+            "clipping_by_norm_keeps_the_direction": {"cosines": [0.98995, 0.90532]},  # the direction turned
+            "keras_applies_the_clipped_gradient": {
+                "errors": {"clipvalue": 0.0, "clipnorm": 0.0, "global_clipnorm": 0.4}
+            },
+            "clipnorm_survives_the_cliff": {"by_norm_ratios": [float("inf"), 1.0]},
+            "clipping_by_norm_never_turns": {"by_norm_max_deviation": 0.1},
+        },
+    )
+
+
+def test_worked_examples_show_the_catalogue_values(result):
+    assert len(result.worked) == 7
+    for w in result.worked:
+        shown = w.computed if isinstance(w.computed, str) else f"{w.computed:.5f}"
+        assert shown == w.slide, (w.example, w.computed, w.slide)
+
+
 def test_worked_vectors():
     from nnzoo.recipes.gradient_clipping import clip_by_norm, clip_by_value, cosine, keras_step
 

@@ -15,8 +15,35 @@ def result(tmp_path_factory):
 
 
 def test_all_claims_hold(result):
-    assert len(result.claims) == 9
+    assert len(result.claims) == 4
     assert not result.failed_claims, [(c.claim, c.evidence) for c in result.failed_claims]
+
+
+def test_verdicts_can_fail(result, verdicts_can_fail):
+    verdicts_can_fail(
+        gd,
+        result,
+        {
+            "smaller_batches_fluctuate_more": {"swing": {"batch": 0.0, "mini-batch": 0.4, "stochastic": 0.3}},
+            "gradient_variance_falls_like_one_over_batch": {"measured_ratios": [1.0, 1.0]},  # no fall with |B|
+            "regimes_reach_the_optimum": {"worst_excess": {"batch": 0.5, "mini-batch": 0.0}},
+            "iterations_are_batches": {"iterations": {"batch": 2, "mini-batch": 2, "stochastic": 2}},  # one per epoch
+        },
+    )
+
+
+def test_update_rules_are_worked_examples_beside_the_catalogue(result):
+    worked = {w.example: w for w in result.worked}
+    counts = next(w for w in result.worked if w.example.startswith("GD iterations to f < 1e-6"))
+    assert counts.computed == counts.slide == "420 / 81 / 39 / 20 / 212 / diverges / diverges"
+    for example in (
+        "f = x1^2 + x1 x2 + 4 x2^2 and its gradient at (3, 3)",
+        "Eigenvalues of the Hessian [[2, 1], [1, 8]]: 5 -+ sqrt(10)",
+        "Stability limit 2 / lambda_max",
+    ):
+        assert worked[example].computed == worked[example].slide, example
+    lr_01 = next(w for w in result.worked if w.example.startswith("x_1..x_5 on f = x^2 from x0 = 1 at lr 0.1"))
+    assert lr_01.slide.startswith(lr_01.computed)
 
 
 def test_x_squared_sequences():
