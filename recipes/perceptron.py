@@ -437,7 +437,7 @@ def _claim_criterion(runs, x, y):
             "autodiff_error": float(np.abs(tape_grad - grad).max()),
         },
         f"binary AND: J along the run from {fmt(max(criteria))} to {fmt(j_final)} at convergence (min "
-        f"{fmt(min(criteria))}; {sum(strictly_wrong)} of {len(criteria)} steps start with a point on the wrong side); "
+        f"{fmt(min(criteria) + 0.0)}; {sum(strictly_wrong)} of {len(criteria)} steps start with a point on the wrong side); "
         f"at w = {w.astype(int).tolist()}: J = {fmt(j)}, J(w - 1e-3 g) = {fmt(down)}, J(w + 1e-3 g) = {fmt(up)}; "
         f"GradientTape dJ/dw = {np.round(tape_grad, 6).tolist()} vs formula {grad.tolist()}",
         "03:492-501",
