@@ -297,8 +297,8 @@ def _claims_update_ratio(good, sgd, cfg):
             "first-epoch median ratios: "
             + ", ".join(f"lr {lr:g}: {first[lr]:.2e}" for lr in lrs)
             + f"; successive factors {', '.join(f'{s:.1f}' for s in steps)} (the last pair is reported, not "
-            f"asserted: at lr 0.1 the loss is already near 0 after one epoch); best rate {best:g} with val "
-            f"accuracy {fmt(sgd[best][0].final('val_accuracy'))}, ratio {median_best:.2e}",
+            f"asserted; lr {lrs[-1]:g} ends its first epoch at loss {fmt(sgd[lrs[-1]][0].history['loss'].iloc[0])}); "
+            f"best rate {best:g} with val accuracy {fmt(sgd[best][0].final('val_accuracy'))}, ratio {median_best:.2e}",
             "00:1014",
             variants=[t for t, _ in sgd.values()],
         ),
