@@ -244,9 +244,10 @@ def updates_only_on_mistakes(weight_changed, mistakes, first_is_mistake):
     return weight_changed == mistakes and first_is_mistake
 
 
-def add_subtract_is_algorithm_1(steps, max_difference):
-    """``steps`` counts the steps of the two traces, ``max_difference`` the largest |difference| of their weights."""
-    return steps[0] == steps[1] and max_difference == 0
+def add_subtract_is_algorithm_1(steps, max_difference, positive_ties_added):
+    """``steps`` counts the steps of the two traces, ``max_difference`` the largest |difference| of their weights,
+    ``positive_ties_added`` flags, for each P example met with w.x = 0, whether the add/subtract form added it."""
+    return steps[0] == steps[1] and max_difference == 0 and bool(positive_ties_added) and all(positive_ties_added)
 
 
 def and_iterations_match_the_worked_example(first_epoch, mistakes_per_epoch, line, binary_accuracy):
@@ -325,13 +326,18 @@ def _claim_add_subtract(x, y, steps, cfg):
     trace = add_subtract(x, y, max_epochs=cfg.max_epochs)
     algorithm1 = np.stack(steps["after"].to_numpy())
     difference = float(np.abs(trace - algorithm1).max()) if trace.shape == algorithm1.shape else np.inf
+    before = np.vstack([np.zeros(trace.shape[1]), trace[:-1]])
+    rows = np.arange(len(trace)) % len(x)  # the form visits the rows cyclically
+    tie = (y[rows] > 0) & (np.einsum("ij,ij->i", np.c_[x, np.ones(len(x))][rows], before) == 0)
+    added = (trace[tie] != before[tie]).any(axis=1).tolist()
     return judge(
         "The add/subtract form (P with w.x <= 0: add; N with w.x >= 0: subtract) makes exactly Algorithm 1's "
         "updates: the tie w.x = 0, 'positive' for the output f (03:442), is a mistake for a P example when learning",
         add_subtract_is_algorithm_1,
-        {"steps": (len(trace), len(algorithm1)), "max_difference": difference},
+        {"steps": (len(trace), len(algorithm1)), "max_difference": difference, "positive_ties_added": added},
         f"binary-input AND: {len(trace)} add/subtract steps vs {len(algorithm1)} Algorithm 1 steps, max |difference| "
-        f"of the weight traces {fmt(difference)}",
+        f"of the weight traces {fmt(difference)}; a P example met w.x = 0 {len(added)} times and was added "
+        f"{sum(added)} times",
         "03:442, 03:473-484",
     )
 
