@@ -1,11 +1,14 @@
 """Monitoring the learning process: loss shapes per learning rate, gaps, update ratios, first-layer weights.
 
-Topic: what to plot while a network learns (lecture 000, lines 1003-1040; lecture 003,
-2301-2321): the loss curve tells whether the learning rate is right, the train/validation
-accuracy gap tells how much the model overfits, the update-to-weight ratio should be about
-1e-3, per-layer activation and gradient distributions, and the first layer's weights as images.
+Topic: what to plot while a network learns: the loss curve tells whether the learning rate is
+right, the train/validation accuracy gap tells how much the model overfits, the update-to-weight
+ratio should be about 1e-3, per-layer activation and gradient distributions, and the first
+layer's weights as images.
 Every number comes from nnzoo.monitor.TrainingMonitor attached to each variant (the same
-callback `nnzoo run RECIPE --monitor` attaches to any recipe). Catalogue section 22.
+callback `nnzoo run RECIPE --monitor` attaches to any recipe).
+
+Lectures: Univ. of Cologne, "Neural networks and how to monitor the learning process" (000, lines
+1003-1040); Univ. Bretagne Sud, "ANN part I" (003, 2301-2321).
 Slip followed by the mathematics: S20 (the reference update/weight ratio is 1e-3, not 1.3).
 """
 
@@ -18,7 +21,7 @@ import pandas as pd
 from nnzoo import diagnoses, plots
 from nnzoo.inputs import standardizer
 from nnzoo.monitor import TrainingMonitor
-from nnzoo.results import RecipeResult, check, fmt
+from nnzoo.results import RecipeResult, fmt, judge
 
 LECTURES = ("000", "003")
 REGIMES = ("very_low", "low", "good", "high", "very_high")
@@ -193,26 +196,70 @@ def _diagnosis(monitor):
     )
 
 
+# ---- verdicts: pure functions of the measured numbers -------------------------------------------------
+
+
+def diagnoses_match_the_lecture(diagnoses):
+    """``diagnoses`` maps a regime to the monitor's reading of its loss curve."""
+    return diagnoses == EXPECTED
+
+
+def good_rate_ends_lowest(final_losses):
+    """``final_losses`` maps a regime to its final training loss."""
+    return all(final_losses["good"] < final_losses[r] for r in ("very_low", "low", "high"))
+
+
+def update_ratio_near_target(ratio, target):
+    return target / 10 <= ratio <= target * 10
+
+
+def update_ratio_scales_with_rate(factors, best_ratio):
+    """``factors`` are the first-epoch ratio's factors between successive x10 learning rates, all but the last."""
+    return all(5 <= f <= 20 for f in factors) and 1e-4 <= best_ratio <= 1e-2
+
+
+def regularization_shrinks_the_gap(large_gaps, regularized_gaps, diagnosed_overfitting):
+    return np.mean(large_gaps) > 0.1 and all(diagnosed_overfitting) and np.mean(regularized_gaps) < np.mean(large_gaps)
+
+
+def small_init_collapses_activations(last_to_first_std):
+    """``last_to_first_std`` maps an initialization to the last layer's activation std over the first's."""
+    return last_to_first_std["tanh_small"] < 0.01 and last_to_first_std["tanh_glorot"] > 0.3
+
+
+def regularized_filters_are_smoother(regularized, unconverged, unregularized):
+    """Relative total variations of the first layer's filters."""
+    return regularized < unconverged and regularized < unregularized
+
+
+# ---- measurements ---------------------------------------------------------------------------------------
+
+
 def _claims_loss_shapes(regimes, cfg):
     got = {r: _diagnosis(m) for r, (_, m) in regimes.items()}
     final = {r: t.final("loss") for r, (t, _) in regimes.items()}
     very_high = regimes["very_high"][0]
+    trained = [t for r, (t, _) in regimes.items() if r != "very_high"]  # the very high run is meant to explode
     return [
-        check(
+        judge(
             "Each learning-rate regime gets the lecture's diagnosis from the shape of its loss curve: very low and "
             "low fall slowly and almost linearly, good falls fast, high plateaus, very high explodes and is stopped "
             "by the 3x rule",
-            got == EXPECTED,
+            diagnoses_match_the_lecture,
+            {"diagnoses": got},
             "; ".join(f"{r} (lr {lr:g}): {got[r]}" for r, lr in zip(REGIMES, cfg.adam_rates)),
             "00:1010, 03:2103-2160",
+            variants=trained,
         ),
-        check(
-            "The good rate ends with the lowest loss: good < high and good < low",
-            final["good"] < final["high"] and final["good"] < final["low"] and final["good"] < final["very_low"],
+        judge(
+            "The good rate ends with the lowest loss: good < high, good < low and good < very low",
+            good_rate_ends_lowest,
+            {"final_losses": final},
             "final training loss: "
             + ", ".join(f"{r} {fmt(v)}" for r, v in final.items())
             + f"; the very high run stopped after {len(very_high.history)} of {cfg.epochs} epochs",
             "00:1010",
+            variants=trained,
         ),
     ]
 
@@ -225,31 +272,35 @@ def _first_ratio(monitor):
 
 
 def _claims_update_ratio(good, sgd, cfg):
-    _, monitor = good
+    trained_good, monitor = good
     ratio = float(np.median(list(monitor.latest("update_ratio").values())))
     first = {lr: _first_ratio(m) for lr, (_, m) in sgd.items()}
     lrs = sorted(first)
     steps = [first[b] / first[a] for a, b in zip(lrs, lrs[1:])]
     best = max(sgd, key=lambda lr: sgd[lr][0].final("val_accuracy"))
     median_best = float(np.median(list(sgd[best][1].latest("update_ratio").values())))
-    in_band = 1e-4 <= median_best <= 1e-2
     return [
-        check(
+        judge(
             "The good learning rate's update/weight ratio lies within a factor of 10 of 1e-3 (slip S20: not 1.3)",
-            diagnoses.UPDATE_RATIO_TARGET / 10 <= ratio <= diagnoses.UPDATE_RATIO_TARGET * 10,
+            update_ratio_near_target,
+            {"ratio": ratio, "target": diagnoses.UPDATE_RATIO_TARGET},
             f"median over layers at the end of training: {ratio:.2e}",
             "00:1014, 00:1026",
+            variants=[trained_good],
+            chance=0.1,
         ),
-        check(
+        judge(
             "For SGD the update ratio scales with the learning rate (x10 lr gives x10 ratio within a factor 2, first "
             "epoch), and the rate that trains best has a ratio in [1e-4, 1e-2]",
-            all(5 <= s <= 20 for s in steps[:-1]) and in_band,
+            update_ratio_scales_with_rate,
+            {"factors": steps[:-1], "best_ratio": median_best},
             "first-epoch median ratios: "
             + ", ".join(f"lr {lr:g}: {first[lr]:.2e}" for lr in lrs)
             + f"; successive factors {', '.join(f'{s:.1f}' for s in steps)} (the last pair is reported, not "
-            f"asserted: at lr 0.1 the loss is already near 0 after one epoch); best rate {best:g} with val "
-            f"accuracy {fmt(sgd[best][0].final('val_accuracy'))}, ratio {median_best:.2e}",
+            f"asserted; lr {lrs[-1]:g} ends its first epoch at loss {fmt(sgd[lrs[-1]][0].history['loss'].iloc[0])}); "
+            f"best rate {best:g} with val accuracy {fmt(sgd[best][0].final('val_accuracy'))}, ratio {median_best:.2e}",
             "00:1014",
+            variants=[t for t, _ in sgd.values()],
         ),
     ]
 
@@ -257,14 +308,21 @@ def _claims_update_ratio(good, sgd, cfg):
 def _claim_gap(fits, cfg):
     gaps = {v: np.array([t.final("accuracy") - t.final("val_accuracy") for t, _ in runs]) for v, runs in fits.items()}
     diagnosed = [any(f.name == "overfitting" for f in m.findings()) for _, m in fits["large"]]
-    return check(
+    return judge(
         f"A large network on {cfg.overfit_train_size} examples overfits (train - validation accuracy > 0.1, diagnosed "
         "'overfitting' by the monitor) and L2 + dropout shrinks the gap",
-        gaps["large"].mean() > 0.1 and all(diagnosed) and gaps["regularized"].mean() < gaps["large"].mean(),
+        regularization_shrinks_the_gap,
+        {
+            "large_gaps": gaps["large"].tolist(),
+            "regularized_gaps": gaps["regularized"].tolist(),
+            "diagnosed_overfitting": diagnosed,
+        },
         f"gap over {cfg.seeds} seed(s): large {gaps['large'].mean():.3f} ± {gaps['large'].std():.3f}, "
         f"regularized {gaps['regularized'].mean():.3f} ± {gaps['regularized'].std():.3f}; monitor said overfitting "
         f"in {sum(diagnosed)}/{len(diagnosed)} runs",
         "00:1012, 03:2306-2321",
+        variants=[t for runs in fits.values() for t, _ in runs],
+        chance=0.1,
     )
 
 
@@ -274,13 +332,14 @@ def _claim_distributions(inits):
         stds = monitor.to_frame().query("kind == 'activation' and stat == 'std'")
         stds = stds[stds.step == stds.step.max()].value.to_numpy()
         spread[name] = stds
-    ratio = {k: v[-1] / v[0] for k, v in spread.items()}
-    return check(
+    return judge(
         "Per-layer activation distributions show the small-init problem: with N(0, 0.01^2) weights the tanh "
         "activations' std collapses towards 0 with depth, with Glorot it does not",
-        ratio["tanh_small"] < 0.01 and ratio["tanh_glorot"] > 0.3,
+        small_init_collapses_activations,
+        {"last_to_first_std": {k: float(v[-1] / v[0]) for k, v in spread.items()}},
         "activation std per layer: " + "; ".join(f"{k}: {', '.join(f'{s:.2g}' for s in v)}" for k, v in spread.items()),
         "00:1016-1018",
+        variants=[t for t, _ in inits.values()],
     )
 
 
@@ -300,13 +359,15 @@ def _claim_first_layer(regimes, fits):
     smooth = np.mean([first_layer_roughness(t.model) for t, _ in fits["regularized"]])
     noisy = first_layer_roughness(regimes["very_low"][0].model)
     unregularized = np.mean([first_layer_roughness(t.model) for t, _ in fits["large"]])
-    return check(
+    return judge(
         "First-layer weights of a well-trained L2-regularized net are smoother than those of an unconverged net "
         "(and of the unregularized one)",
-        smooth < noisy and smooth < unregularized,
+        regularized_filters_are_smoother,
+        {"regularized": smooth, "unconverged": noisy, "unregularized": unregularized},
         f"relative total variation of the 8x8 filters: regularized {smooth:.3f}, unconverged (very low lr) "
         f"{noisy:.3f}, unregularized {unregularized:.3f} (independent noise gives about 1.13)",
         "00:1034-1038",
+        variants=[regimes["very_low"][0], *(t for runs in fits.values() for t, _ in runs)],
     )
 
 

@@ -5,9 +5,10 @@ convergence on linearly separable data, the XOR failure, the perceptron criterio
 single-layer delta rule. The neuron is a keras Dense(1) layer whose kernel and bias the rule
 updates in place (the rule is not gradient descent on a loss, so it is not a Keras optimizer).
 
-Lectures: 000 (lines 305-334), 001 (147-189), 002 (65-105), 003 (423-501); catalogue section 3
-of shared/lectures/claims.md. Slip followed by the mathematics: S6 (the criterion update is
-w - alpha dJ/dw, not w + alpha dJ/dw).
+Lectures: Univ. of Cologne, "Neural networks and how to monitor the learning process" (000, lines
+305-334); UPM Madrid, "Training feedforward neural networks" (001, 147-189); Sharif Univ.,
+"Introduction to neural networks" (002, 65-105); Univ. Bretagne Sud, "ANN part I" (003, 423-501).
+Slip followed by the mathematics: S6 (the criterion update is w - alpha dJ/dw, not w + alpha dJ/dw).
 """
 
 import dataclasses
@@ -18,7 +19,7 @@ import pandas as pd
 import tensorflow as tf
 
 from nnzoo import plots
-from nnzoo.results import RecipeResult, check, fmt
+from nnzoo.results import RecipeResult, fmt, judge
 
 LECTURES = ("000", "001", "002", "003")
 
@@ -233,17 +234,90 @@ def run(ctx):
     return RecipeResult(pd.DataFrame(rows), figures, claims, notes=notes)
 
 
+# ---- verdicts: pure functions of the measured numbers -------------------------------------------------
+
+AND_EPOCH_1 = [(1, 1, 1), (0, 2, 0), (1, 1, -1), (1, 1, -1)]  # the catalogue's worked iterations (03:370-402 corrected)
+
+
+def updates_only_on_mistakes(weight_changed, mistakes, first_is_mistake):
+    """``weight_changed`` and ``mistakes`` flag each visited example; the first one is visited at w = 0."""
+    return weight_changed == mistakes and first_is_mistake
+
+
+def add_subtract_is_algorithm_1(steps, max_difference, positive_ties_added):
+    """``steps`` counts the steps of the two traces, ``max_difference`` the largest |difference| of their weights,
+    ``positive_ties_added`` flags, for each P example met with w.x = 0, whether the add/subtract form added it."""
+    return steps[0] == steps[1] and max_difference == 0 and bool(positive_ties_added) and all(positive_ties_added)
+
+
+def and_iterations_match_the_worked_example(first_epoch, mistakes_per_epoch, line, binary_accuracy):
+    """``line`` is (slope, intercept) of the final boundary x2 = slope x1 + intercept."""
+    return (
+        first_epoch == AND_EPOCH_1
+        and len(mistakes_per_epoch) == 2
+        and mistakes_per_epoch[-1] == 0
+        and line == (-1.0, 1.0)
+        and binary_accuracy == 1.0
+    )
+
+
+def converges_within_novikoff(final_mistakes, final_accuracies, updates, bounds):
+    """One entry per random separable problem."""
+    return (
+        all(m == 0 for m in final_mistakes)
+        and all(a == 1.0 for a in final_accuracies)
+        and all(u <= b for u, b in zip(updates, bounds))
+    )
+
+
+def xor_cycles_forever(
+    zero_at_epoch_end, mistakes_per_epoch, best_cyclic_accuracy, best_shuffled_accuracy, fewest_shuffled_mistakes
+):
+    return (
+        all(zero_at_epoch_end)
+        and set(mistakes_per_epoch) == {4}
+        and best_cyclic_accuracy <= 0.75
+        and best_shuffled_accuracy <= 0.75
+        and fewest_shuffled_mistakes > 0
+    )
+
+
+def criterion_behaves(criteria, strictly_wrong, final_criterion, final_mistakes, j, j_down, j_up, autodiff_error):
+    """``criteria`` is J before each step of the run, ``strictly_wrong`` whether a point was then on the wrong side;
+    ``j_down`` and ``j_up`` are J after a small step against and along dJ/dw from the point where J = ``j``."""
+    return (
+        all(c >= 0 for c in criteria)
+        and final_criterion == 0
+        and final_mistakes == 0
+        and all(c > 0 for c, wrong in zip(criteria, strictly_wrong) if wrong)
+        and j_down < j < j_up
+        and autodiff_error <= 1e-6
+    )
+
+
+def delta_rule_is_minus_gradient(max_difference):
+    return max_difference < 1e-6
+
+
+def linear_layers_collapse(max_difference):
+    return max_difference < 1e-5
+
+
+# ---- measurements ---------------------------------------------------------------------------------------
+
+
 def _claim_only_on_mistakes(runs, separable):
     all_steps = pd.concat([st for st, _, _ in runs.values()] + [s[2] for s in separable])
-    changed = np.array([not np.array_equal(a, b) for a, b in zip(all_steps["before"], all_steps["after"])])
-    mistakes = all_steps["mistake"].to_numpy()
-    first = runs["AND bipolar"][0].iloc[0]
-    return check(
-        "The rule changes w only on a mistake, sign(<w, x>) != y, by y x; with w0 = 0, sign(0) = 0 matches no "
-        "label, so the first example is always a mistake",
-        np.array_equal(changed, mistakes) and bool(first["mistake"]),
-        f"{len(all_steps)} visited examples: {int(mistakes.sum())} mistakes, {int(changed.sum())} weight changes, "
-        f"all on mistakes: {np.array_equal(changed, mistakes)}; first step at w = 0 is a mistake: {bool(first['mistake'])}",
+    changed = [not np.array_equal(a, b) for a, b in zip(all_steps["before"], all_steps["after"])]
+    mistakes = all_steps["mistake"].tolist()
+    first = bool(runs["AND bipolar"][0].iloc[0]["mistake"])
+    return judge(
+        "The rule changes w only on a mistake, sign(<w, x>) != y; with w0 = 0, sign(0) = 0 matches no label, so the "
+        "first example is always a mistake",
+        updates_only_on_mistakes,
+        {"weight_changed": changed, "mistakes": mistakes, "first_is_mistake": first},
+        f"{len(all_steps)} visited examples: {sum(mistakes)} mistakes, {sum(changed)} weight changes, "
+        f"all on mistakes: {changed == mistakes}; first step at w = 0 is a mistake: {first}",
         "01:149-163, 03:467",
     )
 
@@ -251,14 +325,19 @@ def _claim_only_on_mistakes(runs, separable):
 def _claim_add_subtract(x, y, steps, cfg):
     trace = add_subtract(x, y, max_epochs=cfg.max_epochs)
     algorithm1 = np.stack(steps["after"].to_numpy())
-    zero_net_positive = float(np.r_[x[0], 1.0] @ np.zeros(3)) >= 0  # f = 1 iff w.x >= 0 (03:442)
-    same = trace.shape == algorithm1.shape and np.array_equal(trace, algorithm1)
-    return check(
+    difference = float(np.abs(trace - algorithm1).max()) if trace.shape == algorithm1.shape else np.inf
+    before = np.vstack([np.zeros(trace.shape[1]), trace[:-1]])
+    rows = np.arange(len(trace)) % len(x)  # the form visits the rows cyclically
+    tie = (y[rows] > 0) & (np.einsum("ij,ij->i", np.c_[x, np.ones(len(x))][rows], before) == 0)
+    added = (trace[tie] != before[tie]).any(axis=1).tolist()
+    return judge(
         "The add/subtract form (P with w.x <= 0: add; N with w.x >= 0: subtract) makes exactly Algorithm 1's "
-        "updates; the tie w.x = 0 is 'positive' for the output f (03:442) yet a mistake for a P example when learning",
-        same and zero_net_positive,
-        f"binary-input AND: {len(trace)} steps, identical weight traces: {same}; at w = 0, f = 1 for every input "
-        f"while the first P example still triggers 'add'",
+        "updates: the tie w.x = 0, 'positive' for the output f (03:442), is a mistake for a P example when learning",
+        add_subtract_is_algorithm_1,
+        {"steps": (len(trace), len(algorithm1)), "max_difference": difference, "positive_ties_added": added},
+        f"binary-input AND: {len(trace)} add/subtract steps vs {len(algorithm1)} Algorithm 1 steps, max |difference| "
+        f"of the weight traces {fmt(difference)}; a P example met w.x = 0 {len(added)} times and was added "
+        f"{sum(added)} times",
         "03:442, 03:473-484",
     )
 
@@ -269,34 +348,43 @@ def _claim_worked(runs):
     final = tuple(epochs["weights"].iloc[-1].astype(int).tolist())
     line = (-final[0] / final[1], -final[2] / final[1])
     bin_steps, bin_epochs, _ = runs["AND binary"]
-    return check(
+    return judge(
         "Worked iterations (ext): bipolar AND from w0 = 0 goes (1,1,1) -> (0,2,0) -> (1,1,-1), the 4th pattern is "
         "already right, epoch 2 has no mistake; the line x2 = -x1 + 1 is Hebb's, but the perceptron stops at "
         "(1,1,-1) where Hebb goes on to (2,2,-2). Binary-input AND (+-1 labels) also converges",
-        first_epoch == [(1, 1, 1), (0, 2, 0), (1, 1, -1), (1, 1, -1)]
-        and len(epochs) == 2
-        and epochs["mistakes"].iloc[-1] == 0
-        and line == (-1.0, 1.0)
-        and bin_epochs["accuracy"].iloc[-1] == 1.0,
+        and_iterations_match_the_worked_example,
+        {
+            "first_epoch": first_epoch,
+            "mistakes_per_epoch": epochs["mistakes"].tolist(),
+            "line": line,
+            "binary_accuracy": float(bin_epochs["accuracy"].iloc[-1]),
+        },
         f"bipolar epoch 1: {first_epoch}; mistakes per epoch {epochs['mistakes'].tolist()}; line x2 = {line[0]:g} x1 + "
         f"{line[1]:g}. Binary: {len(bin_epochs)} epochs, {int(bin_steps['mistake'].sum())} updates, final "
-        f"w = {bin_epochs['weights'].iloc[-1].astype(int).tolist()}",
+        f"w = {bin_epochs['weights'].iloc[-1].astype(int).tolist()}, accuracy {fmt(bin_epochs['accuracy'].iloc[-1])}",
         "03:366-406, 03:473-490",
     )
 
 
 def _claim_separable(separable, cfg):
-    parts, ok = [], True
+    measured = {"final_mistakes": [], "final_accuracies": [], "updates": [], "bounds": []}
+    parts = []
     for _x, _y, steps, epochs, (bound, _, gamma), _ in separable:
         updates = int(steps["mistake"].sum())
-        converged = epochs["mistakes"].iloc[-1] == 0 and epochs["accuracy"].iloc[-1] == 1.0
-        ok &= bool(converged and updates <= bound)
-        parts.append(f"{len(epochs)} epochs, {updates} updates <= bound {bound:.0f} (margin {gamma:.3f})")
-    return check(
+        measured["final_mistakes"].append(int(epochs["mistakes"].iloc[-1]))
+        measured["final_accuracies"].append(float(epochs["accuracy"].iloc[-1]))
+        measured["updates"].append(updates)
+        measured["bounds"].append(bound)
+        parts.append(
+            f"{len(epochs)} epochs, {int(epochs['mistakes'].iloc[-1])} mistakes in the last, accuracy "
+            f"{fmt(epochs['accuracy'].iloc[-1])}, {updates} updates vs bound {bound:.0f} (margin {gamma:.3f})"
+        )
+    return judge(
         f"On linearly separable data the perceptron finds a separating line: mistakes reach 0 in finitely many epochs, "
         f"training accuracy 1.0, and the number of updates stays within Novikoff's bound (R / gamma)^2 (ext) "
         f"({cfg.seeds} random problems of {cfg.separable_points} points)",
-        ok,
+        converges_within_novikoff,
+        measured,
         "; ".join(parts),
         "03:430, 00:305-311",
     )
@@ -304,50 +392,59 @@ def _claim_separable(separable, cfg):
 
 def _claim_xor(cyclic, shuffled, x, y):
     steps, epochs, _ = cyclic
-    back_to_zero = all(not np.any(w) for w in epochs["weights"])
+    zero = [not np.any(w) for w in epochs["weights"]]
     every_step = [float((np.sign(np.c_[x, np.ones(len(x))] @ w) == y).mean()) for w in steps["after"]]
     shuffled_best = max(float((np.sign(np.c_[x, np.ones(len(x))] @ w) == y).mean()) for w in shuffled[0]["after"])
-    return check(
+    fewest = int(shuffled[1]["mistakes"].min())
+    return judge(
         "On XOR the perceptron never converges: from w0 = 0 in table order the weights return to (0, 0, 0) at the end "
         "of every epoch with 4 mistakes (a cycle of one epoch), and no weight vector it visits, in any order, "
         "classifies more than 3 of the 4 points",
-        back_to_zero
-        and set(epochs["mistakes"]) == {4}
-        and max(every_step) <= 0.75
-        and shuffled_best <= 0.75
-        and shuffled[1]["mistakes"].min() > 0,
+        xor_cycles_forever,
+        {
+            "zero_at_epoch_end": zero,
+            "mistakes_per_epoch": epochs["mistakes"].tolist(),
+            "best_cyclic_accuracy": max(every_step),
+            "best_shuffled_accuracy": shuffled_best,
+            "fewest_shuffled_mistakes": fewest,
+        },
         f"{len(epochs)} epochs: mistakes per epoch {sorted(set(epochs['mistakes']))}, weights at every epoch end = 0: "
-        f"{back_to_zero}; best accuracy along the cyclic run {max(every_step):g}, along a shuffled run "
-        f"{shuffled_best:g} (fewest mistakes in an epoch {shuffled[1]['mistakes'].min()})",
+        f"{all(zero)}; best accuracy along the cyclic run {max(every_step):g}, along a shuffled run "
+        f"{shuffled_best:g} (fewest mistakes in an epoch {fewest})",
         "00:328-330, 02:95-99, 03:225-249",
     )
 
 
 def _claim_criterion(runs, x, y):
     steps = runs["AND binary"][0]
-    values = [criterion(w, x, y) for w in steps["before"]]
+    criteria = [criterion(w, x, y)[0] for w in steps["before"]]
     strictly_wrong = [bool((np.sign(np.c_[x, np.ones(len(x))] @ w) == -y).any()) for w in steps["before"]]
     j_final, wrong_final = criterion(runs["AND binary"][1]["weights"].iloc[-1], x, y)
     j_final += 0.0  # no "-0" in the evidence
-    ok = (
-        all(j >= 0 for j, _ in values)
-        and j_final == 0
-        and not wrong_final.any()
-        and all(j > 0 for (j, _), s in zip(values, strictly_wrong) if s)
-    )
     # S6: along -dJ/dw the criterion falls; along +dJ/dw (the slide's sign) it rises.
     w = next(w for w, s in zip(steps["before"], strictly_wrong) if s)
     j, wrong = criterion(w, x, y)
     grad = -(y[wrong, None] * np.c_[x, np.ones(len(x))][wrong]).sum(axis=0)
     down, up = criterion(w - 1e-3 * grad, x, y)[0], criterion(w + 1e-3 * grad, x, y)[0]
     tape_grad = _criterion_autodiff(w, x, y)
-    return check(
+    return judge(
         "Perceptron criterion J(w) = -sum_{i in M} y_i w.x_i: J >= 0, J = 0 at convergence, J > 0 whenever a point is "
         "on the wrong side (ties w.x = 0, e.g. w = 0, are mistakes with J = 0); dJ/dw = -sum_M y_i x_i, and descent "
         "is w - alpha dJ/dw (slip S6: the slide's w + alpha dJ/dw raises J)",
-        ok and down < j < up and np.allclose(tape_grad, grad, atol=1e-6),
-        f"binary AND: J along the run from {fmt(max(v for v, _ in values))} to {fmt(j_final)} at convergence; at "
-        f"w = {w.astype(int).tolist()}: J = {fmt(j)}, J(w - 1e-3 g) = {fmt(down)}, J(w + 1e-3 g) = {fmt(up)}; "
+        criterion_behaves,
+        {
+            "criteria": criteria,
+            "strictly_wrong": strictly_wrong,
+            "final_criterion": j_final,
+            "final_mistakes": int(wrong_final.sum()),
+            "j": j,
+            "j_down": down,
+            "j_up": up,
+            "autodiff_error": float(np.abs(tape_grad - grad).max()),
+        },
+        f"binary AND: J along the run from {fmt(max(criteria))} to {fmt(j_final)} at convergence (min "
+        f"{fmt(min(criteria) + 0.0)}; {sum(strictly_wrong)} of {len(criteria)} steps start with a point on the wrong side); "
+        f"at w = {w.astype(int).tolist()}: J = {fmt(j)}, J(w - 1e-3 g) = {fmt(down)}, J(w + 1e-3 g) = {fmt(up)}; "
         f"GradientTape dJ/dw = {np.round(tape_grad, 6).tolist()} vs formula {grad.tolist()}",
         "03:492-501",
     )
@@ -376,10 +473,11 @@ def _claim_delta_rule(seed):
     autodiff = tape.gradient(j, layer.kernel).numpy()
     delta = (x * (y - np.asarray(y_hat))).sum(axis=0)[:, None]  # Delta w_j / eta = sum_i (y - y_hat) x_j
     err = np.abs(-autodiff - delta).max()
-    return check(
+    return judge(
         "Single-layer delta rule: for J = 1/2 sum (y - y_hat)^2 with y_hat = w.x, Delta w_j = eta sum_i (y - y_hat) x_j "
         "= -eta dJ/dw_j (the analytic gradient equals automatic differentiation)",
-        err < 1e-6,
+        delta_rule_is_minus_gradient,
+        {"max_difference": float(err)},
         f"max |-dJ/dw (GradientTape) - sum (y - y_hat) x| = {fmt(err)} on 16 random examples, 3 inputs (float64)",
         "02:65-85",
     )
@@ -392,10 +490,11 @@ def _claim_linear_units(seed):
     single = collapse_linear_stack(stack)
     x = np.random.default_rng(seed).normal(size=(64, 2)).astype("float32")
     err = np.abs(np.asarray(stack(x)) - np.asarray(single(x))).max()
-    return check(
+    return judge(
         "'Add more units? useless!': without an activation, layers compose to one, S(W1 W2 W3 x) = S(W' x), so a "
         "stack of linear units is still a single-layer perceptron (full check in xor_mlp)",
-        err < 1e-5,
+        linear_layers_collapse,
+        {"max_difference": float(err)},
         f"3-layer linear stack vs the collapsed single Dense: max |difference| = {fmt(err)}",
         "01:179-189",
     )

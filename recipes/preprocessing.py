@@ -8,9 +8,10 @@ outlier sensitivity, PCA whitening (covariance I, noise amplified). In the Keras
 preprocessing is a layer inside the model (keras.layers.Normalization adapted on the training
 split), so a saved model serves raw inputs.
 
-Lectures: 000 (lines 669-738), 001 (849-930) and 003 (1340-1386, 2512); catalogue section 12 of
-shared/lectures/claims.md. Slip followed by the mathematics: S22 (standardization divides by the
-standard deviation sigma, not by the variance sigma^2).
+Lectures: Univ. of Cologne, "Neural networks and how to monitor the learning process" (000, lines
+669-738); UPM Madrid, "Training feedforward neural networks" (001, 849-930); Univ. Bretagne Sud,
+"ANN part I" (003, 1340-1386, 2512). Slip followed by the mathematics: S22 (standardization
+divides by the standard deviation sigma, not by the variance sigma^2).
 """
 
 import dataclasses
@@ -23,7 +24,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from nnzoo import plots
 from nnzoo.inputs import standardizer
-from nnzoo.results import RecipeResult, check, fmt
+from nnzoo.results import RecipeResult, fmt, judge
 
 LECTURES = ("000", "001", "003")
 SCALINGS = ("raw", "standardized", "min_max")
@@ -203,7 +204,7 @@ def run(ctx):
         _claim_same_statistics(scales),
         _claim_min_max(scales),
         _claim_whitening(cfg, ctx.seed),
-        _claim_tanh_inputs(table, cfg),
+        _claim_tanh_inputs(table, tanh, cfg),
     ]
     pixel_max = digits.x_train.max(axis=0)
     notes.append(
@@ -254,30 +255,99 @@ def _training_row(name, variant, runs, lr):
     return row
 
 
-# ---- claims ----------------------------------------------------------------------------------------
+# ---- verdicts: pure functions of the measured numbers -------------------------------------------------
+
+
+def standardizing_removes_the_elongation(condition_numbers, raw_converged, standardized_converged, standardized_steps):
+    """``condition_numbers`` maps a scaling to the Hessian's; ``raw_converged`` has one flag per stable raw rate."""
+    return (
+        condition_numbers["raw"] > 1e12
+        and condition_numbers["standardized"] < 1.1
+        and 10 < condition_numbers["min_max"] < 100
+        and not any(raw_converged)
+        and standardized_converged
+        and standardized_steps <= 5
+    )
+
+
+def normalization_layer_lets_sgd_fit(stats_error, normalized_losses, raw_losses, served_loss, noise_variance):
+    """Validation MSEs per seed against the data's noise variance; ``stats_error`` is the adapted layer's."""
+    return (
+        stats_error < 1e-5
+        and max(normalized_losses) < 2 * noise_variance
+        and min(raw_losses) > 10 * noise_variance
+        and served_loss < 2 * noise_variance
+    )
+
+
+def centering_zeroes_the_means(feature_mean, pixel_mean, global_mean, global_pixel_mean):
+    """Largest |mean| after per-feature centering (relative to max |x|), per-pixel centering, and the mean and
+    largest per-pixel |mean| after subtracting one mean from every pixel."""
+    return feature_mean < 1e-8 and pixel_mean < 1e-8 and abs(global_mean) < 1e-8 and global_pixel_mean > 1
+
+
+def standardization_gives_unit_scale(means, stds, sklearn_error, keras_error, by_variance_stds, inverse_sigmas):
+    """``by_variance_stds`` are the stds after dividing by sigma^2 (slip S22), ``inverse_sigmas`` 1/sigma."""
+    return (
+        max(abs(m) for m in means) < 1e-6
+        and max(abs(s - 1) for s in stds) < 1e-6
+        and sklearn_error < 1e-9
+        and keras_error < 1e-4
+        and np.allclose(by_variance_stds, inverse_sigmas)
+    )
+
+
+def training_statistics_do_not_leak(held_out_mean, moved_with_training_stats, moved_when_refitted):
+    """Largest |mean| of the standardized held-out splits, and how far one changed test example moves the others."""
+    return 1e-8 < held_out_mean < 0.3 and moved_with_training_stats == 0 and moved_when_refitted > 1e-3
+
+
+def min_max_maps_onto_unit_interval(mins, maxs, formula_error, inlier_span):
+    """``inlier_span`` is the inliers' span once one outlier sits 100 ranges beyond their maximum."""
+    return (
+        all(m == 0 for m in mins)
+        and all(m == 1 for m in maxs)
+        and formula_error < 1e-12
+        and (abs(inlier_span - 1 / 101) < 1e-9)
+    )
+
+
+def whitening_gives_identity_and_amplifies_noise(covariance_error, noise_gains, expected_gains):
+    """``noise_gains`` per whitened component against 1/sqrt(lambda) (``expected_gains``)."""
+    gains, expected = np.asarray(noise_gains), np.asarray(expected_gains)
+    return covariance_error < 1e-2 and np.abs(gains / expected - 1).max() < 0.1 and gains.max() / gains.min() > 50
+
+
+def standardized_inputs_fit_better(standardized_loss, raw_loss):
+    """Mean validation losses of the tanh network with and without standardized inputs."""
+    return standardized_loss < raw_loss
+
+
+# ---- measurements ---------------------------------------------------------------------------------------
 
 
 def _claim_conditioning(table, cfg):
     t = table[table["experiment"] == "conditioning"]
     at = {(r.scaling, r.lr_times_lambda_max): r for r in t.itertuples()}
-    kappa = {how: at[(how, 1.0)].condition_number for how in SCALINGS}
+    kappa = {how: float(at[(how, 1.0)].condition_number) for how in SCALINGS}
     raw = [at[("raw", f)] for f in (1.0, 1.9)]
     std = at[("standardized", 1.0)]
-    return check(
+    return judge(
         "Features on scales 1e8 apart (x1 in [-50,000, 1,000,000], x2 in [0, 0.01]) make an elongated loss surface: "
         f"the Hessian's condition number is ~1e16 raw, ~1 standardized and ~28 min-max; plain GD does not reach "
         f"the optimum in {cfg.gd_steps:,} steps on the raw features at any stable learning rate but converges in a "
         "few steps after standardization",
-        kappa["raw"] > 1e12
-        and kappa["standardized"] < 1.1
-        and 10 < kappa["min_max"] < 100
-        and not any(r.converged for r in raw)
-        and std.converged
-        and std.gd_steps <= 5,
+        standardizing_removes_the_elongation,
+        {
+            "condition_numbers": kappa,
+            "raw_converged": [bool(r.converged) for r in raw],
+            "standardized_converged": bool(std.converged),
+            "standardized_steps": std.gd_steps,
+        },
         f"condition numbers raw {fmt(kappa['raw'])}, standardized {fmt(kappa['standardized'])}, min-max "
         f"{fmt(kappa['min_max'])}; raw after {cfg.gd_steps:,} steps: loss {fmt(raw[0].final_loss)} (lr 1/lambda_max), "
         f"{fmt(raw[1].final_loss)} (lr 1.9/lambda_max) vs optimum {fmt(raw[0].optimum_loss)}; standardized: "
-        f"{int(std.gd_steps)} steps; min-max: {fmt(at[('min_max', 1.0)].gd_steps)} steps",
+        f"{fmt(std.gd_steps)} steps; min-max: {fmt(at[('min_max', 1.0)].gd_steps)} steps",
         "01:852-866, 00:682-701",
     )
 
@@ -293,16 +363,24 @@ def _claim_keras_layer(linear, data, raw_lr, cfg):
     raw = np.array([r.val["loss"] for r in linear["raw"]])
     normalized = np.array([r.val["loss"] for r in linear["normalized"]])
     noise = data.spec["noise"] ** 2
-    return check(
+    return judge(
         "A keras.layers.Normalization adapted on the training split, inside the model, lets SGD fit the two-scale "
         "data (validation MSE near the noise level) where the raw-input model at its largest stable learning rate "
         "does not; the saved model takes raw inputs",
-        stats_err < 1e-5 and normalized.max() < 2 * noise and raw.min() > 10 * noise and served < 2 * noise,
+        normalization_layer_lets_sgd_fit,
+        {
+            "stats_error": stats_err,
+            "normalized_losses": normalized.tolist(),
+            "raw_losses": raw.tolist(),
+            "served_loss": served,
+            "noise_variance": noise,
+        },
         f"validation MSE over {len(raw)} seeds: normalized {fmt(normalized.mean())} (± {fmt(normalized.std(), 2)}), "
         f"raw {fmt(raw.mean())} (± {fmt(raw.std(), 2)}, lr {fmt(raw_lr)}); noise variance {fmt(noise)}; adapted "
         f"mean/variance differ from the training split's by {fmt(stats_err)} (relative); reloaded .keras on raw "
         f"test inputs: MSE {fmt(served)}",
         "01:904-930, 00:718",
+        variants=[*linear["raw"], *linear["normalized"]],
     )
 
 
@@ -311,17 +389,21 @@ def _claim_zero_centering(scales, digits):
     pixels = digits.x_train.astype(np.float64)
     one_mean = pixels - pixels.mean()  # AlexNet: one mean for every pixel
     per_pixel = pixels - pixels.mean(axis=0)  # per feature (VGG: per channel)
-    return check(
+    measured = {
+        "feature_mean": float(np.abs(centered.mean(axis=0)).max() / np.abs(scales.x_train).max()),
+        "pixel_mean": float(np.abs(per_pixel.mean(axis=0)).max()),
+        "global_mean": float(one_mean.mean()),
+        "global_pixel_mean": float(np.abs(one_mean.mean(axis=0)).max()),
+    }
+    return judge(
         "Zero-centering subtracts each feature's mean (|mean| < 1e-8 afterwards); one mean for all pixels "
         "(AlexNet) centres the image as a whole but not each pixel",
-        np.abs(centered.mean(axis=0)).max() / np.abs(scales.x_train).max() < 1e-8
-        and np.abs(per_pixel.mean(axis=0)).max() < 1e-8
-        and abs(one_mean.mean()) < 1e-8
-        and np.abs(one_mean.mean(axis=0)).max() > 1,
+        centering_zeroes_the_means,
+        measured,
         f"two-scale features: |mean| after centering {fmt(np.abs(centered.mean(axis=0)).max())} (relative to max |x| "
-        f"{fmt(np.abs(centered.mean(axis=0)).max() / np.abs(scales.x_train).max())}); digits per-pixel centering: "
-        f"max |pixel mean| {fmt(np.abs(per_pixel.mean(axis=0)).max())}; one global mean: overall mean "
-        f"{fmt(one_mean.mean())}, per-pixel means up to {fmt(np.abs(one_mean.mean(axis=0)).max())}",
+        f"{fmt(measured['feature_mean'])}); digits per-pixel centering: max |pixel mean| {fmt(measured['pixel_mean'])}; "
+        f"one global mean: overall mean {fmt(measured['global_mean'])}, per-pixel means up to "
+        f"{fmt(measured['global_pixel_mean'])}",
         "00:714-716, 03:1346",
     )
 
@@ -330,20 +412,24 @@ def _claim_standardization(data):
     x = data.x_train.copy()
     x -= np.mean(x, axis=0)  # the lecture's two lines (03:1350-1352)
     x /= np.std(x, axis=0)
-    sklearn_err = np.abs(x - StandardScaler().fit(data.x_train).transform(data.x_train)).max()
+    sklearn_err = float(np.abs(x - StandardScaler().fit(data.x_train).transform(data.x_train)).max())
     layer = keras.layers.Normalization()
     layer.adapt(data.x_train)
-    keras_err = np.abs(np.asarray(layer(data.x_train)) - x).max()
+    keras_err = float(np.abs(np.asarray(layer(data.x_train)) - x).max())
     sigma = data.x_train.std(axis=0)
     by_variance = (data.x_train - data.x_train.mean(axis=0)) / sigma**2  # slip S22
-    return check(
+    return judge(
         "Standardization X -= mean, X /= std gives every feature mean 0 and std 1, equal to StandardScaler and to an "
         "adapted keras.layers.Normalization; dividing by the variance (slip S22) leaves a std of 1/sigma",
-        np.abs(x.mean(axis=0)).max() < 1e-6
-        and np.abs(x.std(axis=0) - 1).max() < 1e-6
-        and sklearn_err < 1e-9
-        and keras_err < 1e-4
-        and np.allclose(by_variance.std(axis=0), 1 / sigma),
+        standardization_gives_unit_scale,
+        {
+            "means": x.mean(axis=0).tolist(),
+            "stds": x.std(axis=0).tolist(),
+            "sklearn_error": sklearn_err,
+            "keras_error": keras_err,
+            "by_variance_stds": by_variance.std(axis=0).tolist(),
+            "inverse_sigmas": (1 / sigma).tolist(),
+        },
         f"means {', '.join(fmt(m) for m in x.mean(axis=0))}, stds {', '.join(fmt(s, 8) for s in x.std(axis=0))}; "
         f"max |numpy - StandardScaler| {fmt(sklearn_err)}, |numpy - Normalization| {fmt(keras_err)} (float32); "
         f"dividing by sigma^2: stds {fmt(by_variance.std(axis=0)[0])} and {fmt(by_variance.std(axis=0)[1])} "
@@ -355,15 +441,18 @@ def _claim_standardization(data):
 def _claim_same_statistics(data):
     scaler = StandardScaler().fit(data.x_train)
     val, test = scaler.transform(data.x_val), scaler.transform(data.x_test)
-    held_out = max(np.abs(val.mean(axis=0)).max(), np.abs(test.mean(axis=0)).max())
+    held_out = float(max(np.abs(val.mean(axis=0)).max(), np.abs(test.mean(axis=0)).max()))
     changed = data.x_test.copy()
     changed[0] *= 2.0  # one test example changes
-    train_stats = np.abs(scaler.transform(changed)[1:] - test[1:]).max()
-    refit = np.abs(StandardScaler().fit_transform(changed)[1:] - StandardScaler().fit_transform(data.x_test)[1:]).max()
-    return check(
+    train_stats = float(np.abs(scaler.transform(changed)[1:] - test[1:]).max())
+    refit = float(
+        np.abs(StandardScaler().fit_transform(changed)[1:] - StandardScaler().fit_transform(data.x_test)[1:]).max()
+    )
+    return judge(
         "Validation and test are transformed with the training split's mean and std (their means are then near 0, "
         "not exactly 0); refitting on the test split leaks: one test example then changes every other one's inputs",
-        1e-8 < held_out < 0.3 and train_stats == 0 and refit > 1e-3,
+        training_statistics_do_not_leak,
+        {"held_out_mean": held_out, "moved_with_training_stats": train_stats, "moved_when_refitted": refit},
         f"max |mean| of standardized val/test {fmt(held_out)}; doubling test example 0 moves the other test inputs by "
         f"{fmt(train_stats)} with the training statistics and by up to {fmt(refit)} when refitted on test",
         "01:930",
@@ -378,14 +467,17 @@ def _claim_min_max(data):
     x1 = data.x_train[:, 0]
     outlier = x1.max() + 100 * (x1.max() - x1.min())
     squeezed = MinMaxScaler().fit_transform(np.r_[x1, outlier][:, None])[:-1, 0]
-    span = squeezed.max() - squeezed.min()
-    return check(
+    span = float(squeezed.max() - squeezed.min())
+    return judge(
         "Min-max scaling maps the training split onto [0, 1] (min exactly 0, max exactly 1; MinMaxScaler); it is "
         "sensitive to outliers: one value 100 ranges beyond the maximum squeezes the inliers into 1/101 of [0, 1]",
-        (x.min(axis=0) == 0).all()
-        and (x.max(axis=0) == 1).all()
-        and np.abs(x - formula).max() < 1e-12
-        and abs(span - 1 / 101) < 1e-9,
+        min_max_maps_onto_unit_interval,
+        {
+            "mins": x.min(axis=0).tolist(),
+            "maxs": x.max(axis=0).tolist(),
+            "formula_error": float(np.abs(x - formula).max()),
+            "inlier_span": span,
+        },
         f"train min {x.min(axis=0).tolist()}, max {x.max(axis=0).tolist()}; max |sklearn - formula| "
         f"{fmt(np.abs(x - formula).max())}; validation range [{fmt(val.min())}, {fmt(val.max())}]; with the outlier "
         f"the inliers span {span:.6f} (1/101 = {1 / 101:.6f})",
@@ -400,16 +492,17 @@ def _claim_whitening(cfg, seed):
     draw = lambda n: (rng.standard_normal((n, len(spectrum))) * np.sqrt(spectrum)) @ rotation.T  # noqa: E731
     x, held_out = draw(cfg.whitening_n), draw(cfg.whitening_n)
     pca = PCA(n_components=None, whiten=True).fit(x)
-    train_err = np.abs(np.cov(pca.transform(x), rowvar=False) - np.eye(len(spectrum))).max()
+    train_err = float(np.abs(np.cov(pca.transform(x), rowvar=False) - np.eye(len(spectrum))).max())
     held_err = np.abs(np.cov(pca.transform(held_out), rowvar=False) - np.eye(len(spectrum))).max()
     noise = rng.standard_normal(held_out.shape) * cfg.input_noise
     amplified = (pca.transform(held_out + noise) - pca.transform(held_out)).std(axis=0)
     gain = amplified / cfg.input_noise
     expected = 1 / np.sqrt(pca.explained_variance_)
-    return check(
+    return judge(
         "PCA whitening (PCA(whiten=True)) turns the covariance into the identity, and amplifies noise: a "
         "low-variance direction is multiplied by 1/sqrt(lambda), so input noise there grows as large as the signal",
-        train_err < 1e-2 and np.abs(gain / expected - 1).max() < 0.1 and gain.max() / gain.min() > 50,
+        whitening_gives_identity_and_amplifies_noise,
+        {"covariance_error": train_err, "noise_gains": gain.tolist(), "expected_gains": expected.tolist()},
         f"n = {cfg.whitening_n}, eigenvalues {', '.join(f'{v:g}' for v in spectrum)}: max |C - I| {fmt(train_err)} on "
         f"the fitted data, {fmt(held_err)} on a fresh sample; input noise std {cfg.input_noise} becomes "
         f"{', '.join(fmt(v, 3) for v in amplified)} per whitened component (1/sqrt(lambda) = "
@@ -418,19 +511,22 @@ def _claim_whitening(cfg, seed):
     )
 
 
-def _claim_tanh_inputs(table, cfg):
+def _claim_tanh_inputs(table, tanh, cfg):
     t = table[table["experiment"] == "keras_digits"].set_index("scaling")
     raw, norm = t.loc["raw"], t.loc["normalized"]
-    return check(
+    return judge(
         f"Zero mean, unit variance inputs suit a tanh network: on digits (raw pixels 0-16) the standardized "
         f"network has a lower validation loss after {cfg.digits_epochs} epochs of Adam (mean of {cfg.seeds} seeds; "
         "Adam, because with SGD the input scale also rescales the effective step size); the gain is small, as "
         "00:718 expects for pixels on one scale",
-        norm["val_loss_mean"] < raw["val_loss_mean"],
+        standardized_inputs_fit_better,
+        {"standardized_loss": float(norm["val_loss_mean"]), "raw_loss": float(raw["val_loss_mean"])},
         f"validation loss standardized {fmt(norm['val_loss_mean'])} (± {fmt(norm['val_loss_std'], 2)}), accuracy "
         f"{fmt(norm['val_accuracy_mean'])}; raw {fmt(raw['val_loss_mean'])} (± {fmt(raw['val_loss_std'], 2)}), accuracy "
         f"{fmt(raw['val_accuracy_mean'])}",
         "03:2512, 03:1342-1358",
+        variants=[*tanh["raw"], *tanh["normalized"]],
+        chance=0.1,
     )
 
 

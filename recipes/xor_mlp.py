@@ -4,9 +4,11 @@ Topic: the multi-layer perceptron on XOR — a hand-built network of threshold u
 exact ReLU solution, a trained Keras MLP (and how often a 2-2-1 net gets stuck), the collapse of
 linear layers into one (S(W1 W2 W3 x) = S(W' x)), and one hidden layer as a universal approximator.
 
-Lectures: 001 (lines 179-223), 002 (109-210), 003 (656-680), 004 (789-816); catalogue section 4
-of shared/lectures/claims.md. The slides' MLP weights were in lost figures (02:197-210): the
-step-unit weights and the ReLU solution (Goodfellow et al., Deep Learning 6.1) are chosen here.
+Lectures: UPM Madrid, "Training feedforward neural networks" (001, lines 179-223); Sharif Univ.,
+"Introduction to neural networks" (002, 109-210); Univ. Bretagne Sud, "ANN part I" (003, 656-680);
+Univ. Milano-Bicocca, "Neural networks" (004, 789-816). The slides' MLP weights were in lost
+figures (02:197-210): the step-unit weights and the ReLU solution (Goodfellow et al., Deep
+Learning 6.1) are chosen here.
 """
 
 import dataclasses
@@ -18,7 +20,7 @@ from keras import ops
 from nnzoo.recipes.mcp_neurons import threshold_layer
 
 from nnzoo import plots
-from nnzoo.results import RecipeResult, check, fmt
+from nnzoo.results import RecipeResult, WorkedExample, fmt, judge
 
 LECTURES = ("001", "002", "003", "004")
 VARIANTS = ("step", "relu_exact", "mlp", "linear")
@@ -235,10 +237,9 @@ def run(ctx):
     rows += [{"model": f"sine 1-{w}-1", "final_loss": mse} for w, mse in sine.items()]
 
     claims = [
-        _claim_truth_table(x, y),
-        _claim_hand_built(x, y, fixed, cfg),
-        _claim_trained(mlp, x, y, solved, margins, cfg),
-        _claim_stuck(solved, cfg),
+        _claim_hand_built(x, y, fixed),
+        _claim_trained(mlp, x, y, margins, cfg),
+        _claim_stuck(many, solved, cfg),
         _claim_linear(ctx.seed, linear, x, y),
         _claim_universal(sine, cfg),
     ]
@@ -255,7 +256,9 @@ def run(ctx):
         x,
         y,
     )
-    return RecipeResult(pd.DataFrame(rows), {"decision_regions": figure}, claims, notes=notes)
+    return RecipeResult(
+        pd.DataFrame(rows), {"decision_regions": figure}, claims, notes=notes, worked=_worked_examples(x, y)
+    )
 
 
 def _accuracy(p, y, threshold):
@@ -308,17 +311,57 @@ def _sine_fits(cfg, seed):
     return mse
 
 
-def _claim_truth_table(x, y):
-    table = {tuple(int(v) for v in xi): int(t) for xi, t in zip(x, y)}
-    return check(
-        "XOR truth table: 00 -> 0, 01 -> 1, 10 -> 1, 11 -> 0",
-        table == XOR_TABLE,
-        f"dataset 'xor': {table}",
-        "03:212-219",
-    )
+# ---- verdicts: pure functions of the measured numbers -------------------------------------------------
 
 
-def _claim_hand_built(x, y, fixed, cfg):
+def hand_built_networks_compute_xor(blocks, block_targets, step_outputs, relu_outputs, targets):
+    """``blocks`` maps each step-unit block to its outputs on the four rows, ``block_targets`` to its truth table."""
+    return blocks == block_targets and step_outputs == targets and relu_outputs == targets
+
+
+def trained_mlp_solves_xor(accuracy, margin, init_margins, margin_needed):
+    """``margin`` is the seed run's smallest distance from 0.5 on the right side, ``init_margins`` the other inits'."""
+    return accuracy == 1.0 and margin >= margin_needed and np.mean([m >= margin_needed for m in init_margins]) >= 0.9
+
+
+def narrow_net_gets_stuck_more(stuck_fractions):
+    """``stuck_fractions`` maps a hidden width to the fraction of its initializations that did not solve XOR."""
+    narrow, wide = min(stuck_fractions), max(stuck_fractions)
+    return stuck_fractions[narrow] > 0 and stuck_fractions[narrow] > stuck_fractions[wide]
+
+
+def linear_layers_collapse(float32_error, float64_error, trained_error, trained_accuracy):
+    return float32_error < 1e-5 and float64_error < 1e-12 and trained_error < 1e-5 and trained_accuracy <= 0.75
+
+
+def one_hidden_layer_approximates(mses, target_mse):
+    """``mses`` are the train-set MSEs in order of growing width."""
+    return all(b <= a for a, b in zip(mses, mses[1:])) and mses[-1] < target_mse
+
+
+# ---- measurements ---------------------------------------------------------------------------------------
+
+
+def _worked_examples(x, y):
+    table = {"".join(str(int(v)) for v in xi): int(t) for xi, t in zip(x, y)}
+    lstsq = np.linalg.lstsq(np.c_[x, np.ones(len(x))], y.astype("float64"), rcond=None)[0]
+    return [
+        WorkedExample(
+            "XOR truth table: the 'xor' dataset's label per input row",
+            ", ".join(f"{k} -> {table[k]}" for k in sorted(table)),
+            ", ".join(f"{a}{b} -> {v}" for (a, b), v in XOR_TABLE.items()),
+            "03:212-219",
+        ),
+        WorkedExample(
+            "Least-squares linear fit (w1, w2, b) to the four XOR points",
+            str(np.round(lstsq, 12).tolist()),
+            "w = (0, 0), b = 0.5: the constant 0.5 on every input",
+            "04:789-816",
+        ),
+    ]
+
+
+def _claim_hand_built(x, y, fixed):
     blocks = {"x1 AND x2": ([[1], [1]], [1.5]), "x1 OR x2": ([[1], [1]], [0.5]), "x1 AND NOT x2": ([[1], [-1]], [0.5])}
     tables = {
         name: np.asarray(threshold_layer(w, t)(x)).ravel().astype(int).tolist() for name, (w, t) in blocks.items()
@@ -328,48 +371,59 @@ def _claim_hand_built(x, y, fixed, cfg):
         "x1 OR x2": np.maximum(x[:, 0], x[:, 1]),
         "x1 AND NOT x2": x[:, 0] * (1 - x[:, 1]),
     }
-    blocks_ok = all(tables[k] == expected[k].astype(int).tolist() for k in blocks)
-    return check(
+    return judge(
         "Hand-built MLPs compute XOR: step units AND = [x1 + x2 - 1.5 > 0], OR = [x1 + x2 - 0.5 > 0], x1 AND NOT x2 = "
         "[x1 - x2 - 0.5 > 0] give their truth tables, and XOR = [OR - AND - 0.5 > 0]; (ext) the exact ReLU solution "
         "h = ReLU(x [[1,1],[1,1]] + [0,-1]), y = h . [1,-2] gives exactly 0, 1, 1, 0",
-        blocks_ok
-        and fixed["step"].astype(int).tolist() == y.astype(int).tolist()
-        and np.array_equal(fixed["relu_exact"], y),
+        hand_built_networks_compute_xor,
+        {
+            "blocks": tables,
+            "block_targets": {k: v.astype(int).tolist() for k, v in expected.items()},
+            "step_outputs": fixed["step"].astype(int).tolist(),
+            "relu_outputs": fixed["relu_exact"].tolist(),
+            "targets": y.astype(int).tolist(),
+        },
         f"on rows {x.astype(int).tolist()}: blocks {tables}; step network {fixed['step'].astype(int).tolist()}; "
         f"ReLU network {fixed['relu_exact'].tolist()} (targets {y.astype(int).tolist()})",
         "02:185-210",
     )
 
 
-def _claim_trained(mlp, x, y, solved, margins, cfg):
+def _claim_trained(mlp, x, y, margins, cfg):
     p = np.asarray(mlp.model(x)).ravel()
-    wide = solved[cfg.width] if cfg.width in solved else []
-    wide_margin = margins.get(cfg.width, [])
-    ok_wide = np.mean([m >= cfg.margin for m in wide_margin]) >= 0.9 if wide_margin else True
-    return check(
+    wide_margin = margins[cfg.width]
+    return judge(
         f"A trained Keras MLP (Dense({cfg.width}, {cfg.activation}) -> Dense(1, sigmoid), Adam lr {cfg.learning_rate}, "
         f"{cfg.epochs * cfg.repeats} steps) solves XOR: accuracy 1.0 with every output on the right side of 0.5 by "
         f">= {cfg.margin}, for the run's seed and for >= 90% of {cfg.inits} other initializations",
-        _accuracy(p, y, 0.5) == 1.0 and _margin(p, y) >= cfg.margin and ok_wide,
+        trained_mlp_solves_xor,
+        {
+            "accuracy": _accuracy(p, y, 0.5),
+            "margin": _margin(p, y),
+            "init_margins": wide_margin,
+            "margin_needed": cfg.margin,
+        },
         f"seed run outputs {np.round(p.astype(float), 3).tolist()} (margin {fmt(_margin(p, y))}); {cfg.inits} inits: "
-        f"{sum(wide)} solved, {int(np.sum(np.array(wide_margin) >= cfg.margin))} with margin >= {cfg.margin}, "
-        f"median margin {fmt(np.median(wide_margin))}",
+        f"{sum(m > 0 for m in wide_margin)} solved, {sum(m >= cfg.margin for m in wide_margin)} with margin >= "
+        f"{cfg.margin}, median margin {fmt(np.median(wide_margin))}",
         "02:185-210, 01:203-223",
+        variants=[mlp],
+        chance=0.5,
     )
 
 
-def _claim_stuck(solved, cfg):
-    narrow, wide = min(solved), max(solved)
+def _claim_stuck(many, solved, cfg):
     stuck = {w: 1 - float(np.mean(s)) for w, s in solved.items()}
-    return check(
+    return judge(
         f"A 2-2-1 net can get stuck in a local minimum for some initializations while a wider one rarely does "
         f"({cfg.inits} independent initializations each, trained side by side)",
-        stuck[narrow] > 0 and stuck[narrow] > stuck[wide],
+        narrow_net_gets_stuck_more,
+        {"stuck_fractions": stuck},
         "; ".join(
             f"2-{w}-1: {int(round(stuck[w] * len(solved[w])))}/{len(solved[w])} stuck ({stuck[w]:.0%})" for w in solved
         ),
         "02:185-210 (catalogue 4.3)",
+        variants=[many],
     )
 
 
@@ -377,7 +431,7 @@ def _claim_linear(seed, linear, x, y):
     stack = linear_stack(seed=seed)
     single = collapse_linear_stack(stack)
     probe = np.random.default_rng(seed).normal(size=(256, 2)).astype("float32")
-    err32 = np.abs(np.asarray(stack(probe)) - np.asarray(single(probe))).max()
+    err32 = float(np.abs(np.asarray(stack(probe)) - np.asarray(single(probe))).max())
     ws = [(np.asarray(layer.kernel, "float64"), np.asarray(layer.bias, "float64")) for layer in stack.layers]
     h = probe.astype("float64")
     for w, b in ws:
@@ -385,35 +439,36 @@ def _claim_linear(seed, linear, x, y):
     kernel, bias = ws[0]
     for w, b in ws[1:]:
         kernel, bias = kernel @ w, bias @ w + b
-    err64 = np.abs(h - (probe @ kernel + bias)).max()
+    err64 = float(np.abs(h - (probe @ kernel + bias)).max())
     p = np.asarray(linear.model(x)).ravel()
-    trained_err = np.abs(np.asarray(collapse_linear_stack(linear.model)(x)).ravel() - p).max()
-    design = np.c_[x, np.ones(len(x))]
-    lstsq = np.linalg.lstsq(design, y.astype("float64"), rcond=None)[0]
-    return check(
+    trained_err = float(np.abs(np.asarray(collapse_linear_stack(linear.model)(x)).ravel() - p).max())
+    return judge(
         "Linear layers collapse: a stack of Dense layers without activation equals one Dense with W' = W1 W2 W3, "
-        "b' = (b1 W2 + b2) W3 + b3 (to 1e-5 in float32); trained on XOR such a stack cannot exceed accuracy 0.75, "
-        "and the least-squares linear fit is the constant 0.5 (w = (0, 0), b = 0.5)",
-        err32 < 1e-5
-        and err64 < 1e-12
-        and trained_err < 1e-5
-        and _accuracy(p, y, 0.5) <= 0.75
-        and np.allclose(lstsq, [0, 0, 0.5], atol=1e-12),
+        "b' = (b1 W2 + b2) W3 + b3 (to 1e-5 in float32, 1e-12 in float64); trained on XOR such a stack cannot exceed "
+        "accuracy 0.75",
+        linear_layers_collapse,
+        {
+            "float32_error": err32,
+            "float64_error": err64,
+            "trained_error": trained_err,
+            "trained_accuracy": _accuracy(p, y, 0.5),
+        },
         f"2-8-8-1 random stack vs collapsed Dense: max |diff| {fmt(err32)} (float32), {fmt(err64)} (float64); trained "
-        f"linear stack: outputs {np.round(p.astype(float), 3).tolist()}, accuracy {_accuracy(p, y, 0.5):g}, equals its collapse to "
-        f"{fmt(trained_err)}; least squares (w1, w2, b) = {np.round(lstsq, 12).tolist()}",
+        f"linear stack: outputs {np.round(p.astype(float), 3).tolist()}, accuracy {_accuracy(p, y, 0.5):g}, equals its "
+        f"collapse to {fmt(trained_err)}",
         "01:179-189, 02:183, 04:789-816",
+        variants=[linear],
     )
 
 
 def _claim_universal(sine, cfg):
     widths = list(sine)
-    mses = [sine[w] for w in widths]
-    return check(
+    return judge(
         f"(ext) One hidden layer approximates a continuous function arbitrarily well given enough units: 1-k-1 tanh "
         f"nets on sin(x), x in [-pi, pi] ({cfg.sine_points} points), k = {widths}, with least-squares output weights: "
         f"the MSE does not increase with k and the widest reaches < {cfg.sine_target_mse:g}",
-        all(b <= a for a, b in zip(mses, mses[1:])) and mses[-1] < cfg.sine_target_mse,
+        one_hidden_layer_approximates,
+        {"mses": [sine[w] for w in widths], "target_mse": cfg.sine_target_mse},
         ", ".join(f"{w} units: {fmt(m)}" for w, m in sine.items()) + " (random hidden units, nested; 03:680's "
         "caveat: the theorem says such weights exist, not that training finds them)",
         "03:675-680",

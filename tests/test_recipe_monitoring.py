@@ -16,6 +16,24 @@ def test_all_claims_hold_in_quick_mode(result):
     assert len(result.claims) == 7
 
 
+def test_verdicts_can_fail(result, verdicts_can_fail):
+    from nnzoo.recipes import monitoring
+
+    verdicts_can_fail(
+        monitoring,
+        result,
+        {
+            "diagnoses_match_the_lecture": {"diagnoses": {**monitoring.EXPECTED, "high": "learning rate looks good"}},
+            "good_rate_ends_lowest": {"final_losses": {"very_low": 2.3, "low": 1.2, "good": 1.5, "high": 2.0}},
+            "update_ratio_near_target": {"ratio": 1.3},  # slip S20's reference value
+            "update_ratio_scales_with_rate": {"factors": [10.0, 1.5]},
+            "regularization_shrinks_the_gap": {"large_gaps": [0.2], "regularized_gaps": [0.3]},
+            "small_init_collapses_activations": {"last_to_first_std": {"tanh_small": 0.9, "tanh_glorot": 0.9}},
+            "regularized_filters_are_smoother": {"regularized": 1.2, "unconverged": 1.1, "unregularized": 1.3},
+        },
+    )
+
+
 def test_regime_diagnoses_and_files(result):
     table = result.table.set_index("variant")
     assert table.loc["adam_very_high", "epochs_run"] < table.loc["adam_good", "epochs_run"]

@@ -17,6 +17,23 @@ def test_all_claims_hold(result):
     assert not result.failed_claims, [c.claim for c in result.failed_claims]
 
 
+def test_verdicts_can_fail(result, verdicts_can_fail):
+    verdicts_can_fail(
+        perceptron,
+        result,
+        {
+            "updates_only_on_mistakes": {"first_is_mistake": False},
+            "add_subtract_is_algorithm_1": {"max_difference": 1.0},
+            "and_iterations_match_the_worked_example": {"mistakes_per_epoch": [3, 1, 0]},
+            "converges_within_novikoff": {"updates": [10**9] * 5},
+            "xor_cycles_forever": {"best_shuffled_accuracy": 1.0},
+            "criterion_behaves": {"j_down": 1e9},  # S6: the slide's sign, stepping up J
+            "delta_rule_is_minus_gradient": {"max_difference": 0.1},
+            "linear_layers_collapse": {"max_difference": 0.1},
+        },
+    )
+
+
 def test_bipolar_and_weights_match_the_hebb_slide_line():
     x = np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]], "float32")
     y = np.array([1, -1, -1, -1], "float32")

@@ -24,6 +24,25 @@ def test_deterministic_claims_hold(result):
     assert len(result.claims) == 8
 
 
+def test_verdicts_can_fail(result, verdicts_can_fail):
+    from nnzoo.recipes import preprocessing
+
+    verdicts_can_fail(
+        preprocessing,
+        result,
+        {
+            "standardizing_removes_the_elongation": {"raw_converged": [True, False]},
+            "normalization_layer_lets_sgd_fit": {"raw_losses": [1e-6]},
+            "centering_zeroes_the_means": {"feature_mean": 0.5},
+            "standardization_gives_unit_scale": {"stds": [1.0, 0.5]},
+            "training_statistics_do_not_leak": {"moved_with_training_stats": 0.1},
+            "min_max_maps_onto_unit_interval": {"inlier_span": 1.0},
+            "whitening_gives_identity_and_amplifies_noise": {"noise_gains": [1.0] * 5},
+            "standardized_inputs_fit_better": {"standardized_loss": 1.0, "raw_loss": 0.5},
+        },
+    )
+
+
 def test_condition_numbers(result):
     t = result.table[(result.table["experiment"] == "conditioning") & (result.table["lr_times_lambda_max"] == 1.0)]
     kappa = t.set_index("scaling")["condition_number"]

@@ -1,5 +1,7 @@
 """xor_mlp recipe in quick mode: hand-built nets, the trained MLP, linear collapse."""
 
+import json
+
 import numpy as np
 import pytest
 from nnzoo.recipes import xor_mlp
@@ -15,8 +17,28 @@ def result(tmp_path_factory):
 
 
 def test_all_claims_hold(result):
-    assert len(result.claims) == 6
+    assert len(result.claims) == 5
     assert not result.failed_claims, [c.claim for c in result.failed_claims]
+
+
+def test_verdicts_can_fail(result, verdicts_can_fail):
+    verdicts_can_fail(
+        xor_mlp,
+        result,
+        {
+            "hand_built_networks_compute_xor": {"step_outputs": [0, 1, 1, 1]},
+            "trained_mlp_solves_xor": {"accuracy": 0.75},
+            "narrow_net_gets_stuck_more": {"stuck_fractions": {2: 0.0, 8: 0.0}},
+            "linear_layers_collapse": {"trained_accuracy": 1.0},
+            "one_hidden_layer_approximates": {"mses": [0.1, 0.01, 0.02, 0.005]},
+        },
+    )
+
+
+def test_truth_table_and_least_squares_are_worked_examples(result):
+    table, lstsq = result.worked
+    assert table.computed == table.slide == "00 -> 0, 01 -> 1, 10 -> 1, 11 -> 0"
+    np.testing.assert_allclose(json.loads(lstsq.computed), [0, 0, 0.5], atol=1e-12)  # 04:789-816
 
 
 def test_hand_built_networks_compute_xor():
