@@ -57,9 +57,14 @@ def judge(claim, verdict, measured, evidence, source="", *, variants=(), chance=
     )
 
 
-def check(claim, passed, evidence, source=""):
-    """The pre-verdict form, kept only while recipes move to ``judge``."""
-    return Claim(claim=claim, passed=bool(passed), evidence=evidence, source=source)
+def validation_accuracy(variant):
+    """The variant's final validation accuracy, whichever accuracy metric it was compiled with."""
+    accuracies = [value for name, value in variant.val.items() if name.endswith("accuracy")]
+    if not accuracies:
+        raise ValueError(
+            f"A claim judged against chance needs an accuracy metric. Received: {variant.name} reports {sorted(variant.val)}"
+        )
+    return accuracies[0]
 
 
 def unsound(variants, chance=None):
@@ -71,10 +76,8 @@ def unsound(variants, chance=None):
         bad_epochs = np.flatnonzero(~np.isfinite(losses).all(axis=1))
         if bad_epochs.size:
             faults.append(f"{variant.name}'s loss is not finite from epoch {bad_epochs[0] + 1}")
-        elif chance is not None and variant.val["accuracy"] < chance + (1 - chance) / 10:
-            faults.append(
-                f"{variant.name} sits at chance (val accuracy {fmt(variant.val['accuracy'])}, chance {fmt(chance)})"
-            )
+        elif chance is not None and (accuracy := validation_accuracy(variant)) < chance + (1 - chance) / 10:
+            faults.append(f"{variant.name} sits at chance (val accuracy {fmt(accuracy)}, chance {fmt(chance)})")
     return faults
 
 

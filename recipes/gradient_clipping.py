@@ -7,7 +7,7 @@ norm" (02:924); the "cliffs" landscape (02:929). Keras: clipvalue, clipnorm (per
 global_clipnorm (all variables jointly) on every optimizer.
 
 Lectures: Sharif Univ., "Introduction to neural networks" (002, lines 856-929). The slides have no
-numbers: the worked gradients (3, 4) and (0.5, -20) and what they clip to are the lecture catalogue's
+numbers: the worked gradients (3, 4) and (0.5, -20) and what they clip to are nnzoo's
 choice, not the slides'. No slips in this section.
 """
 
@@ -155,7 +155,7 @@ def run(ctx):
     )
     notes = [
         "The slides of this section print no numbers: the worked gradients (3, 4) and (0.5, -20), and the values "
-        "shown beside the worked examples as the slide's, are the lecture catalogue's choice."
+        "shown beside the worked examples as the slide's, are nnzoo's choice."
     ]
     return RecipeResult(pd.DataFrame(rows), {"loss_curves": figure}, claims, notes=notes, worked=_worked_examples())
 

@@ -10,7 +10,7 @@ iterations checked against Keras's ``optimizer.iterations`` after ``fit``.
 Lectures: Sharif Univ., "Introduction to neural networks" (002, lines 56-85, 480-587); Univ. Bretagne
 Sud, "ANN part I" (003, lines 804-1029); Univ. Milano-Bicocca, "Neural networks" (004, lines 104-149,
 1017-1075). The step sizes on x^2 and on the quadratic, and the epoch/iteration example, were in
-lost figures: the recipe uses the lecture catalogue's values (x0 = 1; lr 0.1, 0.5, 0.9, 1.0, 1.1;
+lost figures: the recipe uses nnzoo's values (x0 = 1; lr 0.1, 0.5, 0.9, 1.0, 1.1;
 eta 0.01-0.3; 2000 samples in batches of 500), chosen, not the slides'. The update rules evaluated
 on these constants are worked examples; the claims are the batch regimes and Keras's iterations.
 """
@@ -31,7 +31,7 @@ HESSIAN = np.array([[2.0, 1.0], [1.0, 8.0]])  # f = x1^2 + x1 x2 + 4 x2^2 = x^T 
 X0 = np.array([3.0, 3.0])
 STEPS_1D = (0.1, 0.5, 0.9, 1.0, 1.1)
 STEPS_2D = (0.01, 0.05, 0.1, 0.2, 0.24, 0.25, 0.3)
-EXPECTED_ITERATIONS = {0.01: 420, 0.05: 81, 0.1: 39, 0.2: 20, 0.24: 212}  # catalogue 8.3, recomputed below
+EXPECTED_ITERATIONS = {0.01: 420, 0.05: 81, 0.1: 39, 0.2: 20, 0.24: 212}  # recomputed below
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,7 +108,7 @@ def run(ctx):
     claims.append(epoch_claim)
 
     notes.append(
-        "The step sizes on x^2 and on the quadratic and the 2000-sample / batch-500 example are the catalogue's "
+        "The step sizes on x^2 and on the quadratic and the 2000-sample / batch-500 example are nnzoo's "
         "choices: the slides' figures holding them were lost."
     )
     paths = {f"eta = {eta}": descend(X0, eta, max_iter=60)[0][:60] for eta in (0.05, 0.1, 0.2, 0.25)}
@@ -157,7 +157,7 @@ def stop_by_change(delta=1e-8, eta=0.1):
 
 
 def _worked_examples():
-    """The update rules on f = x^2 and on the quadratic, evaluated on the slides' (or the catalogue's) constants."""
+    """The update rules on f = x^2 and on the quadratic, evaluated on the slides' (or nnzoo's) constants."""
     x_squared = dict(
         zip(
             STEPS_1D,

@@ -296,7 +296,7 @@ def _worked_slips(three_input):
             "03:413-416",
         ),
         WorkedExample(
-            "Nets of w = (1, 1, 1), b = -2 on the 3-input patterns (a separating line, catalogue's witness)",
+            "Nets of w = (1, 1, 1), b = -2 on the 3-input patterns (a separating line)",
             str((x @ np.ones(3) - 2).astype(int).tolist()),
             f"the targets {y.astype(int).tolist()}: 'linear separable' (03:426)",
             "03:426",

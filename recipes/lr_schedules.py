@@ -34,7 +34,7 @@ SCHEDULES = ("constant", "step", "exponential", "one_over_t")
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    """Hyperparameters: the catalogue's alpha0 = 0.1, k = 0.1 and halving every 5 epochs throughout."""
+    """Hyperparameters: nnzoo's alpha0 = 0.1, k = 0.1 and halving every 5 epochs throughout."""
 
     initial_learning_rate: float = 0.1
     k: float = 0.1

@@ -219,7 +219,7 @@ def run(ctx):
     )
     notes.append(
         "The slide figures of the worked iterations are lost (03:490): the bipolar and binary AND runs are "
-        "the catalogue's extension, with w0 = 0 and the truth tables' row order."
+        "nnzoo's extension, with w0 = 0 and the truth tables' row order."
     )
     figures = {
         "boundary_per_epoch": _boundary_figure(
@@ -236,7 +236,7 @@ def run(ctx):
 
 # ---- verdicts: pure functions of the measured numbers -------------------------------------------------
 
-AND_EPOCH_1 = [(1, 1, 1), (0, 2, 0), (1, 1, -1), (1, 1, -1)]  # the catalogue's worked iterations (03:370-402 corrected)
+AND_EPOCH_1 = [(1, 1, 1), (0, 2, 0), (1, 1, -1), (1, 1, -1)]  # nnzoo's worked iterations (03:370-402 corrected)
 
 
 def updates_only_on_mistakes(weight_changed, mistakes, first_is_mistake):

@@ -35,7 +35,7 @@ VARIANTS = ("raw", "normalized")
 class Config:
     """Hyperparameters; QUICK keeps every experiment at a size the test suite can afford."""
 
-    gd_steps: int = 10_000  # the catalogue's budget for plain gradient descent on the raw features
+    gd_steps: int = 10_000  # nnzoo's budget for plain gradient descent on the raw features
     tolerance: float = 1e-3  # "converged": loss within 0.1 % of the least-squares optimum
     linear_epochs: int = 20
     linear_learning_rate: float = 0.1  # SGD on the normalized features; raw uses 1/lambda_max

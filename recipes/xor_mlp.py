@@ -422,7 +422,7 @@ def _claim_stuck(many, solved, cfg):
         "; ".join(
             f"2-{w}-1: {int(round(stuck[w] * len(solved[w])))}/{len(solved[w])} stuck ({stuck[w]:.0%})" for w in solved
         ),
-        "02:185-210 (catalogue 4.3)",
+        "02:185-210",
         variants=[many],
     )
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from nnzoo import registry
-from nnzoo.results import RecipeResult, check, fmt
+from nnzoo.results import RecipeResult, fmt, judge
 
 NAME = "resume_tiny"
 LECTURES = ()
@@ -77,11 +77,26 @@ def run(ctx):
     table["drawn"] = drawn
     fig = first.history.plot(x="epoch", y="loss").get_figure()
     claims = [
-        check(
+        judge(
             "SGD lowers the training loss",
-            second.final("loss") < second.history["loss"].iloc[0],
+            loss_falls,
+            {"first": second.history["loss"].iloc[0], "last": second.final("loss")},
             f"{fmt(second.history['loss'].iloc[0])} -> {fmt(second.final('loss'))}",
+            variants=[second],
         ),
-        check("the callback saw every epoch", len(recorder.losses) == 3, f"{len(recorder.losses)} losses"),
+        judge(
+            "the callback saw every epoch",
+            saw_every_epoch,
+            {"seen": len(recorder.losses), "epochs": 3},
+            f"{len(recorder.losses)} losses",
+        ),
     ]
     return RecipeResult(table, figures={"loss": fig}, claims=claims)
+
+
+def loss_falls(first, last):
+    return last < first
+
+
+def saw_every_epoch(seen, epochs):
+    return seen == epochs

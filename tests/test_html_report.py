@@ -17,7 +17,7 @@ from selenium.webdriver.common.by import By
 import nnzoo
 from nnzoo import cli
 from nnzoo.report import write_run
-from nnzoo.results import RecipeResult, Run, check
+from nnzoo.results import Claim, RecipeResult, Run
 
 
 def failing_result():
@@ -25,8 +25,8 @@ def failing_result():
     fig = Figure(figsize=(4, 3))
     fig.subplots().plot(np.arange(10), np.arange(10) ** 2)
     claims = [
-        check("Squares grow <fast> & steadily", True, "9^2 = 81 > 8^2 = 64", "03:1-2"),
-        check("Squares are negative", False, "min = 0, so the claim fails", "04:3-4"),
+        Claim("Squares grow <fast> & steadily", True, "9^2 = 81 > 8^2 = 64", "03:1-2"),
+        Claim("Squares are negative", False, "min = 0, so the claim fails", "04:3-4"),
     ]
     info = {
         "recipe": "synthetic",

@@ -1,4 +1,4 @@
-"""gradient_clipping recipe: quick run's claims, the worked vectors against the catalogue's digits, files."""
+"""gradient_clipping recipe: quick run's claims, the worked vectors against nnzoo's digits, files."""
 
 import os
 
@@ -40,7 +40,7 @@ def test_verdicts_can_fail(result, verdicts_can_fail):
     )
 
 
-def test_worked_examples_show_the_catalogue_values(result):
+def test_worked_examples_show_the_values_beside_them(result):
     assert len(result.worked) == 7
     for w in result.worked:
         shown = w.computed if isinstance(w.computed, str) else f"{w.computed:.5f}"

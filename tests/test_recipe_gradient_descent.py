@@ -32,7 +32,7 @@ def test_verdicts_can_fail(result, verdicts_can_fail):
     )
 
 
-def test_update_rules_are_worked_examples_beside_the_catalogue(result):
+def test_update_rules_are_worked_examples(result):
     worked = {w.example: w for w in result.worked}
     counts = next(w for w in result.worked if w.example.startswith("GD iterations to f < 1e-6"))
     assert counts.computed == counts.slide == "420 / 81 / 39 / 20 / 212 / diverges / diverges"
