@@ -97,6 +97,7 @@ def _run(name, info, options, out_dir, *, strategy, verbose, config, chief):
 
     from nnzoo.checkpoints import FOLDER, RunCheckpoints
     from nnzoo.context import RunContext
+    from nnzoo.trace_registry import released_custom_gradients
     from nnzoo.training import seed_everything
 
     tf.config.experimental.enable_op_determinism()
@@ -124,7 +125,7 @@ def _run(name, info, options, out_dir, *, strategy, verbose, config, chief):
             flush=True,
         )
     seed_everything(seed)
-    with multi_worker_fixes(strategy):
+    with multi_worker_fixes(strategy), released_custom_gradients():  # also the recipe's own training loops
         result = module.run(ctx)
     record = {
         "recipe": name,

@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from nnzoo import io
 from nnzoo.keras_multiworker import is_multi_worker
+from nnzoo.trace_registry import released_custom_gradients
 
 MAX_STEPS_PER_EXECUTION = 64
 
@@ -229,15 +230,16 @@ def train(
         _replay_shuffles(train_ds, initial_epoch)
         callbacks = [*callbacks, checkpoint.saver(timer, rows)]
     start = time.perf_counter()
-    fit = model.fit(
-        train_ds,
-        validation_data=val_ds,
-        epochs=epochs,
-        verbose=0,
-        shuffle=False,
-        callbacks=[timer, *callbacks],
-        initial_epoch=initial_epoch,
-    )
+    with released_custom_gradients():  # or each trained model's graph stays in memory for good
+        fit = model.fit(
+            train_ds,
+            validation_data=val_ds,
+            epochs=epochs,
+            verbose=0,
+            shuffle=False,
+            callbacks=[timer, *callbacks],
+            initial_epoch=initial_epoch,
+        )
     seconds = time.perf_counter() - start
     history = _history_frame(rows + _rows(fit.history), timer.seconds, first_epoch=initial_epoch - len(rows) + 1)
     val = evaluate(model, data.x_val, data.y_val, batch_size, strategy=strategy) if len(data.x_val) else {}
