@@ -28,7 +28,7 @@ def _recipes_dir():
 
 
 def _read_info(path):
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = _parse_head(path.read_text(encoding="utf-8").splitlines(keepends=True), str(path))
     doc = ast.get_docstring(tree) or ""
     lectures = ()
     for node in tree.body:
@@ -36,6 +36,18 @@ def _read_info(path):
             lectures = tuple(ast.literal_eval(node.value))
     summary = doc.strip().splitlines()[0] if doc.strip() else ""
     return RecipeInfo(path.stem, summary, lectures, path)
+
+
+def _parse_head(lines, filename):
+    """The module up to the end of its ``LECTURES`` statement (all of it without one): parsing whole recipes
+    took most of `nnzoo list`'s time."""
+    first = next((i for i, line in enumerate(lines) if line.startswith("LECTURES")), len(lines))
+    for stop in range(first + 1, len(lines)):
+        try:
+            return ast.parse("".join(lines[:stop]), filename=filename)
+        except SyntaxError:  # the LECTURES tuple goes on over more lines
+            continue
+    return ast.parse("".join(lines), filename=filename)
 
 
 @lru_cache(maxsize=None)

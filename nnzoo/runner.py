@@ -15,7 +15,6 @@ from pathlib import Path
 from nnzoo import quiet_tensorflow, registry, run_folder
 from nnzoo.errors import NnzooError, check_seed
 from nnzoo.io import ensure_writable_dir
-from nnzoo.results import Run
 
 VERSIONED = ("nnzoo", "tensorflow", "keras", "keras-tuner", "numpy", "pandas", "scikit-learn", "matplotlib")
 
@@ -97,6 +96,7 @@ def _run(name, info, options, out_dir, *, strategy, verbose, config, chief):
 
     from nnzoo.checkpoints import FOLDER, RunCheckpoints
     from nnzoo.context import RunContext
+    from nnzoo.results import Run
     from nnzoo.trace_registry import released_custom_gradients
     from nnzoo.training import seed_everything
 
