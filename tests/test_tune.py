@@ -2,6 +2,7 @@
 K-fold arithmetic, coarse-to-fine ranges, a chief and two workers on loopback, and the user errors."""
 
 import json
+import shutil
 import signal
 import socket
 import subprocess
@@ -45,8 +46,9 @@ def test_results_summary_and_best_model(search):
     assert next(e for e in space if e["config"]["name"] == "learning_rate")["config"]["sampling"] == "log"
 
 
-def test_same_command_resumes_without_rerunning(search):
-    out, _ = search
+def test_same_command_resumes_without_rerunning(search, tmp_path):
+    out = tmp_path / "coarse"  # a copy: the module's search stays as it was for the other tests
+    shutil.copytree(search[0], out)
     before = pd.read_csv(out / "trials.csv")
     proc = tune("--max-trials", 4, "--out", out)
     assert proc.returncode == 0, proc.stderr[-2000:]
