@@ -7,11 +7,12 @@ peak measured in that process; (b) the digits network 64-128-10 from nothing to 
 batch 32, Adam 1e-3), wall time including building and compiling, with its test accuracy.
 
 Threads are pinned, since PyTorch's OpenMP threads spin when another core is busy: the child gets
-OMP_NUM_THREADS / MKL_NUM_THREADS / OPENBLAS_NUM_THREADS = n and OMP_WAIT_POLICY=PASSIVE, TensorFlow
+OMP_NUM_THREADS / MKL_NUM_THREADS / OPENBLAS_NUM_THREADS = n and OMP_WAIT_POLICY=PASSIVE (or --omp-wait-policy
+ACTIVE), TensorFlow
 intra-op n and inter-op 1, torch.set_num_threads(n) and set_num_interop_threads(1), and scikit-learn runs
 under threadpoolctl's limit n. Ratios are against baselines measured in the same child.
 
-Usage: python benchmarks/peers.py [--threads 1 2] [--n 60000]. Needs PyTorch: pip install 'nnzoo[bench]'.
+Usage: python benchmarks/peers.py [--threads 1 2] [--n 60000] [--omp-wait-policy PASSIVE|ACTIVE]. Needs PyTorch: pip install 'nnzoo[bench]'.
 Exits 1 when a target is missed: (a) nnzoo <= 0.8x PyTorch and <= 1.5x the arithmetic limit; (b) nnzoo
 <= 2x scikit-learn's time at equal accuracy (within 0.03).
 """
@@ -178,9 +179,9 @@ def digits_to_trained(threads):
     return out
 
 
-def run_child(threads, n):
+def run_child(threads, n, wait_policy):
     names = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-    env = {**os.environ, **dict.fromkeys(names, str(threads)), "OMP_WAIT_POLICY": "PASSIVE"}
+    env = {**os.environ, **dict.fromkeys(names, str(threads)), "OMP_WAIT_POLICY": wait_policy}
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     argv = [sys.executable, __file__, "--child", str(threads), "--n", str(n)]
     proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
@@ -223,6 +224,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--n", type=int, default=60_000)
+    parser.add_argument(
+        "--omp-wait-policy",
+        choices=("PASSIVE", "ACTIVE"),
+        default="PASSIVE",
+        help="OpenMP threads sleep (PASSIVE: fair when other work shares the cores) or spin (ACTIVE: faster alone)",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -233,7 +240,7 @@ def main():
     except ImportError:
         raise SystemExit("benchmarks/peers.py needs PyTorch: pip install 'nnzoo[bench]'") from None
     print(f"nnzoo beside its peers, {os.cpu_count()} CPUs, reference MLP on {args.n} examples")
-    missed = [target for threads in args.threads for target in report(run_child(threads, args.n))]
+    missed = [target for threads in args.threads for target in report(run_child(threads, args.n, args.omp_wait_policy))]
     print(f"\nmissed: {', '.join(missed)}" if missed else "\nevery target met")
     raise SystemExit(1 if missed else 0)
 
