@@ -10,14 +10,21 @@ traceback from deep inside TensorFlow.
 """
 
 import dataclasses
+import faulthandler
 import json
 import os
 import re
+import select
 import socket
+import subprocess
+import sys
+import time
 
 from nnzoo.errors import NnzooError
 
 JOBS = ("chief", "worker")
+PEER_TIMEOUT_S = 300.0  # how long a task waits by default for the others of TF_CONFIG to come up
+GUARD_LEAD_S = 0.5  # the guard speaks this long before faulthandler ends the waiting process
 _ADDRESS = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
 
 
@@ -130,9 +137,56 @@ def check_can_listen(cluster):
         ) from None
 
 
-def multi_worker_strategy(cluster):
-    """MultiWorkerMirroredStrategy for ``cluster`` (read from TF_CONFIG), once this task's port is known free."""
+def multi_worker_strategy(cluster, peer_timeout=PEER_TIMEOUT_S):
+    """MultiWorkerMirroredStrategy for ``cluster`` (read from TF_CONFIG), once this task's port is known free.
+
+    TensorFlow forms the cluster inside a C++ call that holds the GIL and does not return while a task is
+    missing (the process does not even answer SIGTERM). So no Python code of this process can run until it
+    returns: faulthandler's C watchdog ends the process with status 1 after ``peer_timeout`` seconds, and a
+    small guard process, told when the cluster has formed, says just before that which tasks never answered.
+    """
     check_can_listen(cluster)
     import tensorflow as tf
 
-    return tf.distribute.MultiWorkerMirroredStrategy()
+    peers = [f"{name}={address}" for name, address in cluster.peers()]
+    guard = subprocess.Popen(
+        [sys.executable, "-c", "from nnzoo.cluster import guard_main; guard_main()", repr(peer_timeout), cluster.name]
+        + peers,
+        stdin=subprocess.PIPE,
+    )
+    with open(os.devnull, "w") as devnull:
+        faulthandler.dump_traceback_later(peer_timeout, exit=True, file=devnull)
+        try:
+            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+            guard.stdin.close()  # the cluster formed (or failed with an error of its own): the guard stays quiet
+            guard.wait()
+    return strategy
+
+
+def guard_main():
+    """The guard process: quiet if its stdin closes in time, else one line naming the silent tasks."""
+    timeout, name, peers = float(sys.argv[1]), sys.argv[2], dict(p.split("=", 1) for p in sys.argv[3:])
+    deadline = time.monotonic() + max(timeout - GUARD_LEAD_S, 0)
+    while (left := deadline - time.monotonic()) > 0:
+        if select.select([sys.stdin], [], [], min(left, 0.5))[0]:
+            return  # closed: the cluster formed
+        peers = {peer: address for peer, address in peers.items() if not _answers(address)}
+    missing = ", ".join(f"{peer} at {address}" for peer, address in peers.items())
+    why = f"{missing} never answered" if missing else "every task answered but the cluster did not form"
+    print(
+        f"nnzoo run: error: {name} waited {timeout:g} s for the cluster of TF_CONFIG: {why}; "
+        "start every task (or raise --peer-timeout)",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _answers(address):
+    host, port = _ADDRESS.fullmatch(address).groups()
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=0.5).close()
+    except OSError:
+        return False
+    return True

@@ -49,6 +49,8 @@ def worker_argv(args):
     argv = [sys.executable, "-m", "nnzoo", "run", args.recipe, "--seed", str(args.seed), "--strategy", "multi-worker"]
     argv += ["--quick"] * args.quick + ["--strict"] * args.strict + ["--monitor"] * args.monitor
     argv += ["--quiet"] * args.quiet
+    if args.peer_timeout is not None:
+        argv += ["--peer-timeout", repr(args.peer_timeout)]
     if args.out is not None:
         argv += ["--out", str(args.out)]
     return argv

@@ -185,6 +185,38 @@ def test_bad_workers_option_exits_2(capsys, args, needle):
     assert needle in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("index", [0, 1])
+def test_a_task_whose_peer_never_comes_up_exits_1_in_bounded_time(tmp_path, index):
+    """Worker 0 leads the cluster, worker 1 joins it: either one, alone, waits --peer-timeout and no longer
+    (TensorFlow alone would wait inside C++ for good, deaf to SIGTERM), then names the missing task."""
+    ports = launcher.free_ports(2)
+    config = {"cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]}, "task": {"type": "worker", "index": index}}
+    out = tmp_path / "run"
+    start = time.monotonic()
+    proc = run_cli(
+        "run", "model_fitting", "--quick", "--strategy", "multi-worker", "--peer-timeout", "3", "--out", str(out),
+        env={**os.environ, "TF_CONFIG": json.dumps(config)},
+        timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 1 and time.monotonic() - start < 3 + 60  # the rest is importing TensorFlow
+    missing = f"worker {1 - index} at 127.0.0.1:{ports[1 - index]} never answered"
+    assert missing in proc.stderr and "--peer-timeout" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--peer-timeout", "0", "--strategy", "multi-worker"], "--peer-timeout must be a number in [1, 86400]"),
+        (["--peer-timeout", "nan", "--workers", "2"], "--peer-timeout must be a number in [1, 86400]"),
+        (["--peer-timeout", "30"], "needs --strategy multi-worker or --workers"),
+    ],
+)
+def test_bad_peer_timeout_exits_2(capsys, args, needle):
+    assert cli.main(["run", "xor_mlp", "--quick", *args]) == 2
+    assert needle in capsys.readouterr().err
+
+
 def test_worker_command_line_carries_the_options(tmp_path):
     args = cli.build_parser().parse_args(
         [
@@ -198,6 +230,8 @@ def test_worker_command_line_carries_the_options(tmp_path):
             "--quiet",
             "--workers",
             "2",
+            "--peer-timeout",
+            "30",
             "--out",
             str(tmp_path),
         ]
@@ -216,6 +250,8 @@ def test_worker_command_line_carries_the_options(tmp_path):
         "--strict",
         "--monitor",
         "--quiet",
+        "--peer-timeout",
+        "30.0",
         "--out",
         str(tmp_path),
     ]

@@ -10,7 +10,7 @@ import shlex
 import sys
 
 from nnzoo import cluster, registry
-from nnzoo.errors import NnzooError, check_seed, user_path
+from nnzoo.errors import NnzooError, check_range, check_seed, user_path
 from nnzoo.run_folder import is_finished
 from nnzoo.runner import default_out_dir, writes_run_folder
 
@@ -44,6 +44,14 @@ def add_arguments(parser):
         "variants are loaded, the interrupted one continues after its last completed epoch",
     )
     parser.add_argument(
+        "--peer-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help=f"with --strategy multi-worker: how long to wait for every other task of TF_CONFIG to come up "
+        f"before exiting 1 naming the missing ones (default {cluster.PEER_TIMEOUT_S:g})",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=None,
@@ -55,6 +63,13 @@ def add_arguments(parser):
 
 def main(args):
     check_seed(args.seed, "--seed")
+    if args.peer_timeout is not None:
+        check_range("--peer-timeout", args.peer_timeout, 1, 86_400)
+        if args.strategy != "multi-worker" and args.workers is None:
+            raise NnzooError(
+                "--peer-timeout is how long a multi-worker task waits for the others; it needs --strategy "
+                f"multi-worker or --workers. Received: strategy={args.strategy!r}"
+            )
     if args.workers is not None:
         from nnzoo import launcher
 
@@ -71,7 +86,7 @@ def main(args):
         cluster.from_environ()  # a wrong TF_CONFIG is a one-line error before TensorFlow loads
     import nnzoo
 
-    strategy = _strategy(args.strategy)
+    strategy = _strategy(args.strategy, args.peer_timeout)
     failed = []
     for name in names:
         out = _out_for(args, name)
@@ -131,11 +146,11 @@ def print_result(result):
     print(f"\n{result.summary()}; wrote {result.out_dir}", file=sys.stdout)
 
 
-def _strategy(name):
+def _strategy(name, peer_timeout):
     if name == "none":
         return None
     import tensorflow as tf
 
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
-    return cluster.multi_worker_strategy(cluster.from_environ())
+    return cluster.multi_worker_strategy(cluster.from_environ(), peer_timeout or cluster.PEER_TIMEOUT_S)
