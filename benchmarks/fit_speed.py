@@ -10,22 +10,15 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from nnzoo.datasets import Dataset  # noqa: E402
+from peers import keras_mlp  # noqa: E402
 
 from nnzoo import training  # noqa: E402
 
 
 def reference_mlp():
-    return keras.Sequential(
-        [
-            keras.Input((784,)),
-            keras.layers.Dense(256, activation="relu"),
-            keras.layers.Dense(256, activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
+    return keras_mlp((784, 256, 256, 10))
 
 
 def main():

@@ -16,18 +16,11 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from peers import keras_mlp  # noqa: E402
+
 
 def reference_mlp():
-    import keras
-
-    return keras.Sequential(
-        [
-            keras.Input((784,)),
-            keras.layers.Dense(256, activation="relu"),
-            keras.layers.Dense(256, activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
+    return keras_mlp((784, 256, 256, 10))
 
 
 def measure(args, out):
