@@ -131,6 +131,8 @@ def test_run_all_prints_summary(monkeypatch, capsys, tmp_path):
     assert f"{len(registry.recipes())} recipes ran" in out and "claims fail" in out
 
 
-def test_cli_run_writes_folder(batchnorm_run):
-    claims = json.loads((batchnorm_run.out_dir / "claims.json").read_text())
+def test_cli_run_writes_folder(tmp_path, capsys):
+    assert cli.main(["run", "losses", "--quick", "--quiet", "--out", str(tmp_path / "run")]) == 0
+    claims = json.loads((tmp_path / "run" / "claims.json").read_text())
     assert {"claim", "passed", "evidence"} <= set(claims[0])
+    assert f"wrote {tmp_path / 'run'}" in capsys.readouterr().out
