@@ -16,6 +16,7 @@ from nnzoo.runner import default_out_dir, writes_run_folder
 
 HELP = "run a recipe (or 'all') and write results, claims, figures and a report"
 STRATEGIES = ("none", "mirrored", "multi-worker")
+MAX_JOBS = 64
 
 
 def add_arguments(parser):
@@ -59,6 +60,14 @@ def add_arguments(parser):
         help="start N local worker processes on free loopback ports, each running this command "
         "with --strategy multi-worker and its own TF_CONFIG (see docs/distributed.md)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with 'all': run up to N recipes at once, each in its own worker process (default 1; "
+        f"1 to {MAX_JOBS}); each recipe's numbers are those of a sequential run",
+    )
 
 
 def main(args):
@@ -70,6 +79,12 @@ def main(args):
                 "--peer-timeout is how long a multi-worker task waits for the others; it needs --strategy "
                 f"multi-worker or --workers. Received: strategy={args.strategy!r}"
             )
+    check_range("--jobs", args.jobs, 1, MAX_JOBS, integer=True)
+    if args.jobs > 1 and (args.recipe != "all" or args.strategy != "none" or args.workers is not None):
+        raise NnzooError(
+            "--jobs runs several recipes at once in processes of their own; it needs 'all' and no --strategy "
+            f"or --workers. Received: recipe={args.recipe!r}, strategy={args.strategy!r}, workers={args.workers!r}"
+        )
     if args.workers is not None:
         from nnzoo import launcher
 
@@ -84,37 +99,60 @@ def main(args):
         )
     if args.strategy == "multi-worker":
         cluster.from_environ()  # a wrong TF_CONFIG is a one-line error before TensorFlow loads
-    import nnzoo
-
-    strategy = _strategy(args.strategy, args.peer_timeout)
-    failed = []
+    tasks = []
     for name in names:
         out = _out_for(args, name)
         if args.resume and is_finished(out):
             print(f"[{name}] already finished in {out}; nothing to resume", file=sys.stderr)
             continue
+        tasks.append((name, out, args.resume and (args.recipe != "all" or out.exists())))
+    options = {"quick": args.quick, "seed": args.seed, "monitor": args.monitor, "verbose": 0 if args.quiet else 1}
+    failed = []
+
+    def show(name, text, failed_claims):
+        print(text, flush=True)
+        failed.extend(f"{name}: {claim}" for claim in failed_claims)
+
+    if args.jobs > 1:
+        crashed = _run_in_workers(args, tasks, options, show)
+        if crashed:
+            print(f"nnzoo run: error: {crashed}", file=sys.stderr)
+            return 1
+    else:
+        _run_here(args, tasks, options, show)
+    if args.recipe == "all":
+        total = "all claims hold" if not failed else f"{len(failed)} claims fail:\n  " + "\n  ".join(failed)
+        print(f"\n{len(names)} recipes ran; {total}")
+    return 1 if (args.strict and failed) else 0
+
+
+def _run_here(args, tasks, options, show):
+    import nnzoo
+
+    strategy = _strategy(args.strategy, args.peer_timeout)
+    for name, out, resume in tasks:
         try:
-            result = nnzoo.run(
-                name,
-                quick=args.quick,
-                seed=args.seed,
-                out=out,
-                monitor=args.monitor,
-                strategy=strategy,
-                verbose=0 if args.quiet else 1,
-                resume=args.resume and (args.recipe != "all" or out.exists()),
-            )
+            result = nnzoo.run(name, out=out, strategy=strategy, resume=resume, **options)
         except KeyboardInterrupt:
             raise KeyboardInterrupt(f"resume with: {_resume_command(args, name, out)}") from None
         if not writes_run_folder(strategy):
             print(f"{name}: this worker's part is done; the chief writes the run folder")
             continue
-        print_result(result)
-        failed += [f"{name}: {c.claim}" for c in result.failed_claims]
-    if args.recipe == "all":
-        total = "all claims hold" if not failed else f"{len(failed)} claims fail:\n  " + "\n  ".join(failed)
-        print(f"\n{len(names)} recipes ran; {total}")
-    return 1 if (args.strict and failed) else 0
+        show(name, format_result(result), [c.claim for c in result.failed_claims])
+
+
+def _run_in_workers(args, tasks, options, show):
+    """``_run_here`` on --jobs worker processes; the message of a recipe that crashed one, or None."""
+    from nnzoo import parallel_runs
+
+    try:
+        parallel_runs.run_recipes(tasks, options, args.jobs, show)
+    except parallel_runs.RecipeCrashed as crash:  # a bug: its traceback came from the worker
+        return str(crash)
+    except KeyboardInterrupt as stop:
+        stopped = str(stop).split(", ")
+        commands = {_resume_command(args, name, _out_for(args, name)) for name in stopped}
+        raise KeyboardInterrupt(f"stopped {str(stop)}; resume with: {' ; '.join(sorted(commands))}") from None
 
 
 def _out_for(args, name):
@@ -136,14 +174,16 @@ def _resume_command(args, name, out):
     return " ".join(["nnzoo run", recipe, "--out", shlex.quote(str(folder)), *filter(None, options), "--resume"])
 
 
-def print_result(result):
+def format_result(result):
+    """A finished run as printed: its table, every claim with its evidence, and where it was written."""
     import pandas as pd
 
     with pd.option_context("display.max_columns", 20, "display.width", 160, "display.precision", 4):
-        print(f"\n== {result.recipe} ==\n{result.table.to_string(index=False)}\n")
+        lines = [f"\n== {result.recipe} ==\n{result.table.to_string(index=False)}\n"]
     for claim in result.claims:
-        print(f"  [{'PASS' if claim.passed else 'FAIL'}] {claim.claim}\n         {claim.evidence}")
-    print(f"\n{result.summary()}; wrote {result.out_dir}", file=sys.stdout)
+        lines.append(f"  [{'PASS' if claim.passed else 'FAIL'}] {claim.claim}\n         {claim.evidence}")
+    lines.append(f"\n{result.summary()}; wrote {result.out_dir}")
+    return "\n".join(lines)
 
 
 def _strategy(name, peer_timeout):
