@@ -94,6 +94,7 @@ def _run(name, info, options, out_dir, *, strategy, verbose, config, chief):
     import keras
     import tensorflow as tf
 
+    from nnzoo import trace_reuse
     from nnzoo.checkpoints import FOLDER, RunCheckpoints
     from nnzoo.context import RunContext
     from nnzoo.results import Run
@@ -102,6 +103,7 @@ def _run(name, info, options, out_dir, *, strategy, verbose, config, chief):
 
     tf.config.experimental.enable_op_determinism()
     keras.backend.clear_session()  # no memory growth over `run all`, and the same layer names every run
+    trace_reuse.clear()  # (the graphs kept for reuse hold their models)
     module = registry.load_module(name)
     if config is not None and type(config) is not module.Config:
         raise NnzooError(f"config must be an instance of nnzoo.recipes.{name}.Config. Received: config={config!r}")

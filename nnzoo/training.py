@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from nnzoo import io
+from nnzoo import io, trace_reuse
 from nnzoo.keras_multiworker import is_multi_worker
 from nnzoo.trace_registry import released_custom_gradients
 
@@ -34,6 +34,7 @@ class TrainedVariant:
     test: dict
     seconds: float
     model_path: Path | None = None
+    phases: dict = dataclasses.field(default_factory=dict)  # wall seconds of build_compile, fit, evaluate, save
 
     @property
     def iterations(self):
@@ -198,6 +199,7 @@ def train(
     ``checkpoint`` (an nnzoo.checkpoints.VariantCheckpoint) saves progress after epochs and,
     when it holds some, continues from it: a finished variant is loaded instead of retrained.
     """
+    began = time.perf_counter()
     seed_everything(seed)
     default = default_loss(data)
     loss = default[0] if loss is None else loss
@@ -217,6 +219,8 @@ def train(
     val_ds = (
         strategy_dataset(strategy, data.x_val, data.y_val, batch_size * 4) if validation and len(data.x_val) else None
     )
+    graph = trace_reuse.signature(model, train_ds) if strategy is None and not compiled else None
+    trace_reuse.reuse(model, graph)
     timer = EpochTimer(label or name, epochs, verbose)
     saved = checkpoint.load(model) if checkpoint is not None else None
     if saved is not None and saved["finished"] is not None:
@@ -230,6 +234,7 @@ def train(
         _replay_shuffles(train_ds, initial_epoch)
         callbacks = [*callbacks, checkpoint.saver(timer, rows)]
     start = time.perf_counter()
+    phases = {"build_compile": start - began}
     with released_custom_gradients():  # or each trained model's graph stays in memory for good
         fit = model.fit(
             train_ds,
@@ -241,12 +246,17 @@ def train(
             initial_epoch=initial_epoch,
         )
     seconds = time.perf_counter() - start
+    phases["fit"] = seconds
     history = _history_frame(rows + _rows(fit.history), timer.seconds, first_epoch=initial_epoch - len(rows) + 1)
     val = evaluate(model, data.x_val, data.y_val, batch_size, strategy=strategy) if len(data.x_val) else {}
     test = evaluate(model, data.x_test, data.y_test, batch_size, strategy=strategy) if len(data.x_test) else {}
-    trained = TrainedVariant(name, model, history, val, test, seconds)
+    phases["evaluate"] = time.perf_counter() - start - seconds
+    trace_reuse.remember(model, graph)
+    trained = TrainedVariant(name, model, history, val, test, seconds, phases=phases)
     if save_dir is not None:
+        saving = time.perf_counter()
         trained.model_path = save_variant(trained, data, Path(save_dir), seed=seed, extra=metadata)
+        phases["save"] = time.perf_counter() - saving
     if checkpoint is not None:
         checkpoint.save(
             model,

@@ -1,0 +1,94 @@
+"""Where one recipe's time goes: build and compile, tracing, epochs, evaluation, saving, and the recipe's own work.
+
+Runs a recipe (default batchnorm at full size) through nnzoo.run and reads what every training call measured
+(``TrainedVariant.phases`` and the per-epoch seconds of its history). Tracing the train and evaluation
+functions happens inside the first epoch, so it is estimated as the first epoch's seconds minus the median
+of the others. A variant's fixed cost is everything but its epochs after the first: what it pays however
+few epochs it trains. The recipe runs twice in this process, first with every variant tracing its own train
+and evaluation functions, then reusing traces across variants of one graph (nnzoo.trace_reuse); the target is
+the fixed cost per variant cut at least in half.
+Usage: python benchmarks/recipe_phases.py [--recipe batchnorm] [--quick]
+"""
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+import nnzoo
+from nnzoo import trace_reuse, training
+
+
+def phases_of(trained):
+    """One training call's seconds by phase; tracing is the first epoch's excess over a typical epoch."""
+    epochs = trained.history["seconds"].to_numpy()
+    typical = float(pd.Series(epochs[1:]).median()) if len(epochs) > 1 else 0.0
+    tracing = max(0.0, float(epochs[0]) - typical) if len(epochs) else 0.0
+    return {
+        "variant": trained.name,
+        "build_compile": trained.phases["build_compile"],
+        "tracing": tracing,
+        "epochs": float(epochs.sum()) - tracing,
+        "evaluate": trained.phases["evaluate"],
+        "save": trained.phases.get("save", 0.0),
+        "fit_overhead": trained.phases["fit"] - float(epochs.sum()),  # callbacks, iterators between epochs
+    }
+
+
+def run_recipe(recipe, quick):
+    """Run ``recipe`` once; its wall seconds and one row of phases per training call."""
+    calls = []
+    train = training.train
+
+    def recorded(*args, **kwargs):
+        trained = train(*args, **kwargs)
+        calls.append(phases_of(trained))
+        return trained
+
+    training.train = recorded
+    try:
+        start = time.perf_counter()
+        with tempfile.TemporaryDirectory() as folder:
+            nnzoo.run(recipe, quick=quick, out=Path(folder) / "run", verbose=0)
+        return time.perf_counter() - start, pd.DataFrame(calls).set_index("variant")
+    finally:
+        training.train = train
+
+
+def report(label, wall, table):
+    """Print the phases of one run; returns its fixed cost per variant."""
+    totals = table.sum()
+    print(f"\n{label}: {wall:.1f} s in all, {len(table)} training calls")
+    print(table.round(3).to_string())
+    for phase, seconds in totals.items():
+        print(f"  {phase:14s} {seconds:7.2f} s  {seconds / wall:6.1%} of the run")
+    print(f"  {'recipe itself':14s} {wall - totals.sum():7.2f} s  {(wall - totals.sum()) / wall:6.1%} of the run")
+    fixed = table.drop(columns="epochs").sum(axis=1)
+    print(f"  fixed cost per variant {fixed.mean():.2f} s, tracing {totals['tracing'] / fixed.sum():.0%} of it")
+    return float(fixed.mean())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--recipe", default="batchnorm")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    size = "quick" if args.quick else "full"
+    reuse = trace_reuse.reuse
+    trace_reuse.reuse = lambda model, key: False  # the baseline: every variant traces its own functions
+    try:
+        before = report(f"{args.recipe} ({size}), every variant traced", *run_recipe(args.recipe, args.quick))
+    finally:
+        trace_reuse.reuse = reuse
+    after = report(f"{args.recipe} ({size}), traces reused", *run_recipe(args.recipe, args.quick))
+    verdict = "ok" if after <= before / 2 else "MISSED"
+    print(
+        f"\nfixed cost per variant: {after:.2f} s = {after / before:.2f}x traced every time (target <= 0.5x): {verdict}"
+    )
+    raise SystemExit(0 if verdict == "ok" else 1)
+
+
+if __name__ == "__main__":
+    main()
