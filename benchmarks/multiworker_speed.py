@@ -29,7 +29,6 @@ def measure(args, out):
     from nnzoo.datasets import Dataset
 
     from nnzoo import cluster, runner, training
-    from nnzoo.keras_multiworker import corrected_reductions
 
     strategy = cluster.multi_worker_strategy(cluster.from_environ()) if os.environ.get("TF_CONFIG") else None
     rng = np.random.default_rng(0)
@@ -37,7 +36,7 @@ def measure(args, out):
     y = rng.integers(0, 10, args.n).astype("int32")
     empty = np.zeros((0, 784), "float32"), np.zeros((0,), "int32")
     data = Dataset("bench", x, y, *empty, *empty, task="classification", class_names=tuple("0123456789"))
-    with corrected_reductions():
+    with runner.distributed_fixes(strategy):
         trained = training.train(
             "bench", reference_mlp, data, epochs=args.epochs, batch_size=args.batch, verbose=0, strategy=strategy
         )
