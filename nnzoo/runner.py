@@ -127,7 +127,7 @@ def _run(name, info, options, out_dir, *, strategy, verbose, config, chief):
             flush=True,
         )
     seed_everything(seed)
-    with multi_worker_fixes(strategy), released_custom_gradients():  # also the recipe's own training loops
+    with distributed_fixes(strategy), released_custom_gradients():  # also the recipe's own training loops
         result = module.run(ctx)
     record = {
         "recipe": name,
@@ -180,15 +180,17 @@ def worker_scratch_dir(name):
     return Path(scratch)
 
 
-def multi_worker_fixes(strategy):
-    """Keras 3's multi-worker reductions corrected for the whole recipe (its own evaluate/predict calls too)."""
-    from nnzoo import keras_multiworker
+def distributed_fixes(strategy):
+    """Keras 3's corrections under ``strategy`` for the whole recipe (its own fit/evaluate/predict calls too):
+    multi-step execution under any strategy, and the reductions across workers under a multi-worker one."""
+    from nnzoo import keras_multistep, keras_multiworker
 
-    return (
-        keras_multiworker.corrected_reductions()
-        if keras_multiworker.is_multi_worker(strategy)
-        else contextlib.nullcontext()
-    )
+    fixes = contextlib.ExitStack()
+    if strategy is not None:
+        fixes.enter_context(keras_multistep.corrected_cond_captures())
+    if keras_multiworker.is_multi_worker(strategy):
+        fixes.enter_context(keras_multiworker.corrected_reductions())
+    return fixes
 
 
 def cluster_record(strategy):

@@ -213,7 +213,7 @@ def train(
                 optimizer=resolve_optimizer(optimizer, learning_rate),
                 loss=loss,
                 metrics=list(metrics),
-                steps_per_execution=steps_per_execution or _steps_per_execution(steps, strategy),
+                steps_per_execution=steps_per_execution or _steps_per_execution(steps),
             )
     train_ds = strategy_dataset(strategy, data.x_train, data.y_train, batch_size, shuffle_seed=seed)
     val_ds = (
@@ -300,11 +300,9 @@ def _restored(name, model, saved, save_dir):
     return trained
 
 
-def _steps_per_execution(steps_per_epoch, strategy):
-    """Many batches per call speed up small models; multi-step loops fail under tf.distribute
-    in Keras 3.15 / TF 2.21 ("You must feed a value for placeholder tensor"), so use 1 there."""
-    if strategy is not None:
-        return 1
+def _steps_per_execution(steps_per_epoch):
+    """Many batches per call speed up small models; under tf.distribute too, with the correction that
+    runner.distributed_fixes installs (nnzoo/keras_multistep.py)."""
     return max(1, min(MAX_STEPS_PER_EXECUTION, steps_per_epoch))
 
 

@@ -12,7 +12,6 @@ import numpy as np
 from nnzoo.datasets import Dataset
 
 from nnzoo import cluster, runner
-from nnzoo.keras_multiworker import corrected_reductions
 from nnzoo.training import train
 
 VARIANTS = ("plain", "bn", "bn_sync")
@@ -44,7 +43,7 @@ def main(out):
         task="classification",
     )
     weights = {}
-    with corrected_reductions():
+    with runner.distributed_fixes(strategy):
         for variant in VARIANTS:
             trained = train(
                 variant,
