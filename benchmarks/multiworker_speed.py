@@ -52,26 +52,25 @@ def measure(args, out):
     data = Dataset("bench", x, y, *empty, *empty, task="classification", class_names=tuple("0123456789"))
     steps = -(-args.n // args.batch)
     seconds = {"one": [], "default": []}
-    with runner.distributed_fixes(strategy):
-        models = {
-            setting: training.train(
-                "bench",
-                reference_mlp,
-                data,
-                epochs=1,  # traces the step
-                batch_size=args.batch,
-                verbose=0,
-                strategy=strategy,
-                steps_per_execution=steps_per_execution,
-            ).model
-            for setting, steps_per_execution in (("one", 1), ("default", None))
-        }
-        dataset = training.strategy_dataset(strategy, x, y, args.batch)
-        for _ in range(args.epochs):
-            for setting, model in models.items():
-                start = time.perf_counter()
-                model.fit(dataset, epochs=1, verbose=0, shuffle=False)
-                seconds[setting].append(time.perf_counter() - start)
+    models = {
+        setting: training.train(
+            "bench",
+            reference_mlp,
+            data,
+            epochs=1,  # traces the step
+            batch_size=args.batch,
+            verbose=0,
+            strategy=strategy,
+            steps_per_execution=steps_per_execution,
+        ).model
+        for setting, steps_per_execution in (("one", 1), ("default", None))
+    }
+    dataset = training.strategy_dataset(strategy, x, y, args.batch)
+    for _ in range(args.epochs):
+        for setting, model in models.items():
+            start = time.perf_counter()
+            model.fit(dataset, epochs=1, verbose=0, shuffle=False)
+            seconds[setting].append(time.perf_counter() - start)
     measured = {setting: steps / min(times) for setting, times in seconds.items()}
     model = models["default"]
     params = sum(int(np.prod(w.shape)) for w in model.trainable_weights)

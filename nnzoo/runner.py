@@ -1,7 +1,6 @@
 """Run a recipe: prepare the output folder, seed, call ``run(ctx)``, record and write the results."""
 
 import atexit
-import contextlib
 import dataclasses
 import datetime
 import platform
@@ -99,7 +98,7 @@ def _run(name, info, options, out_dir, *, strategy, verbose, config, chief):
     from nnzoo.context import RunContext
     from nnzoo.results import Run
     from nnzoo.trace_registry import released_custom_gradients
-    from nnzoo.training import seed_everything
+    from nnzoo.training import distributed_fixes, seed_everything
 
     tf.config.experimental.enable_op_determinism()
     keras.backend.clear_session()  # no memory growth over `run all`, and the same layer names every run
@@ -178,19 +177,6 @@ def worker_scratch_dir(name):
     scratch = tempfile.mkdtemp(prefix=f"nnzoo-{name}-worker-")
     atexit.register(shutil.rmtree, scratch, True)
     return Path(scratch)
-
-
-def distributed_fixes(strategy):
-    """Keras 3's corrections under ``strategy`` for the whole recipe (its own fit/evaluate/predict calls too):
-    multi-step execution under any strategy, and the reductions across workers under a multi-worker one."""
-    from nnzoo import keras_multistep, keras_multiworker
-
-    fixes = contextlib.ExitStack()
-    if strategy is not None:
-        fixes.enter_context(keras_multistep.corrected_cond_captures())
-    if keras_multiworker.is_multi_worker(strategy):
-        fixes.enter_context(keras_multiworker.corrected_reductions())
-    return fixes
 
 
 def cluster_record(strategy):

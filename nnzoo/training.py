@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from nnzoo import io, trace_reuse
-from nnzoo.keras_multiworker import is_multi_worker
+from nnzoo import io, keras_multistep, keras_multiworker, trace_reuse
 from nnzoo.trace_registry import released_custom_gradients
 
 MAX_STEPS_PER_EXECUTION = 64
@@ -73,7 +72,7 @@ def strategy_dataset(strategy, x, y, global_batch_size, *, shuffle_seed=None):
     the one-process pipeline itself and keeps its replicas' rows of each global batch, so N workers take the
     same optimizer steps on the same examples as one process.
     """
-    if not is_multi_worker(strategy):
+    if not keras_multiworker.is_multi_worker(strategy):
         return make_dataset(x, y, global_batch_size, shuffle_seed=shuffle_seed)
 
     def replica_batches(context):
@@ -235,7 +234,7 @@ def train(
         callbacks = [*callbacks, checkpoint.saver(timer, rows)]
     start = time.perf_counter()
     phases = {"build_compile": start - began}
-    with released_custom_gradients():  # or each trained model's graph stays in memory for good
+    with released_custom_gradients(), distributed_fixes(strategy):  # released: or each graph stays in memory
         fit = model.fit(
             train_ds,
             validation_data=val_ds,
@@ -302,14 +301,27 @@ def _restored(name, model, saved, save_dir):
 
 def _steps_per_execution(steps_per_epoch):
     """Many batches per call speed up small models; under tf.distribute too, with the correction that
-    runner.distributed_fixes installs (nnzoo/keras_multistep.py)."""
+    ``distributed_fixes`` installs (nnzoo/keras_multistep.py)."""
     return max(1, min(MAX_STEPS_PER_EXECUTION, steps_per_epoch))
 
 
 def evaluate(model, x, y, batch_size=32, *, strategy=None):
     """Metrics of ``model`` on (x, y) as a plain dict of floats."""
     ds = strategy_dataset(strategy, x, y, batch_size * 4)
-    return {k: float(v) for k, v in model.evaluate(ds, verbose=0, return_dict=True).items()}
+    with distributed_fixes(strategy):
+        return {k: float(v) for k, v in model.evaluate(ds, verbose=0, return_dict=True).items()}
+
+
+def distributed_fixes(strategy):
+    """Keras 3's corrections under ``strategy``, for as long as the block runs: multi-step execution under any
+    strategy (nnzoo/keras_multistep.py) and the reductions across workers under a multi-worker one
+    (nnzoo/keras_multiworker.py). One process without a strategy keeps Keras untouched."""
+    fixes = contextlib.ExitStack()
+    if strategy is not None:
+        fixes.enter_context(keras_multistep.corrected_cond_captures())
+    if keras_multiworker.is_multi_worker(strategy):
+        fixes.enter_context(keras_multiworker.corrected_reductions())
+    return fixes
 
 
 def save_variant(trained, data, save_dir, *, seed, extra=None):

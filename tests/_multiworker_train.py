@@ -43,21 +43,20 @@ def main(out):
         task="classification",
     )
     weights = {}
-    with runner.distributed_fixes(strategy):
-        for variant in VARIANTS:
-            trained = train(
-                variant,
-                lambda variant=variant: build(variant),
-                data,
-                epochs=2,
-                batch_size=32,
-                optimizer="sgd",
-                learning_rate=0.1,
-                seed=0,
-                strategy=strategy,
-                verbose=0,
-            )
-            weights.update({f"{variant}/{i}": w for i, w in enumerate(trained.model.get_weights())})
+    for variant in VARIANTS:
+        trained = train(
+            variant,
+            lambda variant=variant: build(variant),
+            data,
+            epochs=2,
+            batch_size=32,
+            optimizer="sgd",
+            learning_rate=0.1,
+            seed=0,
+            strategy=strategy,
+            verbose=0,
+        )
+        weights.update({f"{variant}/{i}": w for i, w in enumerate(trained.model.get_weights())})
     if runner.writes_run_folder(strategy):
         np.savez(out, **weights)
 
