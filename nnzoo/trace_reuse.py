@@ -23,7 +23,7 @@ import json
 import keras
 import tensorflow as tf
 
-CACHE_SIZE = 8  # graphs kept per process; the runner clears them between recipes
+CACHE_SIZE = 16  # graphs kept per process (train and test count apart); the runner clears them between recipes
 _UNBAKED = ("name", "seed", "kernel_initializer", "bias_initializer", "beta_initializer", "gamma_initializer")
 _UNBAKED += ("moving_mean_initializer", "moving_variance_initializer", "embeddings_initializer")
 _cache = collections.OrderedDict()
@@ -35,19 +35,19 @@ def clear():
 
 
 def signature(model, train_dataset):
-    """What the traced train and test functions of ``model`` depend on, as text; None when it may not qualify."""
+    """What the traced train and test functions of ``model`` depend on, as text keyed by "train" and "test"
+    (evaluation needs no optimizer); None when the model may not qualify."""
     if type(model) is not keras.Sequential or not all(map(_own_layer, model.layers)):
         return None
     compile_config = model.get_compile_config()
-    optimizer = compile_config["optimizer"]["config"]
-    if isinstance(optimizer.get("learning_rate"), float):
-        optimizer = {**optimizer, "learning_rate": "variable"}
-    compile_config = {**compile_config, "optimizer": {**compile_config["optimizer"], "config": optimizer}}
-    return json.dumps(
-        [_baked(model.get_config()), _baked(compile_config), repr(train_dataset.element_spec)],
-        sort_keys=True,
-        default=repr,
-    )
+    optimizer = compile_config.pop("optimizer")
+    if isinstance(optimizer["config"].get("learning_rate"), float):
+        optimizer = {**optimizer, "config": {**optimizer["config"], "learning_rate": "variable"}}
+    test = [_baked(model.get_config()), _baked(compile_config), repr(train_dataset.element_spec)]
+    return {
+        "test": json.dumps(test, sort_keys=True, default=repr),
+        "train": json.dumps([*test, _baked(optimizer)], sort_keys=True, default=repr),
+    }
 
 
 def _own_layer(layer):
@@ -64,27 +64,23 @@ def _baked(config):
     return config
 
 
-def reuse(model, key):
-    """Give ``model`` the train and test functions traced for ``key`` (bound to its variables on first
-    call), if a model of that key has trained in this process; returns whether it did."""
-    traced = _cache.get(key) if key is not None else None
-    if traced is None:
-        return False
-    _cache.move_to_end(key)
-    train, test, variables = traced
-    model.train_function = _Rebound(model, "train", train, variables)
-    model.test_function = _Rebound(model, "test", test, variables)
-    return True
+def reuse(model, keys):
+    """Give ``model`` the train and test functions traced for ``keys`` where a model of the same key has trained
+    in this process (each bound to this model's variables on its first call)."""
+    for kind, key in (keys or {}).items():
+        traced = _cache.get((kind, key))
+        if traced is not None:
+            _cache.move_to_end((kind, key))
+            setattr(model, f"{kind}_function", _Rebound(model, kind, *traced))
 
 
-def remember(model, key):
-    """Keep the train and test functions ``model`` traced (exactly one graph each) for the next model of ``key``."""
-    if key is None or key in _cache or isinstance(model.train_function, _Rebound):
-        return
-    train, test = _traced(model.train_function), _traced(model.test_function)
-    if train is None or test is None:
-        return
-    _cache[key] = (train, test, _state(model))
+def remember(model, keys):
+    """Keep each function ``model`` traced itself (exactly one graph) for the next model of the same key."""
+    for kind, key in (keys or {}).items():
+        function = getattr(model, f"{kind}_function")
+        traced = None if isinstance(function, _Rebound) else _traced(function)
+        if traced is not None and (kind, key) not in _cache:
+            _cache[(kind, key)] = (traced, _state(model, kind))
     while len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)
 
@@ -99,9 +95,10 @@ def _traced(function):
     return concrete[0] if len(concrete) == 1 else None
 
 
-def _state(model):
-    """Every variable a train or test step reads, in an order two models of one key share."""
-    return [*model.variables, *model.optimizer.variables, *model.metrics_variables]
+def _state(model, kind):
+    """Every variable a train (or test) step reads, in an order two models of one key share."""
+    optimizer = model.optimizer.variables if kind == "train" else []
+    return [*model.variables, *optimizer, *model.metrics_variables]
 
 
 class _Rebound:
@@ -115,7 +112,7 @@ class _Rebound:
         if self.bound is None:
             # what tracing would have created first: the metrics', the loss's and the optimizer's variables
             self.model._symbolic_build(data_batch=iterator.element_spec)
-            self.bound = _rebind(self.concrete, self.variables, _state(self.model))
+            self.bound = _rebind(self.concrete, self.variables, _state(self.model, self.kind))
             if self.bound is None:  # the graph reads state this model does not mirror: trace its own
                 make = self.model.make_train_function if self.kind == "train" else self.model.make_test_function
                 make(force=True)

@@ -95,6 +95,15 @@ def test_what_the_graph_bakes_in_is_never_shared(data, change, options):
     assert not isinstance(other.model.train_function, trace_reuse._Rebound)
 
 
+def test_evaluation_is_shared_across_optimizers(data):
+    train(data, mlp(), seed=0)
+    other = train(data, mlp(), seed=1, optimizer="sgd", learning_rate=0.1)
+    assert isinstance(other.model.test_function, trace_reuse._Rebound)
+    assert not isinstance(other.model.train_function, trace_reuse._Rebound)
+    trace_reuse.clear()
+    assert_same(other, train(data, mlp(), seed=1, optimizer="sgd", learning_rate=0.1))
+
+
 def test_models_nnzoo_cannot_vouch_for_trace_their_own(data):
     def functional():
         inputs = keras.Input((64,))
@@ -114,8 +123,8 @@ def test_state_the_graph_does_not_know_means_a_trace_of_its_own(data):
     """A cached graph whose variables do not pair with the new model's is not run: the model traces afresh."""
     first = train(data, mlp(), seed=0)
     key = trace_reuse.signature(first.model, training.make_dataset(data.x_train, data.y_train, 32))
-    train_fn, test_fn, variables = trace_reuse._cache[key]
-    trace_reuse._cache[key] = (train_fn, test_fn, variables[:-1])
+    concrete, variables = trace_reuse._cache[("train", key["train"])]
+    trace_reuse._cache[("train", key["train"])] = (concrete, variables[:-1])
     retraced = train(data, mlp(), seed=1)
     assert not isinstance(retraced.model.train_function, trace_reuse._Rebound)
     trace_reuse.clear()
@@ -123,9 +132,9 @@ def test_state_the_graph_does_not_know_means_a_trace_of_its_own(data):
 
 
 def test_the_cache_holds_a_bounded_number_of_graphs(data, monkeypatch):
-    monkeypatch.setattr(trace_reuse, "CACHE_SIZE", 2)
+    monkeypatch.setattr(trace_reuse, "CACHE_SIZE", 4)  # the train and test graphs of two architectures
     for rate in (0.1, 0.2, 0.3):
         train(data, mlp(dropout=rate), seed=0, epochs=1)
-    assert len(trace_reuse._cache) == 2
+    assert len(trace_reuse._cache) == 4
     assert not isinstance(train(data, mlp(dropout=0.1), seed=1, epochs=1).model.train_function, trace_reuse._Rebound)
     assert isinstance(train(data, mlp(dropout=0.3), seed=1, epochs=1).model.train_function, trace_reuse._Rebound)
