@@ -132,5 +132,5 @@ def _worker(connection, options):
                 connection.send(("done", (format_result(result), [c.claim for c in result.failed_claims])))
     except KeyboardInterrupt:
         connection.send(("interrupted", None))
-    except EOFError:  # the parent is gone: stop after the recipe in hand
+    except (EOFError, BrokenPipeError):  # the parent is gone: stop after the recipe in hand
         pass

@@ -218,7 +218,7 @@ def train(
     val_ds = (
         strategy_dataset(strategy, data.x_val, data.y_val, batch_size * 4) if validation and len(data.x_val) else None
     )
-    graph = trace_reuse.signature(model, train_ds) if strategy is None and not compiled else None
+    graph = trace_reuse.signature(model, train_ds) if strategy is None else None
     trace_reuse.reuse(model, graph)
     timer = EpochTimer(label or name, epochs, verbose)
     saved = checkpoint.load(model) if checkpoint is not None else None

@@ -44,8 +44,10 @@ class Child:
             time.sleep(0.2)
 
     def workers(self):
+        """The recipe workers (multiprocessing's resource tracker is a child too)."""
         pid = self.process.pid
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        children = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        return [p for p in children if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
 
     def finish(self, timeout=300):
         out = self.process.stdout.read()
@@ -110,6 +112,21 @@ def test_a_killed_worker_ends_the_run_with_one_line(tmp_path):
     code, _, err = child.finish()
     assert code == 1
     assert "crashed in its worker process (exit -9); see above" in err and "Traceback" not in err
+
+
+def test_a_killed_parent_leaves_its_workers_to_finish_the_recipe_in_hand(tmp_path):
+    out = tmp_path / "runs"
+    child = Child([LONG], out, "--jobs", "2")
+    child.wait_for_line(f"[{LONG}/")
+    (worker,) = child.workers()
+    os.kill(child.process.pid, signal.SIGKILL)
+    child.finish()
+    deadline = time.monotonic() + 120
+    while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not Path(f"/proc/{worker}").exists() or Path(f"/proc/{worker}/stat").read_text().split()[2] == "Z"
+    assert json.loads((out / LONG / "run.json").read_text())["status"] == "finished"
+    assert "Traceback" not in "".join(child.err_lines)
 
 
 def test_a_user_error_in_a_worker_is_one_line_and_keeps_the_users_files(tmp_path):
