@@ -16,6 +16,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import time
 from multiprocessing.connection import wait
 
 from nnzoo.errors import NnzooError
@@ -101,17 +102,25 @@ def _rebuilt(name, kind, payload):
 def _stop(workers):
     """After Ctrl-C: let every busy worker mark its run unfinished; the names of the recipes stopped."""
     busy = {connection: task for connection, (_, task) in workers.items() if task is not None}
-    stopped = []
-    for timeout, pass_on in ((GRACE_S, True), (STOP_S, False)):
-        for connection in wait(list(busy), timeout=timeout):
+    stopped, start, passed_on = [], time.monotonic(), False
+    while busy and time.monotonic() < start + GRACE_S + STOP_S:
+        if not passed_on and time.monotonic() >= start + GRACE_S:  # the interrupt reached the parent only
+            for connection in busy:
+                _interrupt(workers[connection][0])
+            passed_on = True
+        deadline = start + (GRACE_S + STOP_S if passed_on else GRACE_S)
+        for connection in wait(list(busy), timeout=max(0.0, deadline - time.monotonic())):
             with contextlib.suppress(EOFError):
                 connection.recv()
             stopped.append(busy.pop(connection)[0])
-        for connection in busy if pass_on else ():  # the interrupt reached the parent only (kill -INT)
-            process = workers[connection][0]
-            if process.is_alive():
-                os.kill(process.pid, signal.SIGINT)
+    for connection in busy:  # never answered: stop it the hard way
+        workers[connection][0].terminate()
     return stopped + [task[0] for task in busy.values()]
+
+
+def _interrupt(process):
+    if process.is_alive():
+        os.kill(process.pid, signal.SIGINT)
 
 
 def _worker(connection, options):
