@@ -69,7 +69,12 @@ def test_two_workers_run_a_recipe_and_only_the_chief_writes(tmp_path):
     assert "[worker 0] " in proc.stdout and "[worker 1] " in proc.stdout
     assert "worker's part is done" in proc.stdout  # worker 1 printed no result of its own
     record = json.loads((out / "run.json").read_text())
-    assert record["cluster"] == {"workers": 2, "replicas": 2, "task": "worker 0"}
+    assert record["cluster"] == {
+        "workers": 2,
+        "replicas": 2,
+        "task": "worker 0",
+        "resolver": "TFConfigClusterResolver",
+    }
     assert record["claims"]["total"] > 0 and record["claims"]["passed"] == record["claims"]["total"]
     assert (out / "results.csv").is_file() and (out / "report.md").is_file()
     assert not list(scratch.iterdir())  # worker 1's scratch folder is gone
@@ -246,6 +251,8 @@ def test_worker_command_line_carries_the_options(tmp_path):
         "3",
         "--strategy",
         "multi-worker",
+        "--cluster",
+        "tf-config",
         "--quick",
         "--strict",
         "--monitor",
