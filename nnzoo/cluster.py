@@ -132,8 +132,8 @@ def check_can_listen(cluster):
     except OSError as err:
         raise NnzooError(
             f"{cluster.name} cannot listen on {cluster.address} ({err.strerror or err}): the port is in "
-            f"use or the host is not this machine; give this task a free address in TF_CONFIG. "
-            f"Received: address={cluster.address!r}"
+            f"use or the host is not this machine; give this task a free address (in TF_CONFIG, or a free "
+            f"--port-base with --cluster slurm). Received: address={cluster.address!r}"
         ) from None
 
 

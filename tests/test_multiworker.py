@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _slurm_tasks import free_port_base, srun, without_cluster
 
 from nnzoo import cli, cluster, launcher
 from nnzoo.errors import NnzooError
@@ -26,23 +27,27 @@ def run_cli(*args, env=None, timeout=600):
 
 @pytest.fixture(scope="module")
 def weights(tmp_path_factory):
-    """Final weights of the three variants of _multiworker_train.py: one process, and chief of two workers."""
+    """Final weights of the three variants of _multiworker_train.py: one process, and the chief of two workers
+    of a TF_CONFIG cluster (nnzoo's launcher) and of a Slurm cluster (a simulated srun step)."""
     folder = tmp_path_factory.mktemp("weights")
     alone = subprocess.run(
         [sys.executable, TRAIN_SCRIPT, str(folder / "one.npz")],
         capture_output=True,
         text=True,
         timeout=600,
-        env={k: v for k, v in os.environ.items() if k != "TF_CONFIG"},
+        env=without_cluster(os.environ),
     )
     assert alone.returncode == 0, alone.stdout + alone.stderr
-    status = launcher.launch([sys.executable, TRAIN_SCRIPT, str(folder / "two.npz")], 2, log=lambda text: None)
+    status = launcher.launch([sys.executable, TRAIN_SCRIPT, str(folder / "tf-config.npz")], 2, log=lambda text: None)
     assert status == 0
-    return np.load(folder / "one.npz"), np.load(folder / "two.npz")
+    port_base = free_port_base()
+    tasks = srun([sys.executable, TRAIN_SCRIPT, str(folder / "slurm.npz"), str(port_base)], folder)
+    assert [task.returncode for task in tasks] == [0, 0], tasks[0].stderr[-3000:] + tasks[1].stderr[-3000:]
+    return {name: np.load(folder / f"{name}.npz") for name in ("one", "tf-config", "slurm")}
 
 
-def _largest_difference(weights, variant):
-    one, two = weights
+def _largest_difference(weights, variant, cluster="tf-config"):
+    one, two = weights["one"], weights[cluster]
     return max(float(np.abs(one[k] - two[k]).max()) for k in one.files if k.startswith(f"{variant}/"))
 
 
@@ -57,6 +62,13 @@ def test_synchronized_batch_norm_equals_one_process(weights):
 def test_per_replica_batch_norm_differs_from_one_process(weights):
     """Each worker normalizes its half of the batch with its own mean and variance."""
     assert _largest_difference(weights, "bn") > 1e-4
+
+
+@pytest.mark.parametrize("variant, same", [("plain", True), ("bn_sync", True), ("bn", False)])
+def test_two_slurm_tasks_train_like_the_tf_config_cluster(weights, variant, same):
+    """SlurmClusterResolver's cluster trains as TF_CONFIG's: one process's weights, except per-replica BN."""
+    assert (_largest_difference(weights, variant, "slurm") < 1e-5) is same
+    assert _largest_difference(weights, variant, "slurm") == pytest.approx(_largest_difference(weights, variant))
 
 
 def test_two_workers_run_a_recipe_and_only_the_chief_writes(tmp_path):

@@ -1,67 +1,19 @@
 """``--strategy multi-worker --cluster slurm``: Slurm's variables read as TensorFlow's SlurmClusterResolver reads
 them, wrong ones a one-line user error before TensorFlow loads, and two simulated ``srun`` tasks on 127.0.0.1
-that train like one process, with only rank 0 writing and --peer-timeout naming a task that never came."""
+that run a recipe with only rank 0 writing, and --peer-timeout naming a task that never came (that they train
+like one process is in test_multiworker.py, beside the TF_CONFIG cluster)."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-import numpy as np
 import pytest
+from _slurm_tasks import free_port_base, slurm_env, srun, without_cluster
 
-from nnzoo import cli, launcher, slurm
+from nnzoo import cli, slurm
 from nnzoo.errors import NnzooError
-
-TRAIN_SCRIPT = str(Path(__file__).with_name("_multiworker_train.py"))
-
-
-def slurm_env(rank, tasks=2, nodelist="127.0.0.1", tasks_per_node=None, **extra):
-    """The variables srun sets in task ``rank`` of a step of ``tasks`` tasks (all on one node by default)."""
-    return {
-        "SLURM_PROCID": str(rank),
-        "SLURM_STEP_NUM_TASKS": str(tasks),
-        "SLURM_STEP_NODELIST": nodelist,
-        "SLURM_STEP_TASKS_PER_NODE": tasks_per_node or str(tasks),
-        **extra,
-    }
-
-
-def without_cluster(environ):
-    return {k: v for k, v in environ.items() if k != "TF_CONFIG" and not k.startswith("SLURM_")}
-
-
-def free_port_base(count=2):
-    """A port with the next ``count - 1`` after it free too on 127.0.0.1 (Slurm's tasks take consecutive ports)."""
-    for _ in range(100):
-        base = launcher.free_ports(1)[0]
-        try:
-            with socket.socket() as a, socket.socket() as b:
-                a.bind(("127.0.0.1", base))
-                b.bind(("127.0.0.1", base + count - 1))
-        except OSError:
-            continue
-        return base
-    raise AssertionError("no two consecutive free ports")
-
-
-def srun(argv, port_base, tmp_path, tasks=2, timeout=300):
-    """Run ``argv`` as the ``tasks`` tasks of one simulated srun step on 127.0.0.1; their CompletedProcesses."""
-    base = without_cluster(os.environ)
-    processes = []
-    for rank in range(tasks):
-        scratch = tmp_path / f"tmp{rank}"
-        scratch.mkdir()
-        env = {**base, **slurm_env(rank, tasks), "TMPDIR": str(scratch)}
-        processes.append(subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    outputs = [process.communicate(timeout=timeout) for process in processes]
-    return [
-        subprocess.CompletedProcess(argv, process.returncode, out, err)
-        for process, (out, err) in zip(processes, outputs)
-    ]
 
 
 def test_host_and_task_lists_read_as_tensorflow_reads_them():
@@ -157,30 +109,12 @@ def test_bad_cluster_options_exit_2(capsys, args, needle):
     assert needle in capsys.readouterr().err
 
 
-def test_two_slurm_tasks_train_like_one_process(tmp_path):
-    alone = subprocess.run(
-        [sys.executable, TRAIN_SCRIPT, str(tmp_path / "one.npz")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=without_cluster(os.environ),
-    )
-    assert alone.returncode == 0, alone.stderr[-3000:]
-    port_base = free_port_base()
-    tasks = srun([sys.executable, TRAIN_SCRIPT, str(tmp_path / "two.npz"), str(port_base)], port_base, tmp_path)
-    assert [task.returncode for task in tasks] == [0, 0], tasks[0].stderr[-3000:] + tasks[1].stderr[-3000:]
-    one, two = np.load(tmp_path / "one.npz"), np.load(tmp_path / "two.npz")
-    for variant, same in (("plain", True), ("bn_sync", True), ("bn", False)):
-        largest = max(float(np.abs(one[k] - two[k]).max()) for k in one.files if k.startswith(f"{variant}/"))
-        assert (largest < 1e-5) == same, (variant, largest)
-
-
 def test_two_slurm_tasks_run_a_recipe_and_only_rank_0_writes(tmp_path):
     out = tmp_path / "run"
     port_base = free_port_base()
     argv = [sys.executable, "-m", "nnzoo", "run", "model_fitting", "--quick", "--strategy", "multi-worker"]
     argv += ["--cluster", "slurm", "--port-base", str(port_base), "--out", str(out)]
-    chief, worker = srun(argv, port_base, tmp_path)
+    chief, worker = srun(argv, tmp_path)
     assert (chief.returncode, worker.returncode) == (0, 0), chief.stderr[-3000:] + worker.stderr[-3000:]
     assert "worker's part is done" in worker.stdout and "claims hold" in chief.stdout
     record = json.loads((out / "run.json").read_text())
