@@ -42,7 +42,8 @@ def add_arguments(parser):
         choices=CLUSTERS,
         default=None,
         help="with --strategy multi-worker: where the cluster is described: tf-config (default; the TF_CONFIG "
-        "variable) or slurm (the variables srun sets, read by TensorFlow's SlurmClusterResolver)",
+        "variable) or slurm (the variables srun sets, read by TensorFlow's SlurmClusterResolver; see "
+        "docs/distributed.md)",
     )
     parser.add_argument(
         "--port-base",
