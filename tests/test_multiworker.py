@@ -28,7 +28,7 @@ def run_cli(*args, env=None, timeout=600):
 @pytest.fixture(scope="module")
 def weights(tmp_path_factory):
     """Final weights of the three variants of _multiworker_train.py: one process, and the chief of two workers
-    of a TF_CONFIG cluster (nnzoo's launcher) and of a Slurm cluster (a simulated srun step)."""
+    of a TF_CONFIG cluster (nnzoo's launcher); the folder they are in."""
     folder = tmp_path_factory.mktemp("weights")
     alone = subprocess.run(
         [sys.executable, TRAIN_SCRIPT, str(folder / "one.npz")],
@@ -40,10 +40,7 @@ def weights(tmp_path_factory):
     assert alone.returncode == 0, alone.stdout + alone.stderr
     status = launcher.launch([sys.executable, TRAIN_SCRIPT, str(folder / "tf-config.npz")], 2, log=lambda text: None)
     assert status == 0
-    port_base = free_port_base()
-    tasks = srun([sys.executable, TRAIN_SCRIPT, str(folder / "slurm.npz"), str(port_base)], folder)
-    assert [task.returncode for task in tasks] == [0, 0], tasks[0].stderr[-3000:] + tasks[1].stderr[-3000:]
-    return {name: np.load(folder / f"{name}.npz") for name in ("one", "tf-config", "slurm")}
+    return {"one": np.load(folder / "one.npz"), "tf-config": np.load(folder / "tf-config.npz"), "folder": folder}
 
 
 def _largest_difference(weights, variant, cluster="tf-config"):
@@ -64,11 +61,19 @@ def test_per_replica_batch_norm_differs_from_one_process(weights):
     assert _largest_difference(weights, "bn") > 1e-4
 
 
-@pytest.mark.parametrize("variant, same", [("plain", True), ("bn_sync", True), ("bn", False)])
-def test_two_slurm_tasks_train_like_the_tf_config_cluster(weights, variant, same):
-    """SlurmClusterResolver's cluster trains as TF_CONFIG's: one process's weights, except per-replica BN."""
-    assert (_largest_difference(weights, variant, "slurm") < 1e-5) is same
-    assert _largest_difference(weights, variant, "slurm") == pytest.approx(_largest_difference(weights, variant))
+@pytest.mark.slow
+def test_two_slurm_tasks_train_like_the_tf_config_cluster(weights):
+    """SlurmClusterResolver's cluster (a simulated srun step) trains as TF_CONFIG's: one process's weights, except
+    per-replica batch normalization, which differs from one process exactly as the TF_CONFIG cluster does.
+    Slow (about 20 s more): test_slurm.py runs a recipe on two Slurm tasks in the default suite."""
+    folder = weights["folder"]
+    port_base = free_port_base()
+    tasks = srun([sys.executable, TRAIN_SCRIPT, str(folder / "slurm.npz"), str(port_base)], folder)
+    assert [task.returncode for task in tasks] == [0, 0], tasks[0].stderr[-3000:] + tasks[1].stderr[-3000:]
+    weights = {**weights, "slurm": np.load(folder / "slurm.npz")}
+    for variant, same in (("plain", True), ("bn_sync", True), ("bn", False)):
+        assert (_largest_difference(weights, variant, "slurm") < 1e-5) is same, variant
+        assert _largest_difference(weights, variant, "slurm") == pytest.approx(_largest_difference(weights, variant))
 
 
 def test_two_workers_run_a_recipe_and_only_the_chief_writes(tmp_path):
