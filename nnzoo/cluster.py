@@ -132,13 +132,16 @@ def check_can_listen(cluster):
     except OSError as err:
         raise NnzooError(
             f"{cluster.name} cannot listen on {cluster.address} ({err.strerror or err}): the port is in "
-            f"use or the host is not this machine; give this task a free address in TF_CONFIG. "
-            f"Received: address={cluster.address!r}"
+            f"use or the host is not this machine; give this task a free address (in TF_CONFIG, or a free "
+            f"--port-base with --cluster slurm). Received: address={cluster.address!r}"
         ) from None
 
 
-def multi_worker_strategy(cluster, peer_timeout=PEER_TIMEOUT_S):
-    """MultiWorkerMirroredStrategy for ``cluster`` (read from TF_CONFIG), once this task's port is known free.
+def multi_worker_strategy(cluster, peer_timeout=PEER_TIMEOUT_S, make_resolver=None):
+    """MultiWorkerMirroredStrategy for ``cluster``, once this task's port is known free.
+
+    ``make_resolver``, called once TensorFlow may load, returns the ClusterResolver that forms ``cluster``
+    (nnzoo.slurm's); without it the strategy reads TF_CONFIG, as ``cluster`` did.
 
     TensorFlow forms the cluster inside a C++ call that holds the GIL and does not return while a task is
     missing (the process does not even answer SIGTERM). So no Python code of this process can run until it
@@ -157,7 +160,8 @@ def multi_worker_strategy(cluster, peer_timeout=PEER_TIMEOUT_S):
     with open(os.devnull, "w") as devnull:
         faulthandler.dump_traceback_later(peer_timeout, exit=True, file=devnull)
         try:
-            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+            resolver = make_resolver() if make_resolver is not None else None
+            strategy = tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
         finally:
             faulthandler.cancel_dump_traceback_later()
             guard.stdin.close()  # the cluster formed (or failed with an error of its own): the guard stays quiet
@@ -176,7 +180,7 @@ def guard_main():
     missing = ", ".join(f"{peer} at {address}" for peer, address in peers.items())
     why = f"{missing} never answered" if missing else "every task answered but the cluster did not form"
     print(
-        f"nnzoo run: error: {name} waited {timeout:g} s for the cluster of TF_CONFIG: {why}; "
+        f"nnzoo run: error: {name} waited {timeout:g} s for the other tasks of its cluster: {why}; "
         "start every task (or raise --peer-timeout)",
         file=sys.stderr,
         flush=True,

@@ -45,8 +45,10 @@ def tf_configs(ports, host="127.0.0.1"):
 
 
 def worker_argv(args):
-    """The ``nnzoo run`` command line every worker runs: the launcher's options, multi-worker, no --workers."""
+    """The ``nnzoo run`` command line every worker runs: the launcher's options, multi-worker on its TF_CONFIG,
+    no --workers."""
     argv = [sys.executable, "-m", "nnzoo", "run", args.recipe, "--seed", str(args.seed), "--strategy", "multi-worker"]
+    argv += ["--cluster", "tf-config"]
     argv += ["--quick"] * args.quick + ["--strict"] * args.strict + ["--monitor"] * args.monitor
     argv += ["--quiet"] * args.quiet
     if args.peer_timeout is not None:

@@ -189,4 +189,5 @@ def cluster_record(strategy):
         "workers": max(1, sum(len(tasks) for tasks in spec.values())),
         "replicas": int(strategy.num_replicas_in_sync),
         "task": None if not spec else f"{resolver.task_type} {resolver.task_id}",
+        "resolver": None if resolver is None else type(resolver).__name__,
     }

@@ -211,7 +211,7 @@ def train(
             model.compile(
                 optimizer=resolve_optimizer(optimizer, learning_rate),
                 loss=loss,
-                metrics=list(metrics),
+                metrics=[_made_in_scope(m) for m in metrics] if strategy is not None else list(metrics),
                 steps_per_execution=steps_per_execution or _steps_per_execution(steps),
             )
     train_ds = strategy_dataset(strategy, data.x_train, data.y_train, batch_size, shuffle_seed=seed)
@@ -297,6 +297,13 @@ def _restored(name, model, saved, save_dir):
     if save_dir is not None:
         trained.model_path = Path(save_dir) / f"{name}.keras"
     return trained
+
+
+def _made_in_scope(metric):
+    """A Metric instance made before the strategy's scope has plain variables: under MultiWorkerMirroredStrategy
+    each worker's then counts only its own rows (evaluate's precision differed per worker). A copy made here,
+    inside the scope, has the distributed variables that sum the counts of every replica."""
+    return type(metric).from_config(metric.get_config()) if isinstance(metric, keras.metrics.Metric) else metric
 
 
 def _steps_per_execution(steps_per_epoch):

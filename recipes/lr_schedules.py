@@ -97,7 +97,8 @@ class RateLog(keras.callbacks.Callback):
         self.rates, self.iterations = [], []
 
     def on_epoch_end(self, epoch, logs=None):
-        self.rates.append(float(self.model.optimizer.learning_rate))
+        # convert_to_numpy: under a tf.distribute strategy a constant rate is a MirroredVariable, which float() refuses
+        self.rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
         self.iterations.append(int(keras.ops.convert_to_numpy(self.model.optimizer.iterations.value)))
 
 

@@ -1,8 +1,9 @@
-"""Train three small digits models with nnzoo.training.train, alone or as one worker of a TF_CONFIG cluster;
-the process that writes (one alone, the chief in a cluster) saves every variant's final weights to OUT.npz.
+"""Train three small digits models with nnzoo.training.train, alone or as one worker of a TF_CONFIG cluster
+(or, with PORT_BASE, of the Slurm cluster of its SLURM_* variables); the process that writes (one alone, the
+chief in a cluster) saves every variant's final weights to OUT.npz.
 
 Variants: "plain" (no batch normalization), "bn" (Keras's per-replica statistics), "bn_sync"
-(BatchNormalization(synchronized=True)). Usage: python tests/_multiworker_train.py OUT.npz
+(BatchNormalization(synchronized=True)). Usage: python tests/_multiworker_train.py OUT.npz [PORT_BASE]
 """
 
 import os
@@ -11,7 +12,7 @@ import sys
 import numpy as np
 from nnzoo.datasets import Dataset
 
-from nnzoo import cluster, runner
+from nnzoo import cluster, runner, slurm
 from nnzoo.training import train
 
 VARIANTS = ("plain", "bn", "bn_sync")
@@ -27,8 +28,15 @@ def build(variant):
     return keras.Sequential(layers, name=variant)
 
 
-def main(out):
-    strategy = cluster.multi_worker_strategy(cluster.from_environ()) if os.environ.get("TF_CONFIG") else None
+def multi_worker_strategy(port_base):
+    if port_base is not None:
+        found = slurm.from_environ(int(port_base))
+        return cluster.multi_worker_strategy(found.cluster, make_resolver=lambda: slurm.cluster_resolver(found))
+    return cluster.multi_worker_strategy(cluster.from_environ()) if os.environ.get("TF_CONFIG") else None
+
+
+def main(out, port_base=None):
+    strategy = multi_worker_strategy(port_base)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(256, 64)).astype("float32")
     y = rng.integers(0, 10, 256)
@@ -62,4 +70,4 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _slurm_tasks import free_port_base, srun, without_cluster
 
 from nnzoo import cli, cluster, launcher
 from nnzoo.errors import NnzooError
@@ -26,23 +27,24 @@ def run_cli(*args, env=None, timeout=600):
 
 @pytest.fixture(scope="module")
 def weights(tmp_path_factory):
-    """Final weights of the three variants of _multiworker_train.py: one process, and chief of two workers."""
+    """Final weights of the three variants of _multiworker_train.py: one process, and the chief of two workers
+    of a TF_CONFIG cluster (nnzoo's launcher); the folder they are in."""
     folder = tmp_path_factory.mktemp("weights")
     alone = subprocess.run(
         [sys.executable, TRAIN_SCRIPT, str(folder / "one.npz")],
         capture_output=True,
         text=True,
         timeout=600,
-        env={k: v for k, v in os.environ.items() if k != "TF_CONFIG"},
+        env=without_cluster(os.environ),
     )
     assert alone.returncode == 0, alone.stdout + alone.stderr
-    status = launcher.launch([sys.executable, TRAIN_SCRIPT, str(folder / "two.npz")], 2, log=lambda text: None)
+    status = launcher.launch([sys.executable, TRAIN_SCRIPT, str(folder / "tf-config.npz")], 2, log=lambda text: None)
     assert status == 0
-    return np.load(folder / "one.npz"), np.load(folder / "two.npz")
+    return {"one": np.load(folder / "one.npz"), "tf-config": np.load(folder / "tf-config.npz"), "folder": folder}
 
 
-def _largest_difference(weights, variant):
-    one, two = weights
+def _largest_difference(weights, variant, cluster="tf-config"):
+    one, two = weights["one"], weights[cluster]
     return max(float(np.abs(one[k] - two[k]).max()) for k in one.files if k.startswith(f"{variant}/"))
 
 
@@ -59,6 +61,21 @@ def test_per_replica_batch_norm_differs_from_one_process(weights):
     assert _largest_difference(weights, "bn") > 1e-4
 
 
+@pytest.mark.slow
+def test_two_slurm_tasks_train_like_the_tf_config_cluster(weights):
+    """SlurmClusterResolver's cluster (a simulated srun step) trains as TF_CONFIG's: one process's weights, except
+    per-replica batch normalization, which differs from one process exactly as the TF_CONFIG cluster does.
+    Slow (about 20 s more): test_slurm.py runs a recipe on two Slurm tasks in the default suite."""
+    folder = weights["folder"]
+    port_base = free_port_base()
+    tasks = srun([sys.executable, TRAIN_SCRIPT, str(folder / "slurm.npz"), str(port_base)], folder)
+    assert [task.returncode for task in tasks] == [0, 0], tasks[0].stderr[-3000:] + tasks[1].stderr[-3000:]
+    weights = {**weights, "slurm": np.load(folder / "slurm.npz")}
+    for variant, same in (("plain", True), ("bn_sync", True), ("bn", False)):
+        assert (_largest_difference(weights, variant, "slurm") < 1e-5) is same, variant
+        assert _largest_difference(weights, variant, "slurm") == pytest.approx(_largest_difference(weights, variant))
+
+
 def test_two_workers_run_a_recipe_and_only_the_chief_writes(tmp_path):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
@@ -69,7 +86,12 @@ def test_two_workers_run_a_recipe_and_only_the_chief_writes(tmp_path):
     assert "[worker 0] " in proc.stdout and "[worker 1] " in proc.stdout
     assert "worker's part is done" in proc.stdout  # worker 1 printed no result of its own
     record = json.loads((out / "run.json").read_text())
-    assert record["cluster"] == {"workers": 2, "replicas": 2, "task": "worker 0"}
+    assert record["cluster"] == {
+        "workers": 2,
+        "replicas": 2,
+        "task": "worker 0",
+        "resolver": "TFConfigClusterResolver",
+    }
     assert record["claims"]["total"] > 0 and record["claims"]["passed"] == record["claims"]["total"]
     assert (out / "results.csv").is_file() and (out / "report.md").is_file()
     assert not list(scratch.iterdir())  # worker 1's scratch folder is gone
@@ -246,6 +268,8 @@ def test_worker_command_line_carries_the_options(tmp_path):
         "3",
         "--strategy",
         "multi-worker",
+        "--cluster",
+        "tf-config",
         "--quick",
         "--strict",
         "--monitor",

@@ -9,13 +9,14 @@ Ctrl-C. --resume continues a killed or interrupted run (docs/running.md).
 import shlex
 import sys
 
-from nnzoo import cluster, registry
+from nnzoo import cluster, registry, slurm
 from nnzoo.errors import NnzooError, check_range, check_seed, user_path
 from nnzoo.run_folder import is_finished
 from nnzoo.runner import default_out_dir, writes_run_folder
 
 HELP = "run a recipe (or 'all') and write results, claims, figures and a report"
 STRATEGIES = ("none", "mirrored", "multi-worker")
+CLUSTERS = ("tf-config", "slurm")
 MAX_JOBS = 64
 
 
@@ -35,7 +36,23 @@ def add_arguments(parser):
         "--strategy",
         choices=STRATEGIES,
         default="none",
-        help="tf.distribute strategy: mirrored (local devices) or multi-worker (TF_CONFIG)",
+        help="tf.distribute strategy: mirrored (local devices) or multi-worker (a cluster, see --cluster)",
+    )
+    parser.add_argument(
+        "--cluster",
+        choices=CLUSTERS,
+        default=None,
+        help="with --strategy multi-worker: where the cluster is described: tf-config (default; the TF_CONFIG "
+        "variable) or slurm (the variables srun sets, read by TensorFlow's SlurmClusterResolver; see "
+        "docs/distributed.md)",
+    )
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help=f"with --cluster slurm: the port of each node's first task, the next task takes the next port "
+        f"(default {slurm.PORT_BASE})",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument(
@@ -49,7 +66,7 @@ def add_arguments(parser):
         type=float,
         default=None,
         metavar="SECONDS",
-        help=f"with --strategy multi-worker: how long to wait for every other task of TF_CONFIG to come up "
+        help=f"with --strategy multi-worker: how long to wait for every other task of the cluster to come up "
         f"before exiting 1 naming the missing ones (default {cluster.PEER_TIMEOUT_S:g})",
     )
     parser.add_argument(
@@ -85,6 +102,7 @@ def main(args):
             "--jobs runs several recipes at once in processes of their own; it needs 'all' and no --strategy "
             f"or --workers. Received: recipe={args.recipe!r}, strategy={args.strategy!r}, workers={args.workers!r}"
         )
+    _check_cluster_options(args)
     if args.workers is not None:
         from nnzoo import launcher
 
@@ -97,8 +115,7 @@ def main(args):
             f"--resume works without --strategy (checkpoints are written by one process). "
             f"Received: strategy={args.strategy!r}"
         )
-    if args.strategy == "multi-worker":
-        cluster.from_environ()  # a wrong TF_CONFIG is a one-line error before TensorFlow loads
+    found = _cluster(args) if args.strategy == "multi-worker" else None  # a wrong one: one line, before TensorFlow
     tasks = []
     for name in names:
         out = _out_for(args, name)
@@ -119,17 +136,17 @@ def main(args):
             print(f"nnzoo run: error: {crashed}", file=sys.stderr)
             return 1
     else:
-        _run_here(args, tasks, options, show)
+        _run_here(args, found, tasks, options, show)
     if args.recipe == "all":
         total = "all claims hold" if not failed else f"{len(failed)} claims fail:\n  " + "\n  ".join(failed)
         print(f"\n{len(names)} recipes ran; {total}")
     return 1 if (args.strict and failed) else 0
 
 
-def _run_here(args, tasks, options, show):
+def _run_here(args, found, tasks, options, show):
     import nnzoo
 
-    strategy = _strategy(args.strategy, args.peer_timeout)
+    strategy = _strategy(args, found)
     for name, out, resume in tasks:
         try:
             result = nnzoo.run(name, out=out, strategy=strategy, resume=resume, **options)
@@ -186,11 +203,42 @@ def format_result(result):
     return "\n".join(lines)
 
 
-def _strategy(name, peer_timeout):
-    if name == "none":
+def _check_cluster_options(args):
+    """--cluster needs a multi-worker run, --port-base needs --cluster slurm, --workers makes TF_CONFIG clusters."""
+    if args.cluster is not None and args.strategy != "multi-worker" and args.workers is None:
+        raise NnzooError(
+            f"--cluster says where a multi-worker cluster is described; it needs --strategy multi-worker. "
+            f"Received: cluster={args.cluster!r}, strategy={args.strategy!r}"
+        )
+    if args.cluster == "slurm" and args.workers is not None:
+        raise NnzooError(
+            "--workers starts local workers described by TF_CONFIG; under Slurm, srun starts the tasks: "
+            f"drop --workers or --cluster slurm. Received: cluster='slurm', workers={args.workers}"
+        )
+    if args.port_base is not None:
+        if args.cluster != "slurm":
+            raise NnzooError(
+                f"--port-base sets the ports of a Slurm cluster; it needs --cluster slurm (TF_CONFIG names its "
+                f"own ports). Received: cluster={args.cluster!r}"
+            )
+        check_range("--port-base", args.port_base, 1, 65535, integer=True)
+
+
+def _cluster(args):
+    """This task's cluster, from TF_CONFIG or from Slurm's variables (a NnzooError when wrong)."""
+    if args.cluster == "slurm":
+        return slurm.from_environ(slurm.PORT_BASE if args.port_base is None else args.port_base)
+    return cluster.from_environ()
+
+
+def _strategy(args, found):
+    if args.strategy == "none":
         return None
     import tensorflow as tf
 
-    if name == "mirrored":
+    if args.strategy == "mirrored":
         return tf.distribute.MirroredStrategy()
-    return cluster.multi_worker_strategy(cluster.from_environ(), peer_timeout or cluster.PEER_TIMEOUT_S)
+    timeout = args.peer_timeout or cluster.PEER_TIMEOUT_S
+    if isinstance(found, slurm.SlurmCluster):
+        return cluster.multi_worker_strategy(found.cluster, timeout, lambda: slurm.cluster_resolver(found))
+    return cluster.multi_worker_strategy(found, timeout)
