@@ -10,13 +10,20 @@ thread counts are left as they are, so each recipe's numbers are those of a sequ
 Ctrl-C reaches every process of the terminal's process group: each worker stops its recipe the way a
 single run does (the run folder is marked unfinished, ready for ``--resume``) and reports it; workers that
 do not report within ``GRACE_S`` are interrupted again by the parent, then terminated.
+
+Recipes are handed out longest first, by the wall time each took when last measured (``recipe_costs.json``,
+written by ``benchmarks/run_all.py --record``): the longest-processing-time rule, so the workers finish close
+together instead of the longest recipe, started late, running alone at the end.
 """
 
 import contextlib
+import json
+import math
 import multiprocessing
 import os
 import signal
 import time
+from importlib import resources
 from multiprocessing.connection import wait
 
 from nnzoo.errors import NnzooError
@@ -37,7 +44,7 @@ def run_recipes(tasks, options, jobs, on_result):
     running ones finish, as in a sequential run; Ctrl-C raises KeyboardInterrupt naming the stopped recipes.
     """
     context = multiprocessing.get_context("spawn")
-    pending = list(tasks)
+    pending = longest_first(tasks, quick=options["quick"])
     workers = {}
     try:
         for _ in range(min(jobs, len(pending))):
@@ -55,6 +62,18 @@ def run_recipes(tasks, options, jobs, on_result):
             process.join(STOP_S)
             if process.is_alive():
                 process.terminate()
+
+
+def longest_first(tasks, *, quick):
+    """``tasks`` by the measured wall time of their recipe at that size, longest first; a recipe not measured
+    yet counts as the longest (ties keep their order)."""
+    costs = recipe_costs()["quick" if quick else "full"]
+    return sorted(tasks, key=lambda task: -costs.get(task[0], math.inf))
+
+
+def recipe_costs():
+    """The table in nnzoo/recipe_costs.json: how it was measured, and wall seconds per recipe at each size."""
+    return json.loads(resources.files("nnzoo").joinpath("recipe_costs.json").read_text())
 
 
 def _dispatch(workers, pending, on_result):

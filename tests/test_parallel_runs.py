@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nnzoo import cli, registry
+from nnzoo import cli, parallel_runs, registry
 
 HERE = Path(__file__).parent
 DRIVER = HERE / "_jobs_driver.py"
@@ -156,3 +156,14 @@ def test_bad_jobs_is_one_line(argv, message, capsys):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_recipes_are_handed_out_longest_first_by_their_measured_time():
+    costs, names = parallel_runs.recipe_costs(), list(registry.recipes())
+    for size in ("quick", "full"):
+        assert set(costs[size]) == set(names), "a new recipe needs its time: python benchmarks/run_all.py --record"
+        tasks = [(name, None, False) for name in names]
+        order = [name for name, _, _ in parallel_runs.longest_first(tasks, quick=size == "quick")]
+        assert [costs[size][name] for name in order] == sorted(costs[size].values(), reverse=True)
+    unmeasured = parallel_runs.longest_first([("losses", None, False), ("new", None, False)], quick=True)
+    assert [name for name, _, _ in unmeasured] == ["new", "losses"]
