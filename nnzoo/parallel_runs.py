@@ -144,10 +144,10 @@ def _interrupt(process):
 
 def _worker(connection, options):
     """A worker process: run the recipes it is handed until told to stop (None) or interrupted."""
-    import nnzoo
-    from nnzoo.commands.run import format_result
-
     try:
+        import nnzoo
+        from nnzoo.commands.run import format_result
+
         while (task := connection.recv()) is not None:
             name, out, resume = task
             try:
@@ -159,6 +159,10 @@ def _worker(connection, options):
             else:
                 connection.send(("done", (format_result(result), [c.claim for c in result.failed_claims])))
     except KeyboardInterrupt:
-        connection.send(("interrupted", None))
+        # the recipe has marked its run unfinished; a second Ctrl-C (the parent passes one on after GRACE_S)
+        # must not turn this report into a traceback
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        with contextlib.suppress(EOFError, BrokenPipeError):
+            connection.send(("interrupted", None))
     except (EOFError, BrokenPipeError):  # the parent is gone: stop after the recipe in hand
         pass

@@ -94,7 +94,7 @@ def test_ctrl_c_stops_every_worker_and_the_run_resumes(tmp_path, who, only, caps
     code, _, err = child.finish()
     assert code == 130, err
     stopped = err.split("interrupted; stopped ")[1].split(";")[0].split(", ")
-    assert LONG in stopped and "Traceback" not in err
+    assert LONG in stopped and "Traceback" not in err, err
     assert json.loads((out / LONG / "run.json").read_text())["status"] != "finished"
     resume = err.split("resume with: ")[1].split()
     assert resume[:5] == ["nnzoo", "run", "all", "--out", str(out)] and resume[-1] == "--resume"
