@@ -21,6 +21,8 @@ import threading
 import time
 from pathlib import Path
 
+from nnzoo import io
+
 TARGET_S = {"quick": 75.0, "full": 180.0}
 PAGE = os.sysconf("SC_PAGE_SIZE")
 COSTS = Path(__file__).resolve().parent.parent / "nnzoo" / "recipe_costs.json"
@@ -78,9 +80,7 @@ def record(costs):
         "measured": f"benchmarks/run_all.py --record, one job, {os.cpu_count()} CPUs, {datetime.date.today()}",
         **{size: dict(sorted(seconds.items(), key=lambda item: -item[1])) for size, seconds in costs.items()},
     }
-    tmp = COSTS.with_suffix(".tmp")
-    tmp.write_text(json.dumps(table, indent=2) + "\n")
-    tmp.replace(COSTS)
+    io.write_json(COSTS, table)  # temp file, fsync, rename
     print(f"wrote {COSTS}")
 
 
