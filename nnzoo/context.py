@@ -71,6 +71,7 @@ class RunContext:
             label=f"{self.recipe}/{name}",
             checkpoint=checkpoint,
             metadata={"recipe": self.recipe, **(metadata or {})},
+            keep_kernels=self.strategy is None,  # recipes draw statelessly; graphs are reused without a strategy
             **fit_options,
         )
         if monitor is not None:

@@ -15,6 +15,7 @@ import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
+from tensorflow.python import pywrap_tfe
 
 from nnzoo import io, keras_multistep, keras_multiworker, trace_reuse
 from nnzoo.trace_registry import released_custom_gradients
@@ -51,9 +52,26 @@ class TrainedVariant:
         return float(self.history[column].iloc[-1])
 
 
-def seed_everything(seed):
-    """Seed Python, NumPy and TensorFlow, so the same seed gives the same weights and batches."""
-    keras.utils.set_random_seed(int(seed))
+def seed_everything(seed, *, keep_kernels=False):
+    """Seed Python, NumPy, Keras and TensorFlow (``keras.utils.set_random_seed``), so the same seed gives the
+    same weights and batches.
+
+    ``keep_kernels`` keeps TensorFlow's compiled kernels. ``tf.random.set_seed`` empties TensorFlow's eager
+    kernel cache, so that a stateful random op run eagerly (``tf.random.uniform``) starts its stream again;
+    every function traced before then compiles again on its next call (Grappler, partitioning): 0.15 to
+    0.25 s for each variant that runs a reused graph (nnzoo.trace_reuse). Code that draws only statelessly,
+    from Keras 3's SeedGenerators and tf.data's seeded shuffles as nnzoo's recipes do, gets the same numbers
+    either way; a stateful op run eagerly would go on with its stream.
+    """
+    if not keep_kernels:
+        keras.utils.set_random_seed(int(seed))
+        return
+    clear_caches = pywrap_tfe.TFE_ContextClearCaches  # tensorflow/python/eager/context.py, _set_global_seed
+    pywrap_tfe.TFE_ContextClearCaches = lambda handle: None
+    try:
+        keras.utils.set_random_seed(int(seed))
+    finally:
+        pywrap_tfe.TFE_ContextClearCaches = clear_caches
 
 
 def make_dataset(x, y, batch_size, *, shuffle_seed=None):
@@ -184,6 +202,7 @@ def train(
     initial_epoch=0,
     checkpoint=None,
     stop_on_nan=True,
+    keep_kernels=False,
 ):
     """Seed, build, compile and fit one variant; evaluate it; optionally save it with metadata.
 
@@ -197,9 +216,11 @@ def train(
     more epochs on NaN weights teach nothing; ``TrainedVariant.diverged_at`` names that epoch.
     ``checkpoint`` (an nnzoo.checkpoints.VariantCheckpoint) saves progress after epochs and,
     when it holds some, continues from it: a finished variant is loaded instead of retrained.
+    ``keep_kernels``: seed without emptying TensorFlow's kernel cache (``seed_everything``), for code that draws
+    no stateful random op eagerly; nnzoo's recipes train so (RunContext.train).
     """
     began = time.perf_counter()
-    seed_everything(seed)
+    seed_everything(seed, keep_kernels=keep_kernels)
     default = default_loss(data)
     loss = default[0] if loss is None else loss
     metrics = default[1] if metrics is None else metrics

@@ -1,6 +1,7 @@
 """The shared training path: seeding, saving with metadata, atomic files, distribution."""
 
 import json
+import random
 import subprocess
 import sys
 import textwrap
@@ -8,8 +9,10 @@ import textwrap
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from nnzoo import datasets, io, training
+from nnzoo.context import RunContext
 
 
 def tiny_model(data):
@@ -34,7 +37,41 @@ def test_same_seed_same_weights_and_history(digits):
     for wa, wb in zip(a.model.get_weights(), b.model.get_weights()):
         np.testing.assert_array_equal(wa, wb)
     assert a.history["loss"].tolist() == b.history["loss"].tolist() != c.history["loss"].tolist()
+    kept = training.train("k", lambda: tiny_model(digits), digits, epochs=2, seed=5, verbose=0, keep_kernels=True)
+    assert kept.history["loss"].tolist() == a.history["loss"].tolist()  # a reused graph, compiled once
     assert list(a.history.columns[:1]) == ["epoch"] and "val_accuracy" in a.history and "seconds" in a.history
+
+
+def draws():
+    """One draw from every stream a seed sets, and one from a stateful TensorFlow op run eagerly."""
+    return {
+        "python": random.random(),
+        "numpy": float(np.random.rand()),
+        "keras": keras.random.normal((3,)).numpy().tolist(),
+        "tf.data": list(tf.data.Dataset.range(8).shuffle(8).as_numpy_iterator()),
+        "stateful": tf.random.uniform((3,)).numpy().tolist(),
+    }
+
+
+@pytest.mark.parametrize("keep_kernels", [False, True])
+def test_seed_everything_sets_the_seeds_keras_sets_and_keeps_kernels_when_asked(keep_kernels):
+    keras.utils.set_random_seed(3)
+    expected = draws()
+    training.seed_everything(3, keep_kernels=keep_kernels)
+    got = draws()
+    restarted = got.pop("stateful") == expected.pop("stateful")
+    assert got == expected
+    assert restarted is not keep_kernels  # a kept kernel goes on with its stream; an emptied cache restarts it
+
+
+def test_recipes_train_with_kept_kernels(digits, monkeypatch):
+    asked = []
+    real = training.train
+    monkeypatch.setattr(
+        training, "train", lambda *args, **kwargs: asked.append(kwargs["keep_kernels"]) or real(*args, **kwargs)
+    )
+    RunContext(recipe="t", seed=0, verbose=0).train("t", lambda: tiny_model(digits), digits, epochs=1, save=False)
+    assert asked == [True]
 
 
 def test_saves_model_and_metadata(digits, tmp_path):
