@@ -89,7 +89,8 @@ def main():
         label: report(f"{args.recipe} ({size}), {label}", *run_recipe(args.recipe, args.quick, **how))
         for label, how in runs.items()
     }
-    before, after = list(fixed.values())[0], list(fixed.values())[-1]
+    costs = list(fixed.values())
+    before, after = costs[0], costs[-1]
     print()
     for label, cost in fixed.items():
         print(f"fixed cost per variant, {label}: {cost:.2f} s = {cost / before:.2f}x")

@@ -63,11 +63,9 @@ def seed_everything(seed, *, keep_kernels=False):
     from Keras 3's SeedGenerators and tf.data's seeded shuffles as nnzoo's recipes do, gets the same numbers
     either way; a stateful op run eagerly would go on with its stream.
     """
-    if not keep_kernels:
-        keras.utils.set_random_seed(int(seed))
-        return
     clear_caches = pywrap_tfe.TFE_ContextClearCaches  # tensorflow/python/eager/context.py, _set_global_seed
-    pywrap_tfe.TFE_ContextClearCaches = lambda handle: None
+    if keep_kernels:
+        pywrap_tfe.TFE_ContextClearCaches = lambda handle: None
     try:
         keras.utils.set_random_seed(int(seed))
     finally:
