@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnzoo import export_formats
+from nnzoo import export_formats, quiet_tensorflow
 from nnzoo.errors import NnzooError
 
 REFERENCE_ROWS = 1000
@@ -136,6 +136,7 @@ def load_keras_model(path):
         raise damaged(path, "a .keras model", err) from None
     if bad is not None:
         raise damaged(path, "a .keras model", f"bad CRC in member {bad!r}")
+    quiet_tensorflow.load()
     import keras
 
     import nnzoo.custom_layers  # noqa: F401  (registers the scratch layers and activations)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnzoo import io, registry, tuner_folder
+from nnzoo import io, quiet_tensorflow, registry, tuner_folder
 from nnzoo.errors import NnzooError, check_range
 from nnzoo.tuner_cluster import Cluster, check_can_listen, keras_tuner_environment, search_complete, serve
 from nnzoo.tuner_options import HYPERBAND_FACTOR, HYPERBAND_MAX_EPOCHS, OBJECTIVES, differing_options, fingerprint
@@ -212,10 +212,10 @@ def run(options, out, *, overwrite=False, refine_from=None, top=3, log=print, cl
             f"{str(out)!r} holds a different search (its {'; '.join(differ)}); use --overwrite or another "
             f"--out. Received: out={str(out)!r}"
         )
+    module = registry.load_module(options.recipe)  # TensorFlow loads here, quietly
     from nnzoo import tuner, tuner_hparams
     from nnzoo.tuner_internals import quiet_failed_trials
 
-    module = registry.load_module(options.recipe)
     data = tuner.load_data(options)
     overrides, narrowed, chain = None, {}, []
     if refine_from is not None:
@@ -300,6 +300,7 @@ def run_worker(options, out, cluster, log=print):
     from nnzoo.tuner_cluster import lost_chief, wait_for_chief
 
     wait_for_chief(cluster)  # before TensorFlow loads: a worker without its chief says so at once
+    quiet_tensorflow.load()
     import grpc
     import keras_tuner
 

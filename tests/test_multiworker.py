@@ -223,6 +223,7 @@ def test_a_task_whose_peer_never_comes_up_exits_1_in_bounded_time(tmp_path, inde
     assert proc.returncode == 1 and time.monotonic() - start < 3 + 60  # the rest is importing TensorFlow
     missing = f"worker {1 - index} at 127.0.0.1:{ports[1 - index]} never answered"
     assert missing in proc.stderr and "--peer-timeout" in proc.stderr and "Traceback" not in proc.stderr
+    assert "absl::InitializeLog" not in proc.stderr  # TensorFlow loaded quietly (nnzoo.quiet_tensorflow)
     assert not out.exists()
 
 

@@ -98,6 +98,7 @@ def test_search_end_to_end_then_export(searches, tmp_path):
     else:
         assert meta["epochs_trained"] == best["epochs"] == 2
     assert f"{meta['epochs_trained']} epochs, batch size {best['batch_size']}" in proc.stderr
+    assert "absl::InitializeLog" not in proc.stderr  # TensorFlow loaded quietly (nnzoo.quiet_tensorflow)
     export = subprocess.run(
         [sys.executable, "-m", "nnzoo", "export", str(whole), "--name", tuner, "--out", str(tmp_path / "saved")],
         capture_output=True,
@@ -105,6 +106,7 @@ def test_search_end_to_end_then_export(searches, tmp_path):
         timeout=600,
     )
     assert export.returncode == 0, export.stderr[-2000:]
+    assert "absl::InitializeLog" not in export.stderr
     assert (tmp_path / "saved" / tuner / "1" / "saved_model.pb").exists()
 
 

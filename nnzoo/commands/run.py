@@ -9,7 +9,7 @@ Ctrl-C. --resume continues a killed or interrupted run (docs/running.md).
 import shlex
 import sys
 
-from nnzoo import cluster, registry, slurm
+from nnzoo import cluster, quiet_tensorflow, registry, slurm
 from nnzoo.errors import NnzooError, check_range, check_seed, user_path
 from nnzoo.run_folder import is_finished
 from nnzoo.runner import default_out_dir, writes_run_folder
@@ -234,6 +234,7 @@ def _cluster(args):
 def _strategy(args, found):
     if args.strategy == "none":
         return None
+    quiet_tensorflow.load()
     import tensorflow as tf
 
     if args.strategy == "mirrored":
