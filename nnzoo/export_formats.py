@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from nnzoo import serving_runtimes
+from nnzoo import quiet_tensorflow, serving_runtimes
 from nnzoo.errors import NnzooError
 
 EXTRAS = {"onnx": "nnzoo[onnx]", "tflite": "nnzoo[litert]", "serving": "nnzoo[serving]"}
@@ -18,6 +18,7 @@ NEEDED = {  # what exporting needs; running needs only serving_runtimes.RUNTIMES
     "tflite": ("ai_edge_litert",),
     "serving": ("tensorflow_serving.apis.prediction_log_pb2",),
 }
+IMPORT_TENSORFLOW = ("tf2onnx", "tensorflow_serving")  # so TensorFlow is loaded first, as nnzoo loads it
 FILES = {"onnx": "model.onnx", "tflite": "model.tflite"}
 WARMUP_FILE = "tf_serving_warmup_requests"
 WARMUP_BATCHES = (1, 8)  # TF Serving warms up each batch size it will see; these two rows counts
@@ -26,6 +27,8 @@ WARMUP_BATCHES = (1, 8)  # TF Serving warms up each batch size it will see; thes
 def missing_extra(kind, modules=None):
     """How to install the extra for ``kind`` when one of ``modules`` (default NEEDED[kind]) is missing, else None."""
     for module in modules or NEEDED[kind]:
+        if module.split(".")[0] in IMPORT_TENSORFLOW:
+            quiet_tensorflow.load()
         try:
             importlib.import_module(module)
         except ImportError as err:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnzoo import export_formats, serving_runtimes
+from nnzoo import export_formats, quiet_tensorflow, serving_runtimes
 from nnzoo.errors import NnzooError
 from nnzoo.export import INT64_MAX, META, NUMERIC_DTYPES, REFERENCE, damaged, version_number
 
@@ -102,6 +102,7 @@ def saved_model_cli(folder):
 
 def saved_model_cli_signature(folder):
     """saved_model_cli's serving_default block; a folder whose saved_model.pb does not parse is damaged."""
+    quiet_tensorflow.load()  # the protobuf module below is TensorFlow's: it loads all of TensorFlow
     from google.protobuf.message import DecodeError
     from tensorflow.core.protobuf import saved_model_pb2
 
@@ -349,6 +350,8 @@ def predict(path, body):
     """The TF Serving response body (a dict) for the request ``body`` (bytes or text)."""
     fmt, artifact, meta = servable(path)
     inputs, row_form = parse_request(body, meta)  # a bad request is answered before the runtime loads
+    if serving_runtimes.RUNTIMES[fmt] == "tensorflow":
+        quiet_tensorflow.load()
     try:
         run, _, _ = serving_runtimes.load(fmt, artifact)
         outputs = run({meta["input"]["name"]: inputs})

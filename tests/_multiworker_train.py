@@ -10,10 +10,15 @@ import os
 import sys
 
 import numpy as np
-from nnzoo.datasets import Dataset
 
-from nnzoo import cluster, runner, slurm
-from nnzoo.training import train
+from nnzoo import quiet_tensorflow
+
+quiet_tensorflow.load()  # as `nnzoo run` would, before nnzoo.training imports TensorFlow
+
+from nnzoo.datasets import Dataset  # noqa: E402
+
+from nnzoo import cluster, runner, slurm  # noqa: E402
+from nnzoo.training import train  # noqa: E402
 
 VARIANTS = ("plain", "bn", "bn_sync")
 

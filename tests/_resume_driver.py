@@ -14,6 +14,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+from nnzoo import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow.load()  # as `nnzoo run` would, before the test recipe imports Keras
+
 import _resume_recipe  # noqa: E402
 
 from nnzoo import checkpoints, cli, io  # noqa: E402

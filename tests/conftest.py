@@ -6,6 +6,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest  # noqa: E402
 
+from nnzoo import quiet_tensorflow  # noqa: E402
+
+
+def pytest_configure(config):
+    """Each process that runs tests loads TensorFlow as nnzoo's commands do (nnzoo.quiet_tensorflow): its
+    objects are then left out of the collections that the suite's thousands of models set off. xdist's
+    controller runs no test, so it does not load it."""
+    if not (getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")):
+        quiet_tensorflow.load()
+
 
 @pytest.fixture(scope="session")
 def batchnorm_run(tmp_path_factory):

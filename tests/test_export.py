@@ -197,6 +197,7 @@ def test_verify_every_format_in_fresh_processes_and_tampering(exported, tmp_path
     folder, _ = exported
     proc = run_cli("verify", folder)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "absl::InitializeLog" not in proc.stderr  # TensorFlow loaded quietly (nnzoo.quiet_tensorflow)
     assert "signature_def['serving_default']" in proc.stdout and "inputs['pixels']" in proc.stdout
     assert "SavedModel: pixels -> class, probabilities; 360 held-out inputs" in proc.stdout
     assert "ONNX Runtime: pixels -> class, probabilities;" in proc.stdout
@@ -238,6 +239,14 @@ def test_predict_row_and_columnar_forms_savedmodel_and_onnx(exported, tmp_path, 
     np.testing.assert_allclose(
         [r["probabilities"] for r in onnx_rows["predictions"]], ref["probabilities"][:3], atol=1e-5
     )
+
+
+def test_predict_command_answers_on_stdout_alone(exported):
+    folder, _ = exported
+    x = datasets.load("digits").x_test[:2].tolist()
+    proc = run_cli("predict", folder, stdin=json.dumps({"instances": x}))
+    assert proc.returncode == 0 and proc.stderr == ""  # TensorFlow loaded quietly (nnzoo.quiet_tensorflow)
+    assert len(json.loads(proc.stdout)["predictions"]) == 2
 
 
 @pytest.mark.parametrize(
