@@ -8,7 +8,7 @@ C++ log quiet at run time; errors still reach the user as Python exceptions. Set
 TF_CPP_MIN_LOG_LEVEL=0 to see everything. Numerics are untouched (oneDNN stays as TensorFlow sets it).
 
 Importing TensorFlow and Keras makes about 700,000 objects that live as long as the process. With the
-collector on, the import itself runs a dozen full collections over them (0.75 s of a 4.5 s import), and
+collector on, the import itself runs about 7 full collections over them (0.75 s of a 4.5 s import), and
 each later full collection walks them again (0.33 s each, a few per recipe). So the collector is off
 while they are imported, and they are then frozen (`gc.freeze`: left out of every later collection;
 reference counting still frees them). What was garbage before the import is collected first, so
