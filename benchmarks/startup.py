@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 
 TARGET_S = 0.3
 COMMANDS = {
@@ -78,12 +79,6 @@ def imports(repeats):
     for name, runs in taken.items():
         wall, cpu = statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
         print(f"  {name:26s} {wall:.2f} s wall  {cpu:.2f} s CPU  ({cpu / plain:.2f}x the plain import's CPU)")
-
-
-def version(name):
-    from importlib.metadata import version as installed
-
-    return installed(name)
 
 
 def main():

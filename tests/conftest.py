@@ -13,7 +13,8 @@ def pytest_configure(config):
     """Each process that runs tests loads TensorFlow as nnzoo's commands do (nnzoo.quiet_tensorflow): its
     objects are then left out of the collections that the suite's thousands of models set off. xdist's
     controller runs no test, so it does not load it."""
-    if not (getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")):
+    xdist_controller = getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
+    if not xdist_controller:
         quiet_tensorflow.load()
 
 
