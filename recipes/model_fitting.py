@@ -42,7 +42,7 @@ class Config:
 
 
 FULL = Config()
-QUICK = Config(keras_epochs=60, seeds=2)
+QUICK = Config(keras_epochs=20, seeds=2)
 
 
 def features(x):

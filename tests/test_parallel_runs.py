@@ -18,7 +18,7 @@ from nnzoo import cli, parallel_runs, registry
 HERE = Path(__file__).parent
 DRIVER = HERE / "_jobs_driver.py"
 CHEAP = ["activations", "losses"]  # a trained Keras model each, and a table computed by hand
-LONG = "initialization"  # trains for long enough to be interrupted
+LONG = "lr_schedules"  # five variants: still training seconds after its first progress line, so it can be interrupted
 
 
 class Child:
