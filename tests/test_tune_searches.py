@@ -104,9 +104,9 @@ def test_search_end_to_end_then_export(searches, tmp_path):
     assert "absl::InitializeLog" not in proc.stderr  # TensorFlow loaded quietly (nnzoo.quiet_tensorflow)
     export = ["export", str(whole), "--name", tuner, "--out", str(tmp_path / "saved")]
     if tuner == "hyperband":  # once as a command of its own, which loads TensorFlow quietly too
-        proc = subprocess.run([sys.executable, "-m", "nnzoo", *export], capture_output=True, text=True, timeout=600)
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        assert "absl::InitializeLog" not in proc.stderr
+        command = subprocess.run([sys.executable, "-m", "nnzoo", *export], capture_output=True, text=True, timeout=600)
+        assert command.returncode == 0, command.stderr[-2000:]
+        assert "absl::InitializeLog" not in command.stderr
     else:  # the same export in this process, which has TensorFlow loaded already
         assert cli.main(export) == 0
     assert (tmp_path / "saved" / tuner / "1" / "saved_model.pb").exists()
