@@ -26,6 +26,8 @@ COMMANDS = {
     "nnzoo list": ["list"],
     "nnzoo run nosuch (user error)": ["run", "nosuch"],
     "nnzoo run batchnorm --seed -1 (user error)": ["run", "batchnorm", "--seed", "-1"],
+    "nnzoo tune nosuch (user error)": ["tune", "nosuch"],
+    "nnzoo export nosuch.keras (user error)": ["export", "nosuch.keras"],
 }
 IMPORTS = {
     "import keras, tensorflow": "import keras, tensorflow",

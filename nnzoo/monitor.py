@@ -103,27 +103,21 @@ class TrainingMonitor(keras.callbacks.Callback):
             (layer.name, layer.kernel) for layer in model.layers if getattr(layer, "kernel", None) is not None
         ]
         self._hidden = [layer for layer in model.layers if _hidden(layer)]
-        self._probe_model = (
-            keras.Model(model.inputs[0], [layer.output for layer in self._hidden]) if self._hidden else None
-        )
+        # one forward pass of the probe gives the hidden activations and, under a tape, the gradients
+        self._probe_model = keras.Model(model.inputs[0], [*(layer.output for layer in self._hidden), model.outputs[0]])
         self._loss_fn = model.loss if callable(model.loss) else keras.losses.get(model.loss)
         self._writer = tf.summary.create_file_writer(str(self.log_dir)) if self.log_dir else None
         self.start_loss = self._probe_loss()
-        self._snapshot, self._last_ratio = None, {}
+        self._before, self._last_execution = None, None
         self._next_record = self.every if self.every != "epoch" else None
 
     def on_train_batch_begin(self, batch, logs=None):
-        self._snapshot = (batch, [np.array(v) for _, v in self._kernels])
+        # the kernels before this execution, as tensors TensorFlow copies on the next write (cheaper than
+        # NumPy copies); the update ratio is computed from them only when a record needs it
+        self._before = (batch, [v.value.read_value() for _, v in self._kernels])
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._snapshot is not None:
-            begin, before = self._snapshot
-            steps = batch - begin + 1
-            with np.errstate(all="ignore"):  # an exploding run overflows; its ratio is then inf/nan
-                self._last_ratio = {
-                    name: float(np.linalg.norm(np.array(v) - w0) / (steps * (np.linalg.norm(w0) or 1.0)))
-                    for (name, v), w0 in zip(self._kernels, before)
-                }
+        self._last_execution = (*self._before, batch)
         loss = (logs or {}).get("loss")
         if loss is not None and self.stop_on_explosion and self.stopped_at is None:
             if not math.isfinite(loss) or loss > self.explosion_factor * self.start_loss:
@@ -154,11 +148,29 @@ class TrainingMonitor(keras.callbacks.Callback):
     def _probe_loss(self):
         return float(keras.ops.mean(self._loss_fn(self.probe_y, self.model(self.probe_x, training=False))))
 
-    def _gradients(self):
+    def _probe(self):
+        """The hidden layers' activations on the probe batch and the loss gradient of every kernel there."""
         with tf.GradientTape() as tape:
-            loss = keras.ops.mean(self._loss_fn(self.probe_y, self.model(self.probe_x, training=False)))
+            *activations, output = self._probe_model(self.probe_x, training=False)
+            loss = keras.ops.mean(self._loss_fn(self.probe_y, output))
         grads = tape.gradient(loss, [v for _, v in self._kernels])
-        return {name: (np.zeros(v.shape) if g is None else np.asarray(g)) for (name, v), g in zip(self._kernels, grads)}
+        gradients = {
+            name: (np.zeros(v.shape) if g is None else np.asarray(g)) for (name, v), g in zip(self._kernels, grads)
+        }
+        return [np.asarray(a) for a in activations], gradients
+
+    def _update_ratios(self):
+        """||dW|| / (k ||W||) of each kernel over the last execution of k steps (none before the first)."""
+        if self._last_execution is None:
+            return {}
+        begin, before, end = self._last_execution
+        with np.errstate(all="ignore"):  # an exploding run overflows; its ratio is then inf/nan
+            return {
+                name: float(
+                    np.linalg.norm(np.asarray(v) - np.asarray(w0)) / ((end - begin + 1) * (np.linalg.norm(w0) or 1.0))
+                )
+                for (name, v), w0 in zip(self._kernels, before)
+            }
 
     def _record(self, epoch, logs):
         step = self._step()
@@ -183,43 +195,41 @@ class TrainingMonitor(keras.callbacks.Callback):
                 with self._writer.as_default(step=step):
                     tf.summary.histogram(f"{kind}/{layer}", finite, buckets=self.bins)
 
+        activations, gradients = self._probe()
         for name, variable in self._kernels:
             add(name, "weight", np.asarray(variable))
-        for name, grad in self._gradients().items():
+        for name, grad in gradients.items():
             add(name, "gradient", grad)
-        for name, ratio in self._last_ratio.items():
+        for name, ratio in self._update_ratios().items():
             rows.append(
                 {"step": step, "epoch": epoch, "layer": name, "kind": "update_ratio", "stat": "value", "value": ratio}
             )
-        if self._probe_model is not None:
-            outputs = self._probe_model(self.probe_x, training=False)
-            outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-            for layer, out in zip(self._hidden, outputs):
-                a = np.asarray(out).reshape(len(self.probe_x), -1)
-                add(layer.name, "activation", a)
-                act = _activation_name(layer)
-                if act == "relu":
-                    rows.append(
-                        {
-                            "step": step,
-                            "epoch": epoch,
-                            "layer": layer.name,
-                            "kind": "dead_fraction",
-                            "stat": "value",
-                            "value": float((a.max(axis=0) <= 0).mean()),
-                        }
-                    )
-                if act in SATURATING:
-                    rows.append(
-                        {
-                            "step": step,
-                            "epoch": epoch,
-                            "layer": layer.name,
-                            "kind": "saturated_fraction",
-                            "stat": "value",
-                            "value": float(SATURATING[act](a).mean()),
-                        }
-                    )
+        for layer, out in zip(self._hidden, activations):
+            a = out.reshape(len(self.probe_x), -1)
+            add(layer.name, "activation", a)
+            act = _activation_name(layer)
+            if act == "relu":
+                rows.append(
+                    {
+                        "step": step,
+                        "epoch": epoch,
+                        "layer": layer.name,
+                        "kind": "dead_fraction",
+                        "stat": "value",
+                        "value": float((a.max(axis=0) <= 0).mean()),
+                    }
+                )
+            if act in SATURATING:
+                rows.append(
+                    {
+                        "step": step,
+                        "epoch": epoch,
+                        "layer": layer.name,
+                        "kind": "saturated_fraction",
+                        "stat": "value",
+                        "value": float(SATURATING[act](a).mean()),
+                    }
+                )
         if self._writer is not None:
             with self._writer.as_default(step=step):
                 for row in rows:

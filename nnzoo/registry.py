@@ -1,7 +1,8 @@
 """Find the recipes without importing them (so `nnzoo list` never loads TensorFlow).
 
 A recipe is any public module in ``nnzoo.recipes``. Its summary is the first line of the
-module docstring and its lectures are the ``LECTURES`` tuple literal, both read with ``ast``.
+module docstring and its lectures are the ``LECTURES`` tuple literal, both read with ``ast``; it is tunable
+(``nnzoo tune``) when it defines a top-level ``tunable_model``.
 """
 
 import ast
@@ -20,6 +21,7 @@ class RecipeInfo:
     summary: str
     lectures: tuple
     path: Path
+    tunable: bool
 
 
 def _recipes_dir():
@@ -28,14 +30,17 @@ def _recipes_dir():
 
 
 def _read_info(path):
-    tree = _parse_head(path.read_text(encoding="utf-8").splitlines(keepends=True), str(path))
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    tree = _parse_head(lines, str(path))
     doc = ast.get_docstring(tree) or ""
     lectures = ()
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "LECTURES" for t in node.targets):
             lectures = tuple(ast.literal_eval(node.value))
     summary = doc.strip().splitlines()[0] if doc.strip() else ""
-    return RecipeInfo(path.stem, summary, lectures, path)
+    # a top-level def starts its line; parsing every recipe whole to find it took `nnzoo tune`'s user errors 0.35 s
+    tunable = any(line.startswith("def tunable_model(") for line in lines)
+    return RecipeInfo(path.stem, summary, lectures, path, tunable)
 
 
 def _parse_head(lines, filename):

@@ -22,7 +22,7 @@ LECTURES = ()
 
 def register(monkeypatch=None):
     """Make ``nnzoo run resume_tiny`` find this module (through pytest's monkeypatch when given)."""
-    info = registry.RecipeInfo(NAME, "A tiny recipe for the resume tests.", LECTURES, Path(__file__))
+    info = registry.RecipeInfo(NAME, "A tiny recipe for the resume tests.", LECTURES, Path(__file__), tunable=False)
     known = {**registry.recipes(), NAME: info}
     if monkeypatch is None:
         registry.recipes = lambda: known
