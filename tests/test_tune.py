@@ -1,5 +1,7 @@
 """nnzoo tune on tiny budgets: results, resume, the search-mismatch error,
-K-fold arithmetic, coarse-to-fine ranges, a chief and two workers on loopback, and the user errors."""
+K-fold arithmetic, coarse-to-fine ranges, a chief and two workers on loopback, and the user errors.
+The module's search, the cluster and the user errors run as commands; resume, refine and K-fold run the
+same command in the test's process (tests/_in_process.py)."""
 
 import json
 import shutil
@@ -12,6 +14,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from _in_process import nnzoo
 
 from nnzoo import tuner_options, tuner_search
 
@@ -20,6 +23,11 @@ TUNE = [sys.executable, "-m", "nnzoo", "tune", "batchnorm", "--quick", "--seed",
 
 def tune(*args, timeout=600):
     return subprocess.run([*TUNE, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+def tune_here(*args):
+    """The same search in this process (the module's search and the cluster tests run the command)."""
+    return nnzoo(*TUNE[3:], *args)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +58,7 @@ def test_same_command_resumes_without_rerunning(search, tmp_path):
     out = tmp_path / "coarse"  # a copy: the module's search stays as it was for the other tests
     shutil.copytree(search[0], out)
     before = pd.read_csv(out / "trials.csv")
-    proc = tune("--max-trials", 4, "--out", out)
+    proc = tune_here("--max-trials", 4, "--out", out)
     assert proc.returncode == 0, proc.stderr[-2000:]
     after = pd.read_csv(out / "trials.csv")
     assert len(after) == 4 and "resuming" in proc.stderr and "trial 4 of 4" in proc.stderr
@@ -74,7 +82,7 @@ def test_refine_narrows_ranges_around_the_best(search, tmp_path):
     assert 1e-3 <= lr["to"][0] <= coarse["learning_rate"].min() <= coarse["learning_rate"].max() <= lr["to"][1] <= 1.0
     assert np.log(lr["to"][1] / lr["to"][0]) < np.log(1e3)
     fine = tmp_path / "fine"
-    proc = tune("--max-trials", 2, "--refine-from", out, "--top", 1, "--out", fine)
+    proc = tune_here("--max-trials", 2, "--refine-from", out, "--top", 1, "--out", fine)
     assert proc.returncode == 0, proc.stderr[-2000:]
     record = json.loads((fine / "search.json").read_text())
     assert record["chain"] == [str(out.resolve())] and "learning_rate" in record["refined"]
@@ -83,7 +91,7 @@ def test_refine_narrows_ranges_around_the_best(search, tmp_path):
 
 
 def test_kfold_objective_is_the_mean_of_the_folds(tmp_path):
-    proc = tune("--max-trials", 1, "--folds", 3, "--out", tmp_path / "kfold")
+    proc = tune_here("--max-trials", 1, "--folds", 3, "--out", tmp_path / "kfold")
     assert proc.returncode == 0, proc.stderr[-2000:]
     row = pd.read_csv(tmp_path / "kfold" / "trials.csv").iloc[0]
     folds = [row[f"val_loss_fold{k}"] for k in range(3)]

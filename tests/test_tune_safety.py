@@ -9,14 +9,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _in_process import nnzoo
 
-from nnzoo import tuner_folder
+from nnzoo import training, tuner_folder
 
 TUNE = [sys.executable, "-m", "nnzoo", "tune", "batchnorm", "--quick"]
 
 
 def tune(*args, env=None):
     return subprocess.run([*TUNE, *map(str, args)], capture_output=True, text=True, timeout=600, env=env)
+
+
+def tune_here(*args):
+    """The same command in this process, for the cases that load TensorFlow (the refusals above run commands)."""
+    return nnzoo(*TUNE[3:], *args)
 
 
 def listing(folder):
@@ -85,7 +91,7 @@ def test_a_search_beside_user_files_is_not_overwritten(tmp_path):
 
 def test_overwrite_empties_an_nnzoo_search_and_runs_a_new_one(tmp_path):
     folder = fake_search(tmp_path / "old")
-    proc = tune("--out", folder, "--overwrite", "--max-trials", 1)
+    proc = tune_here("--out", folder, "--overwrite", "--max-trials", 1)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert len(pd.read_csv(folder / "trials.csv")) == 1 and (folder / tuner_folder.MARKER).exists()
 
@@ -93,31 +99,18 @@ def test_overwrite_empties_an_nnzoo_search_and_runs_a_new_one(tmp_path):
 def test_unknown_objective_is_refused_before_the_first_trial(tmp_path):
     folder = fake_search(tmp_path / "search")
     before = listing(folder)
-    proc = tune("--objective", "val_mae", "--out", folder, "--overwrite")
+    proc = tune_here("--objective", "val_mae", "--out", folder, "--overwrite")
     assert refused(proc, "does not report 'val_mae'; it reports val_accuracy, val_loss"), proc.stderr[-2000:]
     assert "[tune] trial" not in proc.stderr and listing(folder) == before
 
 
-BROKEN_TRAINING = """
-import sys
-from nnzoo import cli, training
+def test_a_search_whose_trials_all_fail_exits_1_without_a_best_model(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the GPU caught fire")
 
-def broken(*args, **kwargs):
-    raise RuntimeError("the GPU caught fire")
-
-training.train = broken
-sys.exit(cli.main(sys.argv[1:]))
-"""
-
-
-def test_a_search_whose_trials_all_fail_exits_1_without_a_best_model(tmp_path):
+    monkeypatch.setattr(training, "train", broken)
     out = tmp_path / "failed"
-    proc = subprocess.run(
-        [sys.executable, "-c", BROKEN_TRAINING, "tune", "batchnorm", "--quick", "--max-trials", "2", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    proc = tune_here("--max-trials", "2", "--out", out)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert "all 2 trial(s) failed, so there is no best model" in proc.stderr
     assert "[tune] trial 0 failed: RuntimeError: the GPU caught fire" in proc.stderr

@@ -1,9 +1,9 @@
 """The four searches end to end in quick mode (Hyperband in two rounds), each killed with SIGKILL mid-trial
 and again during the final retraining, resumed, and compared with the uninterrupted search of the same
 seed run in another process (with the default seed 0: so this also shows seed 0 reproducible across
-processes); the best model exported (Hyperband's by the command in a process of its own, the others in the
-test's process); the HParams event files read back. A slow test runs Hyperband at
-full size."""
+processes); the best model exported; the HParams event files read back. Hyperband's uninterrupted search and
+export run as commands in processes of their own, the other three in the test's process (their killed and
+resumed runs are commands). A slow test runs Hyperband at full size."""
 
 import json
 import os
@@ -14,8 +14,7 @@ import time
 
 import pandas as pd
 import pytest
-
-from nnzoo import cli
+from _in_process import nnzoo
 
 TUNE = [sys.executable, "-m", "nnzoo", "tune", "batchnorm"]
 QUICK_ARGS = {
@@ -71,7 +70,10 @@ def searches(request, tmp_path_factory):
     retraining the best model, and resumed to the end."""
     tuner = request.param
     root = tmp_path_factory.mktemp(tuner)
-    whole = subprocess.run(tune_args(tuner, root / "whole"), capture_output=True, text=True, timeout=900)
+    if tuner == "hyperband":  # as a command, which loads TensorFlow quietly (checked below)
+        whole = subprocess.run(tune_args(tuner, root / "whole"), capture_output=True, text=True, timeout=900)
+    else:  # in this process: the killed and resumed runs are commands, so seeds still meet across processes
+        whole = nnzoo(*tune_args(tuner, root / "whole")[3:])
     assert whole.returncode == 0, whole.stderr[-3000:]
     killed = tune_args(tuner, root / "killed")
     run_until_killed(killed, root / "killed", lambda out, _: len(begun_trials(out)) >= 2)  # in trial 2
@@ -101,14 +103,14 @@ def test_search_end_to_end_then_export(searches, tmp_path):
     else:
         assert meta["epochs_trained"] == best["epochs"] == 2
     assert f"{meta['epochs_trained']} epochs, batch size {best['batch_size']}" in proc.stderr
-    assert "absl::InitializeLog" not in proc.stderr  # TensorFlow loaded quietly (nnzoo.quiet_tensorflow)
     export = ["export", str(whole), "--name", tuner, "--out", str(tmp_path / "saved")]
-    if tuner == "hyperband":  # once as a command of its own, which loads TensorFlow quietly too
+    if tuner == "hyperband":  # the search and the export as commands, which load TensorFlow quietly
+        assert "absl::InitializeLog" not in proc.stderr  # (nnzoo.quiet_tensorflow)
         command = subprocess.run([sys.executable, "-m", "nnzoo", *export], capture_output=True, text=True, timeout=600)
         assert command.returncode == 0, command.stderr[-2000:]
         assert "absl::InitializeLog" not in command.stderr
     else:  # the same export in this process, which has TensorFlow loaded already
-        assert cli.main(export) == 0
+        assert nnzoo(*export).returncode == 0
     assert (tmp_path / "saved" / tuner / "1" / "saved_model.pb").exists()
 
 
