@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from _in_process import nnzoo
 
-from nnzoo import tuner_options, tuner_search
+from nnzoo import registry, tuner_options, tuner_search
 
 TUNE = [sys.executable, "-m", "nnzoo", "tune", "batchnorm", "--quick", "--seed", "1"]
 
@@ -238,3 +238,5 @@ def test_user_errors(args, needle):
 def test_tunable_recipes_are_listed_without_tensorflow():
     found = tuner_options.tunable_recipes()
     assert {"batchnorm", "regularization", "dropout", "optimizers", "initialization"} <= set(found)
+    imported = [name for name in registry.recipes() if hasattr(registry.load_module(name), "tunable_model")]
+    assert found == imported  # what each recipe's lines say is what its module defines
