@@ -104,7 +104,8 @@ class TrainingMonitor(keras.callbacks.Callback):
         ]
         self._hidden = [layer for layer in model.layers if _hidden(layer)]
         # one forward pass of the probe gives the hidden activations and, under a tape, the gradients
-        self._probe_model = keras.Model(model.inputs[0], [*(layer.output for layer in self._hidden), model.outputs[0]])
+        outputs = [*(layer.output for layer in self._hidden), model.outputs[0]] if self._hidden else None
+        self._probe_model = keras.Model(model.inputs[0], outputs) if outputs else None
         self._loss_fn = model.loss if callable(model.loss) else keras.losses.get(model.loss)
         self._writer = tf.summary.create_file_writer(str(self.log_dir)) if self.log_dir else None
         self.start_loss = self._probe_loss()
@@ -151,7 +152,10 @@ class TrainingMonitor(keras.callbacks.Callback):
     def _probe(self):
         """The hidden layers' activations on the probe batch and the loss gradient of every kernel there."""
         with tf.GradientTape() as tape:
-            *activations, output = self._probe_model(self.probe_x, training=False)
+            if self._probe_model is None:  # no hidden layer (and perhaps no functional graph to take one from)
+                activations, output = [], self.model(self.probe_x, training=False)
+            else:
+                *activations, output = self._probe_model(self.probe_x, training=False)
             loss = keras.ops.mean(self._loss_fn(self.probe_y, output))
         grads = tape.gradient(loss, [v for _, v in self._kernels])
         gradients = {

@@ -56,6 +56,17 @@ def test_dead_relu_and_saturated_fractions():
     assert "saturated units" in names and "no dead ReLU units" in names
 
 
+def test_an_output_layer_with_a_saturating_activation_is_probed_once_as_hidden_layer_and_output():
+    model = keras.Sequential(
+        [keras.Input((2,)), keras.layers.Dense(4, activation="tanh", kernel_initializer="ones", name="out")]
+    )
+    x = np.full((8, 2), 10.0, "float32")  # tanh(20) saturates
+    monitor = fit(model, x, np.ones((8, 4), "float32"), TrainingMonitor(x, np.ones((8, 4)), verbose=0), lr=0.0)
+    assert monitor.latest("saturated_fraction") == {"out": pytest.approx(1.0)}
+    gradient = monitor.to_frame().query("kind == 'gradient' and layer == 'out'").set_index("stat").value
+    assert gradient["norm"] == pytest.approx(0.0, abs=1e-6)  # saturated output, target met: no gradient
+
+
 def test_weight_activation_gradient_statistics():
     model = keras.Sequential(
         [
