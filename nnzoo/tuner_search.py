@@ -15,8 +15,6 @@ import socket
 import time
 from pathlib import Path
 
-import numpy as np
-
 from nnzoo import io, quiet_tensorflow, registry, tuner_folder
 from nnzoo.errors import NnzooError, check_range
 from nnzoo.tuner_cluster import Cluster, check_can_listen, keras_tuner_environment, search_complete, serve
@@ -393,6 +391,8 @@ def in_space_order(kt_tuner, values):
 def retrain_best(module, data, options, best_hp, trial_id, out, log=print):
     """Retrain the best trial's hyperparameters through nnzoo.training on train + validation, with the batch
     size and the epochs that trial trained for; evaluate once on test; save under OUT/best/ for export."""
+    import numpy as np
+
     from nnzoo import training, tuner
 
     batch = int(best_hp.values["batch_size"])
