@@ -109,9 +109,7 @@ class _Rebound:
         self.bound = None
 
     def __call__(self, iterator):
-        if self.bound is None:
-            # what tracing would have created first: the metrics', the loss's and the optimizer's variables
-            self.model._symbolic_build(data_batch=iterator.element_spec)
+        if self.bound is None:  # nnzoo.training.build_state created the variables it pairs
             self.bound = _rebind(self.concrete, self.variables, _state(self.model, self.kind))
             if self.bound is None:  # the graph reads state this model does not mirror: trace its own
                 make = self.model.make_train_function if self.kind == "train" else self.model.make_test_function

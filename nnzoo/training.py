@@ -72,6 +72,18 @@ def seed_everything(seed, *, keep_kernels=False):
         pywrap_tfe.TFE_ContextClearCaches = clear_caches
 
 
+def build_state(model, dataset):
+    """Create the optimizer's, the metrics' and the loss's variables before the first step, as Keras does under
+    a tf.distribute strategy (``Trainer._symbolic_build``, keras/src/trainers/trainer.py).
+
+    Without a strategy Keras creates them while tracing the first train step, and a ``tf.function`` that
+    creates variables is traced twice: once creating them, then again without. Created first, the train step
+    is traced once, which takes a third off a new graph's first epoch (benchmarks/recipe_phases.py); the
+    variables start at the same values, so every number is the same.
+    """
+    model._symbolic_build(data_batch=dataset.element_spec)
+
+
 def make_dataset(x, y, batch_size, *, shuffle_seed=None):
     """A tf.data pipeline: optionally shuffled with a fixed seed, batched, prefetched."""
     ds = tf.data.Dataset.from_tensor_slices((x, y))
@@ -237,6 +249,8 @@ def train(
     val_ds = (
         strategy_dataset(strategy, data.x_val, data.y_val, batch_size * 4) if validation and len(data.x_val) else None
     )
+    if strategy is None:  # under a strategy Keras builds them itself, in fit
+        build_state(model, train_ds)
     graph = trace_reuse.signature(model, train_ds) if strategy is None else None
     trace_reuse.reuse(model, graph)
     timer = EpochTimer(label or name, epochs, verbose)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from nnzoo import datasets, io, training
+from nnzoo import datasets, io, trace_reuse, training
 from nnzoo.context import RunContext
 
 
@@ -28,6 +28,27 @@ def tiny_model(data):
 @pytest.fixture(scope="module")
 def digits():
     return datasets.load("digits")
+
+
+def one_step_traces(model):
+    """How often Keras's one-step ``tf.function`` inside ``model.train_function`` was traced
+    (keras/src/backend/tensorflow/trainer.py, ``_make_function``: function -> multi_step_on_iterator ->
+    one_step_on_data, wrapped by ``_autoconvert_optionals``)."""
+
+    def closure(function):
+        return dict(zip(function.__code__.co_freevars, (cell.cell_contents for cell in function.__closure__)))
+
+    multi_step = closure(model.train_function)["multi_step_on_iterator"]
+    one_step = closure(closure(multi_step.python_function)["func"])["one_step_on_data"].__wrapped__
+    return one_step.experimental_get_tracing_count()
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_the_train_step_is_traced_once_with_its_variables_made_first(digits, optimizer):
+    """Variables made inside a first trace make tf.function trace the step again (nnzoo.training.build_state)."""
+    trace_reuse.clear()
+    trained = training.train("t", lambda: tiny_model(digits), digits, epochs=2, optimizer=optimizer, verbose=0)
+    assert trained.model.optimizer.built and one_step_traces(trained.model) == 1
 
 
 def test_same_seed_same_weights_and_history(digits):
