@@ -78,7 +78,7 @@ def build_state(model, dataset):
 
     Without a strategy Keras creates them while tracing the first train step, and a ``tf.function`` that
     creates variables is traced twice: once creating them, then again without. Created first, the train step
-    is traced once, which takes a third off a new graph's first epoch (benchmarks/recipe_phases.py); the
+    is traced once, which took about a third off a new digits graph's first epoch (docs/performance.md); the
     variables start at the same values, so every number is the same.
     """
     model._symbolic_build(data_batch=dataset.element_spec)

@@ -16,6 +16,6 @@ def nnzoo(*args):
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code = cli.main(argv)
-        except SystemExit as exit:  # argparse's usage errors
-            code = exit.code
+        except SystemExit as stop:  # argparse's usage errors
+            code = stop.code
     return subprocess.CompletedProcess(["nnzoo", *argv], code, out.getvalue(), err.getvalue())
