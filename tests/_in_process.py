@@ -14,8 +14,5 @@ def nnzoo(*args):
     argv = [str(a) for a in args]
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = cli.main(argv)
-        except SystemExit as stop:  # argparse's usage errors
-            code = stop.code
+        code = cli.main(argv)
     return subprocess.CompletedProcess(["nnzoo", *argv], code, out.getvalue(), err.getvalue())
