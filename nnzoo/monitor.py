@@ -168,13 +168,14 @@ class TrainingMonitor(keras.callbacks.Callback):
         if self._last_execution is None:
             return {}
         begin, before, end = self._last_execution
+        ratios = {}
         with np.errstate(all="ignore"):  # an exploding run overflows; its ratio is then inf/nan
-            return {
-                name: float(
-                    np.linalg.norm(np.asarray(v) - np.asarray(w0)) / ((end - begin + 1) * (np.linalg.norm(w0) or 1.0))
+            for (name, v), w0 in zip(self._kernels, before):
+                w0 = np.asarray(w0)
+                ratios[name] = float(
+                    np.linalg.norm(np.asarray(v) - w0) / ((end - begin + 1) * (np.linalg.norm(w0) or 1.0))
                 )
-                for (name, v), w0 in zip(self._kernels, before)
-            }
+        return ratios
 
     def _record(self, epoch, logs):
         step = self._step()

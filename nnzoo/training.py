@@ -249,9 +249,10 @@ def train(
     val_ds = (
         strategy_dataset(strategy, data.x_val, data.y_val, batch_size * 4) if validation and len(data.x_val) else None
     )
-    if strategy is None:  # under a strategy Keras builds them itself, in fit
+    graph = None
+    if strategy is None:  # under a strategy Keras builds the state itself, in fit, and traces are not shared
         build_state(model, train_ds)
-    graph = trace_reuse.signature(model, train_ds) if strategy is None else None
+        graph = trace_reuse.signature(model, train_ds)
     trace_reuse.reuse(model, graph)
     timer = EpochTimer(label or name, epochs, verbose)
     saved = checkpoint.load(model) if checkpoint is not None else None
