@@ -5,6 +5,7 @@ names it when a module is missing. Every file is checked against the Keras outpu
 """
 
 import importlib
+import importlib.util
 import warnings
 
 import numpy as np
@@ -24,21 +25,29 @@ WARMUP_FILE = "tf_serving_warmup_requests"
 WARMUP_BATCHES = (1, 8)  # TF Serving warms up each batch size it will see; these two rows counts
 
 
-def missing_extra(kind, modules=None):
-    """How to install the extra for ``kind`` when one of ``modules`` (default NEEDED[kind]) is missing, else None."""
+def missing_extra(kind, modules=None, *, importing=True):
+    """How to install the extra for ``kind`` when one of ``modules`` (default NEEDED[kind]) is missing, else None.
+
+    ``importing=False`` only looks the modules up, for checks that a child process runs: importing them here
+    would load TensorFlow in the parent for nothing.
+    """
     for module in modules or NEEDED[kind]:
-        if module.split(".")[0] in IMPORT_TENSORFLOW:
-            quiet_tensorflow.load()
         try:
+            if not importing:
+                if importlib.util.find_spec(module) is None:
+                    raise ModuleNotFoundError(f"No module named {module!r}", name=module)
+                continue
+            if module.split(".")[0] in IMPORT_TENSORFLOW:
+                quiet_tensorflow.load()
             importlib.import_module(module)
         except ImportError as err:
             return f"{EXTRAS[kind]} (missing module {err.name!r}): pip install '{EXTRAS[kind]}'"
     return None
 
 
-def require(kind, purpose, modules=None):
+def require(kind, purpose, modules=None, *, importing=True):
     """Raise NnzooError naming the extra when one of ``kind``'s modules is missing."""
-    missing = missing_extra(kind, modules)
+    missing = missing_extra(kind, modules, importing=importing)
     if missing:
         raise NnzooError(f"{purpose} needs the optional extra {missing}. Received: {purpose}")
 

@@ -5,6 +5,7 @@ it) or one of those files, ``VERSION/assets.extra/model.onnx`` or ``model.tflite
 TF Serving's REST predict API; every bad one is answered with one ``{"error": ...}`` line.
 """
 
+import concurrent.futures
 import json
 import math
 import os
@@ -87,7 +88,7 @@ def version_problem(folder):
 
 
 def saved_model_cli(folder):
-    """TensorFlow's own ``saved_model_cli show --all`` output for the folder."""
+    """TensorFlow's own ``saved_model_cli show --all`` output for the folder, as (exit code, stdout)."""
     cli = Path(sys.executable).with_name("saved_model_cli")
     cmd = [str(cli)] if cli.exists() else [sys.executable, "-m", "tensorflow.python.tools.saved_model_cli"]
     proc = subprocess.run(
@@ -100,17 +101,24 @@ def saved_model_cli(folder):
     return proc.returncode, proc.stdout
 
 
-def saved_model_cli_signature(folder):
-    """saved_model_cli's serving_default block; a folder whose saved_model.pb does not parse is damaged."""
-    quiet_tensorflow.load()  # the protobuf module below is TensorFlow's: it loads all of TensorFlow
+def check_wire_format(folder):
+    """A saved_model.pb that is not even a protocol buffer is named as damaged before any process starts.
+
+    Parsed as a message with no fields, so that the check needs protobuf alone, not TensorFlow (whose
+    generated SavedModel class imports all of it): the wire format is read, the fields kept unread;
+    saved_model_cli then reads them as a SavedModel.
+    """
+    from google.protobuf import empty_pb2
     from google.protobuf.message import DecodeError
-    from tensorflow.core.protobuf import saved_model_pb2
 
     try:
-        saved_model_pb2.SavedModel.FromString((folder / "saved_model.pb").read_bytes())
-    except DecodeError as err:
-        raise damaged(folder / "saved_model.pb", "a SavedModel", err) from None
-    code, shown = saved_model_cli(folder)
+        empty_pb2.Empty.FromString((folder / "saved_model.pb").read_bytes())
+    except DecodeError:
+        raise damaged(folder / "saved_model.pb", "a SavedModel", "its protocol buffer wire format is corrupt") from None
+
+
+def cli_signature(code, shown, folder):
+    """saved_model_cli's output, checked: a SavedModel it cannot show a serving_default signature of is damaged."""
     if code != 0 or "signature_def['serving_default']" not in shown:
         raise damaged(folder, "a SavedModel", "saved_model_cli cannot show its serving_default signature")
     return shown
@@ -180,12 +188,18 @@ def verify(path, tolerance=1e-5):
         )
     for kind, file in checks.items():  # every runtime present before the first process starts
         if kind != "savedmodel":
-            export_formats.require(kind, f"checking {file.name}", [serving_runtimes.RUNTIMES[kind]])
+            export_formats.require(kind, f"checking {file.name}", [serving_runtimes.RUNTIMES[kind]], importing=False)
     if fmt == "savedmodel":
         if (folder / "assets.extra" / export_formats.WARMUP_FILE).exists():
-            export_formats.require("serving", "replaying TF Serving warm-up records")
-        shown = saved_model_cli_signature(folder)
-    formats = {kind: check_in_fresh_process(kind, file, folder, meta) for kind, file in checks.items()}
+            export_formats.require("serving", "replaying TF Serving warm-up records", importing=False)
+        check_wire_format(folder)
+    # every child loads its runtime (TensorFlow takes seconds), so they run side by side
+    with concurrent.futures.ThreadPoolExecutor(len(checks) + 1) as pool:
+        cli = pool.submit(saved_model_cli, folder) if fmt == "savedmodel" else None
+        started = {kind: pool.submit(check_in_fresh_process, kind, file, folder, meta) for kind, file in checks.items()}
+        if cli is not None:
+            shown = cli_signature(*cli.result(), folder)
+        formats = {kind: future.result() for kind, future in started.items()}
     expected_names = ([meta["input"]["name"]], sorted(meta["outputs"]))
     for kind, result in formats.items():
         if (result["inputs"], result["outputs"]) != expected_names:
