@@ -195,7 +195,19 @@ def test_verify_truncated_saved_model_pb(version, tmp_path, capsys):
         (folder / "saved_model.pb").write_bytes(data[: len(data) // 3])
 
     folder = damaged_copy(version, tmp_path, truncate)
-    assert_one_line_exit_2(*invoke(["verify", folder], capsys), "saved_model.pb' is damaged or not a SavedModel")
+    assert_one_line_exit_2(
+        *invoke(["verify", folder], capsys),
+        "saved_model.pb' is damaged or not a SavedModel (its protocol buffer wire format is corrupt)",
+    )
+
+
+def test_verify_saved_model_pb_that_is_a_protocol_buffer_but_no_saved_model(version, tmp_path, capsys):
+    """An empty file is a valid (empty) protocol buffer: saved_model_cli, in its own process, finds no signature."""
+    folder = damaged_copy(version, tmp_path, lambda f: (f / "saved_model.pb").write_bytes(b""))
+    assert_one_line_exit_2(
+        *invoke(["verify", folder], capsys),
+        "is damaged or not a SavedModel (saved_model_cli cannot show its serving_default signature)",
+    )
 
 
 # ---- predict --------------------------------------------------------------------------------------
