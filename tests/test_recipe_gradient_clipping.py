@@ -1,10 +1,12 @@
 """gradient_clipping recipe: quick run's claims, the worked vectors against nnzoo's digits, files."""
 
+import json
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import nnzoo  # noqa: E402
@@ -14,7 +16,9 @@ import nnzoo  # noqa: E402
 
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
-    return nnzoo.run("gradient_clipping", quick=True, out=tmp_path_factory.mktemp("gradient_clipping"), verbose=0)
+    return nnzoo.run(
+        "gradient_clipping", quick=True, seed=0, out=tmp_path_factory.mktemp("gradient_clipping"), verbose=0
+    )
 
 
 def test_claims_hold(result):
@@ -70,6 +74,18 @@ def test_unclipped_explodes(result):
 def test_files_written(result):
     for name in ("results.csv", "claims.json", "report.md", "run.json", "loss_curves.png"):
         assert (result.out_dir / name).is_file(), name
+
+
+def test_same_seed_same_results(result, tmp_path):
+    """Seed 0 again in the same process, where every graph of the first run is now reused: the same numbers
+    (a run that stopped on NaN included) and the same verdicts."""
+    again = nnzoo.run("gradient_clipping", quick=True, seed=0, out=tmp_path / "again", verbose=0)
+    timing = [c for c in again.table.columns if "seconds" in c]
+    first = pd.read_csv(result.out_dir / "results.csv").drop(columns=timing)
+    second = pd.read_csv(tmp_path / "again" / "results.csv").drop(columns=timing)
+    pd.testing.assert_frame_equal(first, second)
+    assert [c.passed for c in again.claims] == [c.passed for c in result.claims]
+    assert json.loads((tmp_path / "again" / "run.json").read_text())["seed"] == 0
 
 
 @pytest.mark.slow

@@ -1,6 +1,6 @@
 """The four searches end to end in quick mode (Hyperband in two rounds), each killed with SIGKILL mid-trial
-and again during the final retraining, resumed, and compared with the uninterrupted search of the same
-seed run in another process (with the default seed 0: so this also shows seed 0 reproducible across
+(random's and Hyperband's again during the final retraining), resumed, and compared with the uninterrupted
+search of the same seed run in another process (with the default seed 0: so this also shows seed 0 reproducible across
 processes); the best model exported; the HParams event files read back. Hyperband's uninterrupted search and
 export run as commands in processes of their own, the other three in the test's process (their killed and
 resumed runs are commands). A slow test runs Hyperband at full size."""
@@ -24,6 +24,9 @@ QUICK_ARGS = {
     "hyperband": [],
 }
 RUN_COLUMNS = ["seconds", "tuner", "runs", "interrupted"]  # how a trial was run, not what it found
+# Retraining the best trial is the same code for every tuner but for the epochs it takes (Hyperband's
+# tuner/epochs), so a kill there is tested with the default tuner and with Hyperband
+KILLED_IN_RETRAINING = ("random", "hyperband")
 
 
 def tune_args(tuner, out, quick=True):
@@ -67,7 +70,7 @@ def run_until_killed(args, out, ready, timeout=600):
 @pytest.fixture(scope="module", params=["random", "grid", "hyperband", "bayesian"])
 def searches(request, tmp_path_factory):
     """One search run straight through, and the same search killed mid-trial, killed again while
-    retraining the best model, and resumed to the end."""
+    retraining the best model (KILLED_IN_RETRAINING), and resumed to the end."""
     tuner = request.param
     root = tmp_path_factory.mktemp(tuner)
     if tuner == "hyperband":  # as a command, which loads TensorFlow quietly (checked below)
@@ -77,7 +80,8 @@ def searches(request, tmp_path_factory):
     assert whole.returncode == 0, whole.stderr[-3000:]
     killed = tune_args(tuner, root / "killed")
     run_until_killed(killed, root / "killed", lambda out, _: len(begun_trials(out)) >= 2)  # in trial 2
-    run_until_killed(killed, root / "killed", lambda out, err: "[tune] retraining" in err)
+    if tuner in KILLED_IN_RETRAINING:
+        run_until_killed(killed, root / "killed", lambda out, err: "[tune] retraining" in err)
     resumed = subprocess.run(killed, capture_output=True, text=True, timeout=900)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     return tuner, root / "whole", root / "killed", whole, resumed
