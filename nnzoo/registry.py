@@ -11,7 +11,6 @@ import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
-from nnzoo import quiet_tensorflow
 from nnzoo.errors import unknown_name
 
 
@@ -75,7 +74,6 @@ def get(name):
 
 
 def load_module(name):
-    """Import the recipe module (this is where TensorFlow gets loaded, quietly)."""
+    """Import the recipe module (this is where TensorFlow gets loaded, quietly: see nnzoo/recipes/__init__.py)."""
     get(name)
-    quiet_tensorflow.load()
     return importlib.import_module(f"nnzoo.recipes.{name}")
