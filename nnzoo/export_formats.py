@@ -33,16 +33,19 @@ def missing_extra(kind, modules=None, *, importing=True):
     """
     for module in modules or NEEDED[kind]:
         try:
-            if not importing:
-                if importlib.util.find_spec(module) is None:
-                    raise ModuleNotFoundError(f"No module named {module!r}", name=module)
-                continue
-            if module.split(".")[0] in IMPORT_TENSORFLOW:
-                quiet_tensorflow.load()
-            importlib.import_module(module)
+            if importing:
+                if module.split(".")[0] in IMPORT_TENSORFLOW:
+                    quiet_tensorflow.load()
+                importlib.import_module(module)
+            elif importlib.util.find_spec(module) is None:
+                return install_hint(kind, module)
         except ImportError as err:
-            return f"{EXTRAS[kind]} (missing module {err.name!r}): pip install '{EXTRAS[kind]}'"
+            return install_hint(kind, err.name)
     return None
+
+
+def install_hint(kind, missing_module):
+    return f"{EXTRAS[kind]} (missing module {missing_module!r}): pip install '{EXTRAS[kind]}'"
 
 
 def require(kind, purpose, modules=None, *, importing=True):

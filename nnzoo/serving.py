@@ -195,10 +195,10 @@ def verify(path, tolerance=1e-5):
         check_wire_format(folder)
     # every child loads its runtime (TensorFlow takes seconds), so they run side by side
     with concurrent.futures.ThreadPoolExecutor(len(checks) + 1) as pool:
-        cli = pool.submit(saved_model_cli, folder) if fmt == "savedmodel" else None
+        cli_answer = pool.submit(saved_model_cli, folder) if fmt == "savedmodel" else None
         started = {kind: pool.submit(check_in_fresh_process, kind, file, folder, meta) for kind, file in checks.items()}
-        if cli is not None:
-            shown = cli_signature(*cli.result(), folder)
+        if cli_answer is not None:
+            shown = cli_signature(*cli_answer.result(), folder)
         formats = {kind: future.result() for kind, future in started.items()}
     expected_names = ([meta["input"]["name"]], sorted(meta["outputs"]))
     for kind, result in formats.items():
