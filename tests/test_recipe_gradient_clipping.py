@@ -1,4 +1,5 @@
-"""gradient_clipping recipe: quick run's claims, the worked vectors against nnzoo's digits, files."""
+"""gradient_clipping recipe: quick run's claims, the worked vectors against nnzoo's digits, files, the same seed
+twice in one process."""
 
 import json
 import os
@@ -77,8 +78,8 @@ def test_files_written(result):
 
 
 def test_same_seed_same_results(result, tmp_path):
-    """Seed 0 again in the same process, where every graph of the first run is now reused: the same numbers
-    (a run that stopped on NaN included) and the same verdicts."""
+    """Seed 0 again in the same process, after everything the first run left there: the same numbers (the
+    second seed's variants on reused graphs, a run stopped on NaN) and the same verdicts."""
     again = nnzoo.run("gradient_clipping", quick=True, seed=0, out=tmp_path / "again", verbose=0)
     timing = [c for c in again.table.columns if "seconds" in c]
     first = pd.read_csv(result.out_dir / "results.csv").drop(columns=timing)
