@@ -13,6 +13,11 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+
+from nnzoo import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow.load()  # as `nnzoo run` would
+
 import tensorflow as tf  # noqa: E402
 
 cpu = tf.config.list_physical_devices("CPU")[0]

@@ -56,6 +56,9 @@ def fit(model, epochs):
 
 
 def main(workdir):
+    from nnzoo import quiet_tensorflow
+
+    quiet_tensorflow.load()  # as `nnzoo run` would
     import tensorflow as tf
 
     cpu = tf.config.list_physical_devices("CPU")[0]

@@ -128,6 +128,8 @@ def test_atomic_path_leaves_nothing_on_failure(tmp_path):
 MIRRORED = textwrap.dedent("""
     import os, sys
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    from nnzoo import quiet_tensorflow
+    quiet_tensorflow.load()  # as `nnzoo run` would
     import tensorflow as tf
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
