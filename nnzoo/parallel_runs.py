@@ -3,8 +3,10 @@
 One recipe keeps about one core busy (measured: `run all` spends 455 s of CPU in 466 s of wall time on two
 cores), because most of its time is Python tracing each variant's train function and stepping small models.
 N worker processes (spawned, never forked: TensorFlow is not fork-safe) each import TensorFlow once and take
-the next recipe whenever they finish one. Every recipe seeds itself at every training call and TensorFlow's
-thread counts are left as they are, so each recipe's numbers are those of a sequential run
+the next recipe whenever they finish one, with TensorFlow's threads set to their share of the cores
+(nnzoo.core_share: two processes of two threads each on two cores only compete). Every recipe seeds itself
+at every training call and the thread counts change no number nnzoo computes (measured on every recipe at
+both sizes, docs/performance.md), so each recipe's numbers are those of a sequential run
 (tests/test_parallel_runs.py compares them).
 
 Ctrl-C reaches every process of the terminal's process group: each worker stops its recipe the way a
@@ -26,6 +28,7 @@ import time
 from importlib import resources
 from multiprocessing.connection import wait
 
+from nnzoo import core_share
 from nnzoo.errors import NnzooError
 
 GRACE_S = 2.0  # after Ctrl-C, how long the parent waits before passing the interrupt on itself
@@ -46,10 +49,11 @@ def run_recipes(tasks, options, jobs, on_result):
     context = multiprocessing.get_context("spawn")
     pending = longest_first(tasks, quick=options["quick"])
     workers = {}
+    count = min(jobs, len(pending))
     try:
-        for _ in range(min(jobs, len(pending))):
+        for _ in range(count):
             parent_end, child_end = context.Pipe()
-            process = context.Process(target=_worker, args=(child_end, options), daemon=True)
+            process = context.Process(target=_worker, args=(child_end, options, count), daemon=True)
             process.start()
             child_end.close()
             workers[parent_end] = [process, None]
@@ -142,8 +146,10 @@ def _interrupt(process):
         os.kill(process.pid, signal.SIGINT)
 
 
-def _worker(connection, options):
-    """A worker process: run the recipes it is handed until told to stop (None) or interrupted."""
+def _worker(connection, options, processes):
+    """A worker process, one of ``processes``: run the recipes it is handed until told to stop (None) or
+    interrupted."""
+    os.environ.update(core_share.thread_variables(processes))  # before TensorFlow loads
     try:
         import nnzoo
         from nnzoo.commands.run import format_result

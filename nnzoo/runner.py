@@ -11,7 +11,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from nnzoo import quiet_tensorflow, registry, run_folder
+from nnzoo import core_share, quiet_tensorflow, registry, run_folder
 from nnzoo.errors import NnzooError, check_seed
 from nnzoo.io import ensure_writable_dir
 
@@ -139,6 +139,7 @@ def _run(name, info, options, out_dir, *, strategy, verbose, config, chief):
         "cluster": cluster_record(strategy),
         "config": ctx.config,
         "versions": versions(),
+        "tensorflow_threads": core_share.tensorflow_threads(),
         "started_utc": started.isoformat(timespec="seconds"),
         "wall_time_s": round(time.perf_counter() - clock, 3),
         "argv": sys.argv,

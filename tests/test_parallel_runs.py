@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nnzoo import cli, parallel_runs, registry
+from nnzoo import cli, core_share, parallel_runs, registry
 
 HERE = Path(__file__).parent
 DRIVER = HERE / "_jobs_driver.py"
@@ -24,7 +24,7 @@ LONG = "lr_schedules"  # five variants: still training seconds after its first p
 class Child:
     """``nnzoo run all`` over some recipes in its own process group, its stderr read as it comes."""
 
-    def __init__(self, recipes, out, *options):
+    def __init__(self, recipes, out, *options, env=None):
         self.process = subprocess.Popen(
             [sys.executable, str(DRIVER), ",".join(recipes), "--quick", "--out", str(out), *options],
             stdout=subprocess.PIPE,
@@ -32,6 +32,7 @@ class Child:
             text=True,
             cwd=HERE,
             start_new_session=True,
+            env=env,
         )
         self.err_lines = []
         self._reader = threading.Thread(target=lambda: self.err_lines.extend(self.process.stderr), daemon=True)
@@ -71,8 +72,13 @@ def only(monkeypatch):
 
 
 def test_two_jobs_give_the_numbers_of_a_sequential_run(tmp_path, only, capsys):
-    code, out, err = Child(CHEAP, tmp_path / "jobs", "--jobs", "2", "--quiet").finish()
+    """Also: each worker's TensorFlow gets half the cores (the user's own thread variable kept)."""
+    env = {k: v for k, v in os.environ.items() if k not in core_share.VARIABLES} | {"TF_NUM_INTEROP_THREADS": "3"}
+    code, out, err = Child(CHEAP, tmp_path / "jobs", "--jobs", "2", "--quiet", env=env).finish()
     assert code == 0, err
+    for name in CHEAP:
+        threads = json.loads((tmp_path / "jobs" / name / "run.json").read_text())["tensorflow_threads"]
+        assert threads == {"intra_op": max(1, core_share.cores() // 2), "inter_op": 3}
     assert f"{len(CHEAP)} recipes ran; all claims hold" in out and "Traceback" not in err
     only(CHEAP)
     assert cli.main(["run", "all", "--quick", "--quiet", "--out", str(tmp_path / "one")]) == 0
