@@ -1,11 +1,13 @@
-"""Share the machine's cores among the TensorFlow processes that run side by side.
+"""Share the machine's cores among recipes run side by side (``nnzoo run all --jobs N``).
 
-TensorFlow gives every process as many intra-op and inter-op threads as the machine has cores. Two
-processes side by side (``nnzoo run all --jobs 2``, ``nnzoo run --workers 2``, the test suite's two
-processes) then run twice as many busy threads as there are cores, and nnzoo's small models gain nothing
-from a second thread even alone (docs/performance.md measures both). So each process that nnzoo starts
-beside others gets its share of the cores through TensorFlow's own variables, ``TF_NUM_INTRAOP_THREADS`` and
-``TF_NUM_INTEROP_THREADS`` (read when TensorFlow creates its runtime), unless the user set them.
+TensorFlow gives every process as many intra-op and inter-op threads as the machine has cores, so N recipe
+workers run N times as many busy threads as there are cores, and nnzoo's small models gain little from a
+second thread even alone (docs/performance.md measures both). Each worker therefore gets its share of the
+cores through TensorFlow's own variables, ``TF_NUM_INTRAOP_THREADS`` and ``TF_NUM_INTEROP_THREADS`` (read
+when TensorFlow creates its runtime), unless the user set them. Only single-device workers are given a share:
+a process whose own devices or cluster peers run side by side (MirroredStrategy, MultiWorkerMirroredStrategy,
+so ``--workers``) needs its inter-op threads for them: tried in the test suite, two ``--workers`` of one
+thread each missed their coordination service's heartbeat under load.
 """
 
 import os

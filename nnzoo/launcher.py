@@ -1,12 +1,11 @@
 """``nnzoo run RECIPE --workers N``: N local worker processes of one MultiWorkerMirroredStrategy cluster.
 
 Like ``torchrun --nproc_per_node``: each worker is ``nnzoo run`` with the same options plus
-``--strategy multi-worker``, its own TF_CONFIG on a free loopback port and its share of the cores
-(nnzoo.core_share); their output is streamed with a ``[worker I]`` prefix, and the launcher returns the
-chief's (worker 0's) exit status. When a worker exits with a failure while others still run, the others can
-only wait for it (their next all-reduce never completes), so the launcher stops them (SIGTERM, then SIGKILL
-after ``STOP_GRACE`` seconds) and exits non-zero naming the worker: at most ``POLL + STOP_GRACE`` seconds
-after the death, never a hang.
+``--strategy multi-worker`` and its own TF_CONFIG on a free loopback port; their output is streamed with a
+``[worker I]`` prefix, and the launcher returns the chief's (worker 0's) exit status. When a worker exits
+with a failure while others still run, the others can only wait for it (their next all-reduce never
+completes), so the launcher stops them (SIGTERM, then SIGKILL after ``STOP_GRACE`` seconds) and exits
+non-zero naming the worker: at most ``POLL + STOP_GRACE`` seconds after the death, never a hang.
 """
 
 import json
@@ -18,7 +17,6 @@ import sys
 import threading
 import time
 
-from nnzoo import core_share
 from nnzoo.errors import NnzooError, check_range
 
 MAX_WORKERS = 16
@@ -91,7 +89,7 @@ def launch(argv, workers, *, log=None):
     lock = threading.Lock()
     processes, streams = [], []
     for index, config in enumerate(configs):
-        env = {**os.environ, **core_share.thread_variables(workers), "TF_CONFIG": config, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "TF_CONFIG": config, "PYTHONUNBUFFERED": "1"}
         process = subprocess.Popen(
             argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
         )

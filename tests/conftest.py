@@ -6,20 +6,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest  # noqa: E402
 
-from nnzoo import core_share, quiet_tensorflow  # noqa: E402
+from nnzoo import quiet_tensorflow  # noqa: E402
 
 
 def pytest_configure(config):
     """Each process that runs tests loads TensorFlow as nnzoo's commands do (nnzoo.quiet_tensorflow): its
     objects are then left out of the collections that the suite's thousands of models set off. xdist's
-    controller runs no test, so it does not load it. xdist's workers share the cores as nnzoo's own
-    processes side by side do (nnzoo.core_share), and so do the processes their tests start."""
+    controller runs no test, so it does not load it."""
     xdist_controller = getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
-    if xdist_controller:
-        return
-    if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
-        os.environ.update(core_share.thread_variables(int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
-    quiet_tensorflow.load()
+    if not xdist_controller:
+        quiet_tensorflow.load()
 
 
 @pytest.fixture(scope="session")
