@@ -5,9 +5,9 @@ cores), because most of its time is Python tracing each variant's train function
 N worker processes (spawned, never forked: TensorFlow is not fork-safe) each import TensorFlow once and take
 the next recipe whenever they finish one, with TensorFlow's threads set to their share of the cores
 (nnzoo.core_share: two processes of two threads each on two cores only compete). Every recipe seeds itself
-at every training call and the thread counts change no number nnzoo computes (measured on every recipe at
-both sizes, docs/performance.md), so each recipe's numbers are those of a sequential run
-(tests/test_parallel_runs.py compares them).
+at every training call, and the thread counts changed no number of any recipe at either size when measured
+(docs/performance.md), so each recipe's numbers are those of a sequential run (tests/test_parallel_runs.py
+compares them).
 
 Ctrl-C reaches every process of the terminal's process group: each worker stops its recipe the way a
 single run does (the run folder is marked unfinished, ready for ``--resume``) and reports it; workers that
