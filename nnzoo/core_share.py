@@ -40,5 +40,5 @@ def tensorflow_threads():
     found = {}
     for key, name, value in zip(("intra_op", "inter_op"), VARIABLES, configured, strict=True):
         written = os.environ.get(name, "").strip()
-        found[key] = value or (int(written) if written.isdigit() and int(written) > 0 else cores())
+        found[key] = value or (int(written) if written.isdigit() else 0) or cores()  # 0: TensorFlow's default
     return found
