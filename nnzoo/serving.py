@@ -87,20 +87,6 @@ def version_problem(folder):
 # ---- verify -----------------------------------------------------------------------------------------
 
 
-def saved_model_cli(folder):
-    """TensorFlow's own ``saved_model_cli show --all`` output for the folder, as (exit code, stdout)."""
-    cli = Path(sys.executable).with_name("saved_model_cli")
-    cmd = [str(cli)] if cli.exists() else [sys.executable, "-m", "tensorflow.python.tools.saved_model_cli"]
-    proc = subprocess.run(
-        [*cmd, "show", "--dir", str(folder), "--all"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
-    return proc.returncode, proc.stdout
-
-
 def check_wire_format(folder):
     """A saved_model.pb that is not even a protocol buffer is named as damaged before any process starts.
 
@@ -134,7 +120,9 @@ def signature_text(shown):
 
 
 def check_in_fresh_process(fmt, artifact, folder, meta):
-    """serving_runtimes.check run in a new ``python -c`` process that imports only the runtime."""
+    """serving_runtimes.check run in a new ``python -c`` process that imports only the runtime, as (report,
+    saved_model_cli's output): for a SavedModel that process first runs ``saved_model_cli show --all``, whose
+    answer is checked before anything else the process says (None for the other formats)."""
     warmup = folder / "assets.extra" / export_formats.WARMUP_FILE
     replay = fmt == "savedmodel" and warmup.exists()
     args = [fmt, str(artifact), str(folder / REFERENCE), meta["input"]["name"], str(warmup) if replay else ""]
@@ -145,13 +133,18 @@ def check_in_fresh_process(fmt, artifact, folder, meta):
         timeout=600,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
+    lines = proc.stdout.strip().splitlines()
+    shown = None
+    if fmt == "savedmodel":
+        answer = json.loads(lines[0]) if lines else {"code": 1, "shown": ""}  # no line: TensorFlow did not start
+        shown = cli_signature(answer["code"], answer["shown"], folder)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise damaged(artifact, FORMAT_NAMES[fmt], f"its runtime failed: {last[:300]}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result = json.loads(lines[-1])
     if "damaged" in result:
         raise damaged(artifact, FORMAT_NAMES[fmt], result["damaged"])
-    return result
+    return result, shown
 
 
 def check_tolerance(tolerance):
@@ -172,7 +165,7 @@ def verify(path, tolerance=1e-5):
     check_tolerance(tolerance)
     fmt, artifact, folder = locate(path)
     meta = read_version(folder)
-    problems, shown = [], ""
+    problems = []
     checks = {fmt: artifact}
     if fmt == "savedmodel":
         problem = version_problem(folder)
@@ -193,13 +186,13 @@ def verify(path, tolerance=1e-5):
         if (folder / "assets.extra" / export_formats.WARMUP_FILE).exists():
             export_formats.require("serving", "replaying TF Serving warm-up records", importing=False)
         check_wire_format(folder)
-    # every child loads its runtime (TensorFlow takes seconds), so they run side by side
-    with concurrent.futures.ThreadPoolExecutor(len(checks) + 1) as pool:
-        cli_answer = pool.submit(saved_model_cli, folder) if fmt == "savedmodel" else None
+    # every child loads its runtime (TensorFlow takes seconds), so they run side by side; the SavedModel's
+    # (saved_model_cli's answer in it) is read first
+    with concurrent.futures.ThreadPoolExecutor(len(checks)) as pool:
         started = {kind: pool.submit(check_in_fresh_process, kind, file, folder, meta) for kind, file in checks.items()}
-        if cli_answer is not None:
-            shown = cli_signature(*cli_answer.result(), folder)
-        formats = {kind: future.result() for kind, future in started.items()}
+        answers = {kind: future.result() for kind, future in started.items()}
+    formats = {kind: result for kind, (result, _) in answers.items()}
+    shown = answers.get("savedmodel", (None, None))[1] or ""
     expected_names = ([meta["input"]["name"]], sorted(meta["outputs"]))
     for kind, result in formats.items():
         if (result["inputs"], result["outputs"]) != expected_names:

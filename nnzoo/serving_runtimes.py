@@ -3,9 +3,13 @@
 One loader per format: TensorFlow for the SavedModel, ONNX Runtime for ``model.onnx``, the LiteRT
 interpreter (``ai-edge-litert``, not the deprecated ``tf.lite.Interpreter``) for ``model.tflite``.
 ``nnzoo verify`` runs this file's source in a fresh ``python -c`` process, so a pass proves that the
-artifact needs only its runtime; ``nnzoo predict`` imports it to answer requests.
+artifact needs only its runtime; for a SavedModel the same process first runs TensorFlow's own
+``saved_model_cli show --all`` on it (one TensorFlow start, not two). ``nnzoo predict`` imports it to
+answer requests.
 """
 
+import contextlib
+import io
 import json
 import sys
 
@@ -114,5 +118,26 @@ def check(fmt, path, reference, input_name, warmup=""):
     }
 
 
+def show_all(path):
+    """TensorFlow's ``saved_model_cli show --dir PATH --all``, run in this process: {"code", "shown"}."""
+    from tensorflow.python.tools import saved_model_cli
+
+    argv, sys.argv = sys.argv, ["saved_model_cli", "show", "--dir", str(path), "--all"]
+    shown = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(shown):
+            saved_model_cli.main()
+        code = 0
+    except SystemExit as exit:  # absl's app.run ends with sys.exit (None: success; a message: failure)
+        code = 0 if exit.code is None else exit.code if isinstance(exit.code, int) else 1
+    except Exception:  # what would end the command with a traceback
+        code = 1
+    finally:
+        sys.argv = argv
+    return {"code": code, "shown": shown.getvalue()}
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "savedmodel":  # its own line first, so that it is read even if the check below fails
+        print(json.dumps(show_all(sys.argv[2])), flush=True)
     print(json.dumps(check(*sys.argv[1:])))
