@@ -28,7 +28,7 @@ demo: setup
 
 # The suite on JOBS processes; each test file stays whole in one (its module fixtures and order hold).
 # nnzoo is byte-compiled first: the suite starts about 130 Python processes, and where PYTHONDONTWRITEBYTECODE
-# is set (as in this project's CI) each of them would otherwise compile the modules it imports again.
+# is set (as on this project's build machine) each of them would otherwise compile the modules it imports again.
 JOBS ?= 2
 test: setup
 	$(BIN)/python -m compileall -q nnzoo recipes

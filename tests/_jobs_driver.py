@@ -13,8 +13,8 @@ from nnzoo import cli, registry
 def start_as_a_terminal_would():
     """SIGINT at its default, unblocked: what a command started from a shell has. The test process that starts
     this one can pass it on ignored or blocked (once, in a whole suite on 2026-12-03, both Ctrl-C tests ran to
-    the end with exit 0, neither reproduced alone), which would test the harness rather than nnzoo; a line on
-    stderr says when that happened."""
+    the end with exit 0; alone they passed, and a driver started with SIGINT ignored does exactly that), which
+    would test the harness rather than nnzoo; a line on stderr says when it happened."""
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN or signal.SIGINT in signal.pthread_sigmask(
         signal.SIG_BLOCK, []
     ):
