@@ -3,6 +3,9 @@ tests/test_recipe_gradient_clipping.py's)."""
 
 import json
 
+import keras
+import numpy as np
+import pandas as pd
 import pytest
 
 import nnzoo
@@ -106,3 +109,22 @@ def test_full_size_claims(tmp_path):
     full = nnzoo.run("batchnorm", quick=False, out=tmp_path / "full", verbose=0)
     failed = [(c.claim, c.evidence) for c in full.claims if not c.passed]
     assert not failed
+
+
+def test_train_mode_measurement_normalizes_with_each_batch(batchnorm_run):
+    """What the small-batch claim measures: the saved bn_before network in train mode, normalizing each batch of
+    2 or 64 validation examples with that batch's statistics, gives the recorded accuracies; train mode differs
+    from inference at both sizes, and the network's own moving statistics are left as they were."""
+    from nnzoo.recipes import batchnorm
+
+    from nnzoo import datasets
+
+    model = keras.saving.load_model(batchnorm_run.out_dir / "models" / "bn_before.keras")
+    moving = [np.array(w) for w in model.non_trainable_weights]
+    data = datasets.load("digits", seed=0)
+    recorded = pd.read_csv(batchnorm_run.out_dir / "results.csv").query("experiment == 'batch_statistics'")
+    for batch_size in (2, 64):
+        gap, accuracy = batchnorm._train_mode_accuracy(model, data, batch_size)
+        row = recorded[recorded["batch_size"] == batch_size].iloc[0]
+        assert gap > 1e-3 and accuracy == pytest.approx(row["train_mode_val_accuracy"], abs=1e-9)
+    assert all(np.array_equal(a, np.array(b)) for a, b in zip(moving, model.non_trainable_weights))
