@@ -122,7 +122,7 @@ def signature_text(shown):
 def check_in_fresh_process(fmt, artifact, folder, meta):
     """serving_runtimes.check run in a new ``python -c`` process that imports only the runtime, as (report,
     saved_model_cli's output): for a SavedModel that process first runs ``saved_model_cli show --all``, whose
-    answer is checked before anything else the process says (None for the other formats)."""
+    answer is checked before anything else the process says ("" for the other formats)."""
     warmup = folder / "assets.extra" / export_formats.WARMUP_FILE
     replay = fmt == "savedmodel" and warmup.exists()
     args = [fmt, str(artifact), str(folder / REFERENCE), meta["input"]["name"], str(warmup) if replay else ""]
@@ -134,7 +134,7 @@ def check_in_fresh_process(fmt, artifact, folder, meta):
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
     lines = proc.stdout.strip().splitlines()
-    shown = None
+    shown = ""
     if fmt == "savedmodel":
         answer = json.loads(lines[0]) if lines else {"code": 1, "shown": ""}  # no line: TensorFlow did not start
         shown = cli_signature(answer["code"], answer["shown"], folder)
@@ -192,7 +192,7 @@ def verify(path, tolerance=1e-5):
         started = {kind: pool.submit(check_in_fresh_process, kind, file, folder, meta) for kind, file in checks.items()}
         answers = {kind: future.result() for kind, future in started.items()}
     formats = {kind: result for kind, (result, _) in answers.items()}
-    shown = answers.get("savedmodel", (None, None))[1] or ""
+    shown = answers[fmt][1]  # saved_model_cli's output when the path is a version folder, else ""
     expected_names = ([meta["input"]["name"]], sorted(meta["outputs"]))
     for kind, result in formats.items():
         if (result["inputs"], result["outputs"]) != expected_names:
