@@ -47,11 +47,17 @@ class RunContext:
     def models_dir(self):
         return None if self.out_dir is None else Path(self.out_dir) / "models"
 
-    def train(self, name, build, data, *, save=True, seed=None, callbacks=(), metadata=None, **fit_options):
+    def train(
+        self, name, build, data, *, save=True, seed=None, callbacks=(), metadata=None, validation=True, **fit_options
+    ):
         """Train one variant with the shared helper; saves it under ``models/`` when ``save``.
 
         ``seed`` defaults to the run's seed, so all variants start from the same random stream;
         pass ``seed=ctx.seed + k`` to repeat a variant over several seeds.
+        ``validation=False`` skips the validation pass after every epoch, for a variant whose per-epoch
+        validation curves the recipe never reads: its final validation metrics (``trained.val``) are measured
+        either way, and validating changes no weight. The monitor reads those curves, so under ``--monitor``
+        every variant validates each epoch.
         """
         seed = self.seed if seed is None else seed
         callbacks = list(callbacks)
@@ -72,6 +78,7 @@ class RunContext:
             checkpoint=checkpoint,
             metadata={"recipe": self.recipe, **(metadata or {})},
             keep_kernels=self.strategy is None,  # recipes draw statelessly; graphs are reused without a strategy
+            validation=validation or monitor is not None,
             **fit_options,
         )
         if monitor is not None:

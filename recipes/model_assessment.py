@@ -346,6 +346,7 @@ def _binary_task(ctx, cfg, data):
         epochs=cfg.binary_epochs,
         batch_size=cfg.batch_size,
         save=False,
+        validation=False,  # no curve is drawn: the confusion counts and final metrics are what the claims read
     )
     p = np.asarray(trained.model.predict(binary.x_test, verbose=0)).ravel()
     y_pred, y_true = (p > 0.5).astype(int), binary.y_test.astype(int)
@@ -567,6 +568,7 @@ def _cross_validate(ctx, cfg, data):
             optimizer="adam",
             learning_rate=cfg.learning_rate,
             save=(k == 0),
+            validation=False,  # each fold's final validation metrics are measured after training
         )
         trained_folds.append(trained)
         oof["pred"][val] = np.asarray(trained.model.predict(x[val], verbose=0)).argmax(axis=1)

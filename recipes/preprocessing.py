@@ -167,6 +167,7 @@ def run(ctx):
                 batch_size=cfg.batch_size,
                 learning_rate=raw_lr if v == "raw" else cfg.linear_learning_rate,
                 save=(k == 0),
+                validation=(k == 0),  # the curves are the first seed's; every seed's final metrics are measured
             )
             for k in range(cfg.seeds)
         ]
@@ -184,6 +185,7 @@ def run(ctx):
                 batch_size=cfg.batch_size,
                 learning_rate=cfg.digits_learning_rate,
                 save=(k == 0 and v == "normalized"),
+                validation=(k == 0),
             )
             for k in range(cfg.seeds)
         ]

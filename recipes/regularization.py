@@ -215,6 +215,7 @@ def run(ctx):
             epochs=cfg.sparse_epochs,
             optimizer=decaying,
             save=False,
+            validation=False,  # only the digits runs' curves are drawn; every run's final metrics are measured
         )
         for v in PENALTIES
     }
@@ -250,6 +251,7 @@ def run(ctx):
                 batch_size=cfg.batch_size,
                 save=(k == 0 and strength == 0.01),
                 callbacks=[column_norms[strength][k]],
+                validation=False,
             )
             for k in range(cfg.seeds)
         ]
@@ -276,6 +278,7 @@ def run(ctx):
         learning_rate=cfg.max_norm_learning_rate,
         batch_size=cfg.batch_size,
         callbacks=[norms],
+        validation=False,
     )
     rows.append(
         {

@@ -95,6 +95,20 @@ def test_recipes_train_with_kept_kernels(digits, monkeypatch):
     assert asked == [True]
 
 
+@pytest.mark.parametrize("monitor", [False, True], ids=["plain", "monitored"])
+def test_a_variant_trained_without_per_epoch_validation_has_the_same_numbers(digits, monitor):
+    """``ctx.train(validation=False)`` drops only the per-epoch validation columns: the weights, the training
+    curve and the final metrics are a validated run's. The monitor reads those columns, so it keeps them."""
+    ctx = RunContext(recipe="t", seed=0, verbose=0, monitor=monitor)
+    validated = ctx.train("v", lambda: tiny_model(digits), digits, epochs=2, save=False)
+    unvalidated = ctx.train("u", lambda: tiny_model(digits), digits, epochs=2, save=False, validation=False)
+    for a, b in zip(validated.model.get_weights(), unvalidated.model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert unvalidated.history["loss"].tolist() == validated.history["loss"].tolist()
+    assert unvalidated.val == validated.val and unvalidated.test == validated.test and validated.val
+    assert "val_loss" in validated.history and ("val_loss" in unvalidated.history) is monitor
+
+
 def test_saves_model_and_metadata(digits, tmp_path):
     trained = training.train(
         "tiny", lambda: tiny_model(digits), digits, epochs=1, verbose=0, save_dir=tmp_path, metadata={"recipe": "test"}
