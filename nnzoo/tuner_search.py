@@ -297,14 +297,7 @@ def run_worker(options, out, cluster, log=print):
     """
     from nnzoo.tuner_cluster import lost_chief, wait_for_chief
 
-    wait_for_chief(cluster)  # before TensorFlow loads: a worker without its chief says so at once
-    quiet_tensorflow.load()
-    import grpc
-    import keras_tuner
-
-    from nnzoo import tuner
-    from nnzoo.tuner_internals import quiet_failed_trials
-
+    wait_for_chief(cluster)  # before TensorFlow loads, as the option checks below: each is said at once
     if not (out / "search.json").exists():
         raise NnzooError(
             f"{str(out)!r} has no search.json: a worker's --out must be its chief's folder, on a file "
@@ -318,6 +311,13 @@ def run_worker(options, out, cluster, log=print):
             f"{'; '.join(differ)}): start workers with the chief's options. "
             f"Received: {options}"
         )
+    quiet_tensorflow.load()
+    import grpc
+    import keras_tuner
+
+    from nnzoo import tuner
+    from nnzoo.tuner_internals import quiet_failed_trials
+
     module = registry.load_module(options.recipe)
     data = tuner.load_data(options)
     overrides = keras_tuner.HyperParameters.from_config(chief["space"])
